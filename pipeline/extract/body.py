@@ -1,0 +1,111 @@
+"""The article body: two well-kept extractors, and a choice between them by general signals.
+
+Why two: on Chinese pages trafilatura keeps too much in table layouts (a whole portal
+page laid out in <table>s reads to it as one long article), and readability-lxml
+sometimes keeps only one box of several. Where they agree, the shorter text is the same
+article with less chrome; where readability's text is a small part of trafilatura's,
+readability found one box of many and trafilatura is the safer answer.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections import Counter
+
+import lxml.html
+
+log = logging.getLogger(__name__)
+
+#: the shorter candidate is taken when it is at least this much of the longer …
+_MIN_SHARE = 0.25
+#: … and this much of it (character bigrams) is found in the longer one
+_MIN_CONTAINED = 0.8
+_SENTENCE_PUNCT = re.compile(r"[。！？；，、：“”]")
+
+
+def _trafilatura(html: str, url: str | None) -> list[str]:
+    import trafilatura
+
+    try:
+        text = trafilatura.extract(
+            html, url=url, include_comments=False, include_tables=True, deduplicate=False,
+        )
+    except Exception:  # noqa: BLE001 - a crash in one extractor leaves the other
+        log.debug("trafilatura failed", exc_info=True)
+        return []
+    return split_table_rows((text or "").splitlines())
+
+
+def _readability(html: str) -> list[str]:
+    from readability import Document
+
+    try:
+        summary = Document(html).summary(html_partial=True)
+    except Exception:  # noqa: BLE001 - readability raises on empty or odd documents
+        log.debug("readability failed", exc_info=True)
+        return []
+    if not summary.strip():
+        return []
+    from pipeline.extract.dom import visible_lines
+
+    try:
+        return visible_lines(lxml.html.fromstring(summary))
+    except Exception:  # noqa: BLE001
+        return []
+
+
+def split_table_rows(lines: list[str]) -> list[str]:
+    """trafilatura writes tables as ``| a | b |`` rows; a layout table's cells are lines."""
+    out = []
+    for line in lines:
+        s = line.strip()
+        if s.startswith("|") and s.endswith("|"):
+            cells = [c.replace("\\|", "|").strip() for c in re.split(r"(?<!\\)\|", s[1:-1])]
+            if all(set(c) <= set("-: ") for c in cells):
+                continue  # the markdown separator row
+            out.extend(c for c in cells if c)
+        elif s:
+            out.append(s)
+    return out
+
+
+def _squash(s: str) -> str:
+    return "".join(s.split())
+
+
+def _bigrams(s: str) -> Counter:
+    return Counter(s[i:i + 2] for i in range(len(s) - 1))
+
+
+def contained(small: str, big: str) -> float:
+    a, b = _bigrams(_squash(small)), _bigrams(_squash(big))
+    n = sum(a.values())
+    return sum((a & b).values()) / n if n else 0.0
+
+
+def choose(cands: dict[str, list[str]]) -> tuple[str, list[str]]:
+    """Pick one candidate body (see the module docstring for why these rules)."""
+    texts = {k: "\n".join(v) for k, v in cands.items() if _squash("\n".join(v))}
+    if not texts:
+        return "none", []
+    if len(texts) == 1:
+        k = next(iter(texts))
+        return k, cands[k]
+    (ks, short), (kl, long_) = sorted(texts.items(), key=lambda kv: len(_squash(kv[1])))
+    ls, ll = len(_squash(short)), len(_squash(long_))
+    if ls >= _MIN_SHARE * ll:
+        if contained(short, long_) >= _MIN_CONTAINED:
+            return ks, cands[ks]
+        # they disagree: the one that reads more like prose
+        def prose(t: str) -> float:
+            return len(_SENTENCE_PUNCT.findall(t)) / max(1, len(_squash(t))) * len(_squash(t)) ** 0.5
+        best = max((ks, kl), key=lambda k: prose(texts[k]))
+        return best, cands[best]
+    return kl, cands[kl]
+
+
+def extract_body(html: str, url: str | None = None) -> tuple[str, list[str]]:
+    """(which extractor won, body lines)."""
+    cands = {"readability": _readability(html), "trafilatura": _trafilatura(html, url)}
+    return choose(cands)

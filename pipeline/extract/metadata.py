@@ -1,0 +1,227 @@
+"""The Chinese metadata lines trafilatura misses: title, date, origin, author, doc numbers.
+
+Why line-based: portals print these as one short line between the headline and the body
+(``发布时间：2024-03-05 10:30:00 来源：湖南日报 作者：张三``), in markup that differs on every
+site but reads the same as text. So we find the headline among the page's visible lines
+and read the few lines around it.
+"""
+
+from __future__ import annotations
+
+import re
+
+from pipeline.extract import dates
+
+#: how many visible lines after the headline still count as its byline block
+_BYLINE_SPAN = 12
+_BYLINE_BEFORE = 3
+
+_TITLE_SEP = re.compile(r"\s*(?:_|\||｜|丨|--|—|–|\s-\s|-(?=[^-]{2,20}$))\s*")
+
+_ORIGIN_RE = re.compile(
+    r"(?:信息來源|信息来源|文章來源|文章来源|新聞來源|新闻来源|來源|来源|稿源|出處|出处|来自|來自)\s*[:：]\s*"
+    r"[\[【(（]?\s*(?P<v>[^\s\[\]【】()（）|｜丨:：<>]{2,40}?)\s*[\]】)）]?"
+    r"(?=\s|$|[|｜丨【\[(（]|(?:作者|記者|记者|编辑|編輯|责任编辑|責任編輯|发布|發布|时间|時間|日期|点击|點擊|浏览|瀏覽|阅读|閱讀|字号|字號|分享)|\d{4}[-年/.])"
+)
+_AUTHOR_RE = re.compile(
+    r"(?:作者|作\s+者|撰文|撰稿|文\s*/|文／)\s*[:：]?\s*[\[【]?\s*"
+    r"(?P<v>[\u4e00-\u9fffA-Za-z·•][\u4e00-\u9fffA-Za-z0-9·•_ 、,，]{0,30}?)\s*[\]】]?"
+    r"(?=\s*(?:$|[|｜丨【\[(（]|來源|来源|发布|發布|时间|時間|日期|编辑|編輯|责任|責任|点击|點擊|\d{4}[-年/.]))"
+)
+_REPORTER_RE = re.compile(
+    r"(?:本报|本報|新华社|新華社|央视|央視|本台|本网|本網)?(?:实习生|實習生|通讯员|通訊員|特约)?"
+    r"(?:記者|记者)\s*[:：]?\s*(?P<v>(?:[\u4e00-\u9fff]{2,4}(?:[\s、,，]+|$)){1,6})"
+)
+_NAME_SPLIT = re.compile(r"[\s、,，/]+")
+_NOT_NAME = re.compile(r"(报道|報道|摄影|攝影|综合|綜合|编辑|編輯|来源|來源|发布|發布|日期|时间|時間|电|電|讯|訊)$")
+
+#: 湘政办发〔2023〕12号, 国发〔2024〕5号, 吉政明电[2022]1号
+DOC_NUMBER_RE = re.compile(
+    r"[\u4e00-\u9fff]{2,10}[〔\[［【(（]\s*(?:19|20)\d{2}\s*[〕\]］】)）]\s*第?\s*\d{1,5}\s*[号號]"
+)
+
+
+def clean_title(s: str | None) -> str | None:
+    if not s:
+        return None
+    s = " ".join(s.split())
+    return s or None
+
+
+def title_segments(page_title: str) -> list[str]:
+    """'正文标题_栏目_某市人民政府' → ['正文标题', '栏目', '某市人民政府']."""
+    return [p for p in _TITLE_SEP.split(page_title) if p and p.strip()]
+
+
+def _squash(s: str) -> str:
+    return "".join(s.split())
+
+
+def choose_title(doc, lines: list[str]) -> tuple[str | None, int | None]:
+    """The headline and its index in ``lines`` (None when it is not a visible line).
+
+    Order of trust: a headline element (h1, then h2/h3) whose text the <title> repeats;
+    a gov-portal ``ArticleTitle`` / ``og:title`` meta; the <title>'s first segment when a
+    visible line repeats it; a lone h1. The <title> as a whole comes last: it carries
+    the site suffix (``_某市人民政府``).
+    """
+    page_title = clean_title(doc.findtext(".//title")) or ""
+    metas = {}
+    for m in doc.iter("meta"):
+        key = (m.get("name") or m.get("property") or m.get("itemprop") or "").lower()
+        if key and m.get("content"):
+            metas.setdefault(key, clean_title(m.get("content")))
+    sq_title = _squash(page_title)
+    heads = []
+    for tag in ("h1", "h2", "h3"):
+        for h in doc.iter(tag):
+            t = clean_title(h.text_content())
+            if t and 4 <= len(t) <= 120:
+                heads.append((tag, t))
+    candidates: list[str] = []
+    for tag, t in heads:
+        if sq_title and _squash(t) in sq_title:
+            candidates.append(t)
+    for key in ("articletitle", "og:title", "twitter:title", "headline"):
+        v = metas.get(key)
+        if v and 4 <= len(v) <= 120 and not re.search(r"<\w", v):
+            candidates.append(v)
+    segs = title_segments(page_title)
+    if segs:
+        candidates.append(max(segs[:2], key=len) if len(segs[0]) < 4 else segs[0])
+    h1s = [t for tag, t in heads if tag == "h1"]
+    if len(h1s) == 1:
+        candidates.append(h1s[0])
+    if page_title:
+        candidates.append(page_title)
+
+    sq_lines = [_squash(l) for l in lines]
+    for cand in candidates:
+        sq = _squash(cand)
+        if len(sq) < 4:
+            continue
+        for i, l in enumerate(sq_lines):
+            # the headline line, possibly with a "(图)" mark or the byline glued on
+            if l == sq or (l.startswith(sq) and len(l) <= len(sq) + 40):
+                return cand, i
+    return (candidates[0] if candidates else None), None
+
+
+def byline_window(lines: list[str], title_idx: int | None) -> list[str]:
+    if title_idx is None:
+        return []
+    lo = max(0, title_idx - _BYLINE_BEFORE)
+    return lines[lo: title_idx + 1 + _BYLINE_SPAN]
+
+
+def find_published(doc, lines: list[str], title_idx: int | None, url: str | None) -> str | None:
+    """Publication time, most trusted source first:
+
+    1. a labelled date line near the headline (``发布时间：…``);
+    2. a page-level meta naming the publication time (gov portals' ``PubDate``, OpenGraph);
+    3. the first date in the lines right after the headline (``2024年03月04日 09:15 来源：…``);
+    4. a labelled date line anywhere on the page;
+    5. the date in the URL (``/t20240305_1.html``).
+    """
+    window = byline_window(lines, title_idx)
+    after = lines[title_idx: title_idx + 1 + _BYLINE_SPAN] if title_idx is not None else []
+    for line in after:
+        iso = dates.labelled_date(line)
+        if iso:
+            return iso
+    meta = _meta_date(doc)
+    if meta:
+        return meta
+    for line in after:
+        found = dates.find_dates(line)
+        if found:
+            return found[0][1]
+    for line in window:
+        found = dates.find_dates(line)
+        if found:
+            return found[0][1]
+    for line in lines:
+        if len(line) <= 200:
+            iso = dates.labelled_date(line)
+            if iso:
+                return iso
+    return dates.url_date(url)
+
+
+_META_DATE_KEYS = (
+    "article:published_time", "pubdate", "publishdate", "publish_date", "publishtime",
+    "og:release_date", "datepublished", "dc.date.issued", "dc.date", "firstpublishedtime",
+    "releasedate", "og:published_time",
+)
+
+
+def _meta_date(doc) -> str | None:
+    found = {}
+    for m in doc.iter("meta"):
+        key = (m.get("name") or m.get("property") or m.get("itemprop") or "").lower()
+        if key in _META_DATE_KEYS and m.get("content") and key not in found:
+            found[key] = m.get("content")
+    for key in _META_DATE_KEYS:
+        if key in found:
+            iso = dates.parse_meta_date(found[key])
+            if iso:
+                return iso
+    return None
+
+
+def find_origin(lines: list[str], title_idx: int | None, tail: list[str]) -> str | None:
+    """``来源：湖南日报`` / ``信息來源：…`` near the headline, else at the end of the body."""
+    for line in byline_window(lines, title_idx) + tail:
+        if len(line) > 200:
+            continue
+        m = _ORIGIN_RE.search(line)
+        if m:
+            v = m["v"].strip(" 　·-")
+            if v and not dates.find_dates(v):
+                return v
+    return None
+
+
+def find_author(lines: list[str], title_idx: int | None, head: list[str], tail: list[str]) -> str | None:
+    """``作者：张三`` or ``记者 张三 李四`` in the byline block, the body's first or last lines."""
+    for line in byline_window(lines, title_idx) + head + tail:
+        if len(line) > 200:
+            continue
+        m = _AUTHOR_RE.search(line)
+        if m:
+            names = _names(m["v"])
+            if names:
+                return " ".join(names)
+        m = _REPORTER_RE.search(line)
+        if m:
+            names = _names(m["v"])
+            if names:
+                return " ".join(names)
+    return None
+
+
+def _names(v: str) -> list[str]:
+    out = []
+    for n in _NAME_SPLIT.split(v.strip()):
+        n = n.strip("·• ")
+        if not n or _NOT_NAME.search(n) or len(n) > 20:
+            continue
+        if n not in out:
+            out.append(n)
+    return out
+
+
+#: words that run into a document number in prose: 根据湘政办发〔2023〕12号
+_DOC_LEAD = re.compile(r"^(?:[^〔\[［【(（]*?(?:根据|根據|依据|依據|按照|关于|關於|印发|印發|转发|轉發|贯彻|貫徹|落实|落實|执行|執行|参照|參照|对照|對照|通过|通過|和|及|与|與|的))+")
+
+
+def find_doc_numbers(*texts: str) -> list[str]:
+    out: list[str] = []
+    for t in texts:
+        for m in DOC_NUMBER_RE.finditer(t or ""):
+            v = "".join(m.group(0).split())
+            v = re.sub(r"^(?:发文字号|發文字號|文号|文號|字号|字號)", "", v)
+            v = _DOC_LEAD.sub("", v.lstrip("：:"))
+            if v and v not in out:
+                out.append(v)
+    return out
