@@ -31,11 +31,12 @@ class Extracted:
 def extract_html(html: str, url: str | None = None) -> Extracted:
     doc = dom.parse(html)
     lines = dom.visible_lines(doc)
-    title, title_idx = metadata.choose_title(doc, lines)
 
     pruned = dom.parse(html)
     dom.prune(pruned)
     method, body = extract_body(dom.to_html(pruned), url)
+    body_start = metadata.find_line(lines, body[0]) if body else None
+    title, title_idx = metadata.choose_title(doc, lines, body_start)
     body = _drop_header_lines(body, title)
     body = boilerplate.clean_lines(body)
 

@@ -15,8 +15,10 @@ from pipeline.extract import dates
 #: how many visible lines after the headline still count as its byline block
 _BYLINE_SPAN = 12
 _BYLINE_BEFORE = 3
+#: a headline this many visible lines above the body's first line counts as "at" the body
+_HEADLINE_REACH = 8
 
-_TITLE_SEP = re.compile(r"\s*(?:_|\||｜|丨|--|—|–|\s-\s|-(?=[^-]{2,20}$))\s*")
+_TITLE_SEP = re.compile(r"\s*(?:_|\||｜|丨|--|—|–|»|«|›|::|\s-\s|-(?=[^-]{2,20}$))\s*")
 
 _ORIGIN_RE = re.compile(
     r"(?:信息來源|信息来源|文章來源|文章来源|新聞來源|新闻来源|來源|来源|稿源|出處|出处|来自|來自)\s*[:：]\s*"
@@ -57,13 +59,15 @@ def _squash(s: str) -> str:
     return "".join(s.split())
 
 
-def choose_title(doc, lines: list[str]) -> tuple[str | None, int | None]:
+def choose_title(doc, lines: list[str], body_start: int | None = None) -> tuple[str | None, int | None]:
     """The headline and its index in ``lines`` (None when it is not a visible line).
 
-    Order of trust: a headline element (h1, then h2/h3) whose text the <title> repeats;
-    a gov-portal ``ArticleTitle`` / ``og:title`` meta; the <title>'s first segment when a
-    visible line repeats it; a lone h1. The <title> as a whole comes last: it carries
-    the site suffix (``_某市人民政府``).
+    Candidates: headline elements (h1–h3) that the <title> repeats, a lone <h1>, the
+    gov-portal ``ArticleTitle`` and OpenGraph metas, and the <title>'s segments
+    (``标题_栏目_某市人民政府`` → 标题). The <title> as a whole comes last: it carries the
+    site suffix. When the body's first line is known, the candidate printed closest
+    above it wins — a site name in a logo <h1> sits at the top of the page, the headline
+    right above the article.
     """
     page_title = clean_title(doc.findtext(".//title")) or ""
     metas = {}
@@ -76,19 +80,20 @@ def choose_title(doc, lines: list[str]) -> tuple[str | None, int | None]:
     for tag in ("h1", "h2", "h3"):
         for h in doc.iter(tag):
             t = clean_title(h.text_content())
-            if t and 4 <= len(t) <= 120:
+            if t and 2 <= len(t) <= 120:
                 heads.append((tag, t))
     candidates: list[str] = []
-    for tag, t in heads:
+    # longest first: a site name in an <h1> logo is also "in" the <title>
+    for tag, t in sorted(heads, key=lambda h: -len(h[1])):
         if sq_title and _squash(t) in sq_title:
             candidates.append(t)
-    for key in ("articletitle", "og:title", "twitter:title", "headline"):
+    for key in ("articletitle", "og:title", "twitter:title", "headline", "title"):
         v = metas.get(key)
         if v and 4 <= len(v) <= 120 and not re.search(r"<\w", v):
             candidates.append(v)
-    segs = title_segments(page_title)
-    if segs:
-        candidates.append(max(segs[:2], key=len) if len(segs[0]) < 4 else segs[0])
+    # "标题_栏目_网站" or "网站 » 标题": the headline is usually the longest segment
+    segs = [seg for seg in title_segments(page_title) if len(_squash(seg)) >= 2]
+    candidates.extend(sorted(segs, key=lambda seg: -len(seg)))
     h1s = [t for tag, t in heads if tag == "h1"]
     if len(h1s) == 1:
         candidates.append(h1s[0])
@@ -96,15 +101,75 @@ def choose_title(doc, lines: list[str]) -> tuple[str | None, int | None]:
         candidates.append(page_title)
 
     sq_lines = [_squash(l) for l in lines]
-    for cand in candidates:
+    placed: list[tuple[int, int, str]] = []  # (line index, candidate rank, candidate)
+    for rank, cand in enumerate(candidates):
         sq = _squash(cand)
-        if len(sq) < 4:
+        if len(sq) < 2:
             continue
         for i, l in enumerate(sq_lines):
-            # the headline line, possibly with a "(图)" mark or the byline glued on
-            if l == sq or (l.startswith(sq) and len(l) <= len(sq) + 40):
+            # the headline line, possibly with a "(图)" mark or the byline glued on, or
+            # a headline broken over two lines by a <br>
+            if l == sq or (len(sq) >= 4 and l.startswith(sq) and len(l) <= len(sq) + 40):
+                placed.append((i, rank, cand))
+                break
+            if (len(l) >= 4 and sq.startswith(l) and i + 1 < len(sq_lines)
+                    and (l + sq_lines[i + 1]).startswith(sq)):
+                placed.append((i + 1, rank, cand))
+                break
+    if placed:
+        if body_start is not None:
+            above = [p for p in placed if p[0] <= body_start and len(_squash(p[2])) >= 2]
+            near = [p for p in above if body_start - p[0] <= _HEADLINE_REACH]
+            if near:
+                i, _, cand = min(near, key=lambda p: (p[1], -p[0]))
                 return cand, i
+            if above:
+                i, _, cand = max(above, key=lambda p: (p[0], -p[1]))
+                return cand, i
+        long_enough = [p for p in placed if len(_squash(p[2])) >= 4] or placed
+        i, _, cand = min(long_enough, key=lambda p: p[1])
+        return cand, i
+    # the <title> names only the site: the headline is the line above the first
+    # labelled date line (发布日期：…), when that line looks like a headline
+    for i, line in enumerate(join_labels(lines)):
+        if len(line) <= 120 and dates.labelled_date(line):
+            for j in range(i - 1, max(-1, i - 4), -1):
+                if _headline_like(lines[j]):
+                    return lines[j], j
+            break
     return (candidates[0] if candidates else None), None
+
+
+def find_line(lines: list[str], text: str) -> int | None:
+    """Index of the visible line where ``text`` (a body's first line) starts."""
+    sq = _squash(text)[:20]
+    if len(sq) < 4:
+        return None
+    for i, l in enumerate(lines):
+        if _squash(l).startswith(sq) or (len(_squash(l)) >= 8 and sq.startswith(_squash(l))):
+            return i
+    return None
+
+
+def _headline_like(line: str) -> bool:
+    sq = _squash(line)
+    if not 6 <= len(sq) <= 80 or sq[-1] in "。；，、：:":
+        return False
+    if dates.find_dates(line) or _ORIGIN_RE.search(line) or _AUTHOR_RE.search(line):
+        return False
+    cjk = sum(1 for ch in sq if "\u4e00" <= ch <= "\u9fff")
+    return cjk >= 0.5 * len(sq)
+
+
+def join_labels(lines: list[str]) -> list[str]:
+    """``发布日期：`` alone on its line reads with the next line (the value in its own cell)."""
+    out = []
+    for i, line in enumerate(lines):
+        if line.endswith((":", "：")) and i + 1 < len(lines) and len(line) <= 40:
+            out.append(line + " " + lines[i + 1])
+        else:
+            out.append(line)
+    return out
 
 
 def byline_window(lines: list[str], title_idx: int | None) -> list[str]:
@@ -123,6 +188,7 @@ def find_published(doc, lines: list[str], title_idx: int | None, url: str | None
     4. a labelled date line anywhere on the page;
     5. the date in the URL (``/t20240305_1.html``).
     """
+    lines = join_labels(lines)
     window = byline_window(lines, title_idx)
     after = lines[title_idx: title_idx + 1 + _BYLINE_SPAN] if title_idx is not None else []
     for line in after:
@@ -145,7 +211,16 @@ def find_published(doc, lines: list[str], title_idx: int | None, url: str | None
             iso = dates.labelled_date(line)
             if iso:
                 return iso
-    return dates.url_date(url)
+    iso = dates.url_date(url)
+    if iso:
+        return iso
+    # a line that is nothing but a date and time: a blog's or forum's post stamp
+    for line in lines:
+        if len(line) <= 30:
+            found = dates.find_dates(line)
+            if found and found[0][0] == 0 and len(dates.DATE_RE.sub("", line).strip()) <= 2:
+                return found[0][1]
+    return None
 
 
 _META_DATE_KEYS = (
@@ -171,7 +246,7 @@ def _meta_date(doc) -> str | None:
 
 def find_origin(lines: list[str], title_idx: int | None, tail: list[str]) -> str | None:
     """``来源：湖南日报`` / ``信息來源：…`` near the headline, else at the end of the body."""
-    for line in byline_window(lines, title_idx) + tail:
+    for line in byline_window(join_labels(lines), title_idx) + tail:
         if len(line) > 200:
             continue
         m = _ORIGIN_RE.search(line)
@@ -184,7 +259,7 @@ def find_origin(lines: list[str], title_idx: int | None, tail: list[str]) -> str
 
 def find_author(lines: list[str], title_idx: int | None, head: list[str], tail: list[str]) -> str | None:
     """``作者：张三`` or ``记者 张三 李四`` in the byline block, the body's first or last lines."""
-    for line in byline_window(lines, title_idx) + head + tail:
+    for line in byline_window(join_labels(lines), title_idx) + head + tail:
         if len(line) > 200:
             continue
         m = _AUTHOR_RE.search(line)
