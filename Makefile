@@ -1,0 +1,38 @@
+# The two commands of the README's quickstart. Both work on a fresh machine with only
+# Python 3.11 and make: they create .venv, install newsmon into it, then run.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+
+.PHONY: run test setup browser clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+## make run: set up, then run the monitor on the embedded (SQLite) index in ./data
+run: setup
+	$(BIN)/newsmon run
+
+## make test: set up, then run the whole test suite
+test: setup browser
+	$(BIN)/python -m pytest
+
+# Browser tests need Debian's chromium + chromium-driver. Installed when we are root on a
+# Debian-like machine; otherwise those tests are skipped with a reason.
+browser:
+	@if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing chromium + chromium-driver for the browser tests"; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null) \
+	      || echo "could not install chromium: browser tests will be skipped"; \
+	  else echo "no chromium: browser tests will be skipped"; fi; \
+	fi
+
+clean:
+	rm -rf $(VENV) data test-artifacts

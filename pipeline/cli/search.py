@@ -1,0 +1,80 @@
+"""`newsmon search QUERY`: the index, in either script, as a table or as JSON."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+import sys
+
+from pipeline.errors import UserError
+
+VERB = "search"
+HELP = "search the index (simplified or traditional; AND, OR, NOT, \"phrases\", source:NAME)"
+ORDER = 20
+
+
+def add_arguments(p) -> None:
+    p.add_argument("query", nargs="?", default="", help="query; empty lists the newest articles")
+    p.add_argument("--source", action="append", metavar="S", help="only this source (repeatable)")
+    p.add_argument("--tag", action="append", metavar="T", help="only articles with this tag (repeatable)")
+    p.add_argument("--since", metavar="DATE", help="published on or after (YYYY-MM-DD, Beijing time)")
+    p.add_argument("--until", metavar="DATE", help="published on or before (YYYY-MM-DD, inclusive)")
+    p.add_argument("--sort", choices=("relevance", "newest"), default="relevance")
+    p.add_argument("--limit", type=int, default=20, metavar="N")
+    p.add_argument("--offset", type=int, default=0, metavar="N", help=argparse_suppress())
+    p.add_argument("--collapse", action="store_true", help="one row per story (near-duplicate group)")
+    p.add_argument("--json", action="store_true", help="print a JSON array of articles with snippet and score")
+
+
+def argparse_suppress():
+    import argparse
+
+    return argparse.SUPPRESS
+
+
+_MARK = re.compile(r"</?mark>")
+
+
+def plain_snippet(snippet: str, tty: bool) -> str:
+    on, off = ("\x1b[1m", "\x1b[0m") if tty else ("【", "】")
+    return html.unescape(_MARK.sub(lambda m: off if m.group().startswith("</") else on, snippet))
+
+
+def _safe(text: str | None) -> str:
+    """Crawled text on a terminal: no control characters or escape sequences."""
+    return "".join(ch if ch.isprintable() else " " for ch in (text or ""))
+
+
+def run(args, ctx) -> int:
+    from pipeline.store import SearchRequest
+
+    if args.limit < 1 or args.limit > 10000:
+        raise UserError("--limit must be between 1 and 10000")
+    req = SearchRequest(
+        query=args.query,
+        sources=args.source,
+        tags=args.tag,
+        since=args.since,
+        until=args.until,
+        sort=args.sort,
+        limit=args.limit,
+        offset=max(0, args.offset),
+        collapse=args.collapse,
+    )
+    result = ctx.store().search(req)
+    if args.json:
+        json.dump([h.to_dict() for h in result.hits], sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+        return 0
+    tty = sys.stdout.isatty()
+    print(f"{result.total} match{'es' if result.total != 1 else ''}" + (f", showing {len(result.hits)}" if result.total > len(result.hits) else ""))
+    for h in result.hits:
+        a = h.article
+        date = (a.published_at or "")[:16].replace("T", " ") or "(no date)"
+        title = _safe(a.title) or _safe((a.text or "")[:30]) + "…"
+        extra = f"  (+{h.story_size - 1} copies)" if h.story_size > 1 else ""
+        print(f"\n{date}  [{a.source}]  {title}{extra}")
+        print(f"  {_safe(plain_snippet(h.snippet, tty))}")
+        print(f"  id={a.id}" + (f"  {_safe(a.url)}" if a.url else ""))
+    return 0

@@ -1,0 +1,100 @@
+"""The one interface every index backend offers, so commands, the daemon, alerts and the
+web page work unchanged on SQLite or Elasticsearch."""
+
+from __future__ import annotations
+
+import abc
+from dataclasses import dataclass, field
+from typing import Iterable, Literal
+
+from pipeline.model import Article
+
+UpsertOutcome = Literal["new", "updated", "unchanged"]
+
+
+@dataclass
+class SearchRequest:
+    #: query in the `newsmon search` syntax; empty matches everything
+    query: str = ""
+    sources: list[str] | None = None
+    tags: list[str] | None = None
+    #: YYYY-MM-DD (a Beijing day) or ISO 8601; bounds on published_at, inclusive
+    since: str | None = None
+    until: str | None = None
+    sort: Literal["relevance", "newest"] = "relevance"
+    limit: int = 20
+    offset: int = 0
+    #: one hit per story (the best-ranked copy), with the story's size
+    collapse: bool = False
+    story_id: str | None = None
+    #: only articles the store accepted strictly after this ISO time (alert checkpoints)
+    ingested_after: str | None = None
+
+
+@dataclass
+class Hit:
+    article: Article
+    #: safe HTML: text escaped, hits in <mark>
+    snippet: str
+    score: float | None
+    #: copies of this story in the index (1 when not grouped)
+    story_size: int = 1
+
+    def to_dict(self) -> dict:
+        d = self.article.to_dict()
+        d["snippet"] = self.snippet
+        d["score"] = self.score
+        d["story_size"] = self.story_size
+        return d
+
+
+@dataclass
+class SearchResult:
+    total: int
+    hits: list[Hit] = field(default_factory=list)
+
+
+class Store(abc.ABC):
+    """An index of articles. Upserts are idempotent by ``Article.id``."""
+
+    #: name shown by `newsmon stats`
+    backend: str = "?"
+
+    @abc.abstractmethod
+    def upsert(self, article: Article) -> UpsertOutcome:
+        """Store a new article, update a changed one (keeping the old text in history),
+        or do nothing for an identical one."""
+
+    def upsert_many(self, articles: Iterable[Article]) -> list[UpsertOutcome]:
+        return [self.upsert(a) for a in articles]
+
+    @abc.abstractmethod
+    def get(self, article_id: str) -> Article | None: ...
+
+    @abc.abstractmethod
+    def get_by_url(self, url: str) -> Article | None: ...
+
+    @abc.abstractmethod
+    def search(self, request: SearchRequest) -> SearchResult: ...
+
+    @abc.abstractmethod
+    def history(self, article_id: str) -> list[dict]:
+        """Earlier versions, oldest first: {version, replaced_at, article}."""
+
+    @abc.abstractmethod
+    def stats(self) -> dict:
+        """{backend, total, sources: {name: count}, newest: {id, title, published_at} | None,
+        size_bytes}."""
+
+    @abc.abstractmethod
+    def set_story(self, article_id: str, story_id: str) -> None:
+        """Record which story an article belongs to (without counting as an update)."""
+
+    @abc.abstractmethod
+    def get_meta(self, key: str) -> str | None: ...
+
+    @abc.abstractmethod
+    def set_meta(self, key: str, value: str) -> None: ...
+
+    def close(self) -> None:  # pragma: no cover - trivial
+        pass

@@ -1,0 +1,448 @@
+"""The embedded default index: one SQLite file with an FTS5 full-text index.
+
+Why FTS5 over bigrams (see ``pipeline.textindex``): it needs no server and no extension,
+ranks with BM25, and matches Chinese words in either script. The FTS table is contentless
+(the original text lives once, in ``articles.data``), so the file stays about the size of
+the text itself. WAL mode lets the web page search while the daemon writes.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sqlite3
+import threading
+import time
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+
+from pipeline.errors import StoreError
+from pipeline.model import Article
+from pipeline.query import And, Field, Node, Not, Or, QueryError, Term, parse_query, positive_terms
+from pipeline.snippet import make_snippet
+from pipeline.store.base import Hit, SearchRequest, SearchResult, Store, UpsertOutcome
+from pipeline.textindex import INDEX_VERSION, document_tokens, field_token, query_tokens
+from pipeline.timeutil import parse_user_date, timestamp
+
+log = logging.getLogger(__name__)
+
+APP_ID = "newsmon"
+SQLITE_MAGIC = b"SQLite format 3\x00"
+
+#: (version, statements): applied in order to bring an older file up to date
+MIGRATIONS: list[tuple[int, list[str]]] = [
+    (
+        1,
+        [
+            """CREATE TABLE articles (
+                rowid INTEGER PRIMARY KEY,
+                id TEXT NOT NULL UNIQUE,
+                url TEXT,
+                source TEXT NOT NULL,
+                published_ts REAL,
+                sort_ts REAL NOT NULL,
+                ingested_us INTEGER NOT NULL,
+                story_id TEXT,
+                data TEXT NOT NULL
+            )""",
+            "CREATE INDEX articles_url ON articles(url)",
+            "CREATE INDEX articles_source_sort ON articles(source, sort_ts)",
+            "CREATE INDEX articles_sort ON articles(sort_ts)",
+            "CREATE INDEX articles_published ON articles(published_ts)",
+            "CREATE INDEX articles_ingested ON articles(ingested_us)",
+            "CREATE INDEX articles_story ON articles(story_id)",
+            """CREATE TABLE article_history (
+                id TEXT NOT NULL,
+                version INTEGER NOT NULL,
+                replaced_at TEXT NOT NULL,
+                data TEXT NOT NULL,
+                PRIMARY KEY (id, version)
+            )""",
+            """CREATE VIRTUAL TABLE articles_fts USING fts5(
+                title, body, meta, content='', tokenize='ascii'
+            )""",
+        ],
+    ),
+]
+SCHEMA_VERSION = MIGRATIONS[-1][0]
+
+#: BM25 column weights: a hit in the title counts more than one in the body
+_WEIGHTS = "5.0, 1.0, 0.0"
+
+
+def _now_us() -> int:
+    return time.time_ns() // 1000
+
+
+def _us_to_iso(us: int) -> str:
+    return datetime.fromtimestamp(us / 1e6, timezone.utc).isoformat(timespec="microseconds")
+
+
+class SQLiteStore(Store):
+    backend = "sqlite"
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self._lock = threading.RLock()
+        self._refuse_foreign_file()
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.conn = sqlite3.connect(
+                str(self.path), timeout=30, isolation_level=None, check_same_thread=False
+            )
+            self.conn.execute("PRAGMA journal_mode=WAL")
+            self.conn.execute("PRAGMA synchronous=NORMAL")
+            self.conn.execute("PRAGMA busy_timeout=30000")
+            self._check_and_migrate()
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"{self.path}: not a usable newsmon database ({exc}); refusing to touch it") from None
+
+    # -- opening -------------------------------------------------------------------------
+
+    def _refuse_foreign_file(self) -> None:
+        if not self.path.exists() or self.path.stat().st_size == 0:
+            return
+        if self.path.is_dir():
+            raise StoreError(f"{self.path}: is a folder, not a newsmon database")
+        with self.path.open("rb") as fh:
+            head = fh.read(16)
+        if head != SQLITE_MAGIC:
+            raise StoreError(f"{self.path}: not a SQLite database; refusing to overwrite it")
+
+    def _check_and_migrate(self) -> None:
+        tables = {r[0] for r in self.conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        if tables and "meta" not in tables:
+            raise StoreError(f"{self.path}: a SQLite database that is not newsmon's; refusing to touch it")
+        if "meta" in tables:
+            app = self.get_meta("app")
+            if app != APP_ID:
+                raise StoreError(f"{self.path}: a SQLite database that is not newsmon's; refusing to touch it")
+            version = int(self.get_meta("schema_version") or 0)
+        else:
+            with self._tx():
+                self.conn.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+                self._set_meta("app", APP_ID)
+                self._set_meta("schema_version", "0")
+            version = 0
+        if version > SCHEMA_VERSION:
+            raise StoreError(
+                f"{self.path}: written by a newer newsmon (schema {version} > {SCHEMA_VERSION}); upgrade newsmon"
+            )
+        for target, statements in MIGRATIONS:
+            if target <= version:
+                continue
+            with self._tx():
+                for sql in statements:
+                    self.conn.execute(sql)
+                self._set_meta("schema_version", str(target))
+                self._set_meta("index_version", str(INDEX_VERSION))
+            log.info("migrated %s to schema %d", self.path, target)
+        if self.get_meta("index_version") != str(INDEX_VERSION):
+            self._rebuild_fts()
+
+    @contextmanager
+    def _tx(self):
+        with self._lock:
+            self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield
+            except BaseException:
+                self.conn.execute("ROLLBACK")
+                raise
+            else:
+                self.conn.execute("COMMIT")
+
+    def _rebuild_fts(self) -> None:
+        with self._tx():
+            self.conn.execute("DROP TABLE IF EXISTS articles_fts")
+            self.conn.execute(
+                "CREATE VIRTUAL TABLE articles_fts USING fts5(title, body, meta, content='', tokenize='ascii')"
+            )
+            for rowid, data in self.conn.execute("SELECT rowid, data FROM articles").fetchall():
+                self._fts_insert(rowid, Article.from_dict(json.loads(data)))
+            self._set_meta("index_version", str(INDEX_VERSION))
+
+    # -- meta ----------------------------------------------------------------------------
+
+    def get_meta(self, key: str) -> str | None:
+        row = self.conn.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def _set_meta(self, key: str, value: str) -> None:
+        self.conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (key, value))
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self._tx():
+            self._set_meta(key, value)
+
+    # -- writing -------------------------------------------------------------------------
+
+    @staticmethod
+    def _fts_values(a: Article) -> tuple[str, str, str]:
+        meta = [field_token("source", a.source)]
+        meta += [field_token("tag", t) for t in a.tags]
+        if a.story_id:
+            meta.append(field_token("story", a.story_id))
+        return document_tokens(a.title), document_tokens(a.text), " ".join(meta)
+
+    def _fts_insert(self, rowid: int, a: Article) -> None:
+        self.conn.execute(
+            "INSERT INTO articles_fts(rowid, title, body, meta) VALUES (?, ?, ?, ?)",
+            (rowid, *self._fts_values(a)),
+        )
+
+    def _fts_delete(self, rowid: int, a: Article) -> None:
+        self.conn.execute(
+            "INSERT INTO articles_fts(articles_fts, rowid, title, body, meta) VALUES ('delete', ?, ?, ?, ?)",
+            (rowid, *self._fts_values(a)),
+        )
+
+    def _next_ingest_us(self) -> int:
+        last = self.conn.execute("SELECT MAX(ingested_us) FROM articles").fetchone()[0] or 0
+        return max(_now_us(), last + 1)
+
+    def upsert(self, article: Article) -> UpsertOutcome:
+        return self.upsert_many([article])[0]
+
+    def upsert_many(self, articles) -> list[UpsertOutcome]:
+        outcomes: list[UpsertOutcome] = []
+        with self._tx():
+            for a in articles:
+                outcomes.append(self._upsert_one(a))
+        return outcomes
+
+    def _upsert_one(self, a: Article) -> UpsertOutcome:
+        row = self.conn.execute("SELECT rowid, data FROM articles WHERE id=?", (a.id,)).fetchone()
+        old = Article.from_dict(json.loads(row[1])) if row else None
+        if old is not None:
+            if old.content_key() == a.content_key():
+                return "unchanged"
+            if a.story_id is None:
+                a.story_id = old.story_id
+        us = self._next_ingest_us()
+        a.ingested_at = _us_to_iso(us)
+        published = timestamp(a.published_at)
+        cols = (
+            a.url,
+            a.source,
+            published,
+            published if published is not None else us / 1e6,
+            us,
+            a.story_id,
+            json.dumps(a.to_dict(), ensure_ascii=False),
+        )
+        if old is None:
+            cur = self.conn.execute(
+                "INSERT INTO articles(url, source, published_ts, sort_ts, ingested_us, story_id, data, id)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (*cols, a.id),
+            )
+            self._fts_insert(cur.lastrowid, a)
+            return "new"
+        rowid = row[0]
+        version = self.conn.execute(
+            "SELECT COALESCE(MAX(version), 0) + 1 FROM article_history WHERE id=?", (a.id,)
+        ).fetchone()[0]
+        self.conn.execute(
+            "INSERT INTO article_history(id, version, replaced_at, data) VALUES (?, ?, ?, ?)",
+            (a.id, version, a.ingested_at, row[1]),
+        )
+        self._fts_delete(rowid, old)
+        self.conn.execute(
+            "UPDATE articles SET url=?, source=?, published_ts=?, sort_ts=?, ingested_us=?, story_id=?, data=?"
+            " WHERE rowid=?",
+            (*cols, rowid),
+        )
+        self._fts_insert(rowid, a)
+        return "updated"
+
+    def set_story(self, article_id: str, story_id: str) -> None:
+        with self._tx():
+            row = self.conn.execute("SELECT rowid, data FROM articles WHERE id=?", (article_id,)).fetchone()
+            if row is None:
+                return
+            a = Article.from_dict(json.loads(row[1]))
+            if a.story_id == story_id:
+                return
+            self._fts_delete(row[0], a)
+            a.story_id = story_id
+            self.conn.execute(
+                "UPDATE articles SET story_id=?, data=? WHERE rowid=?",
+                (story_id, json.dumps(a.to_dict(), ensure_ascii=False), row[0]),
+            )
+            self._fts_insert(row[0], a)
+
+    # -- reading -------------------------------------------------------------------------
+
+    def get(self, article_id: str) -> Article | None:
+        row = self.conn.execute("SELECT data FROM articles WHERE id=?", (article_id,)).fetchone()
+        return Article.from_dict(json.loads(row[0])) if row else None
+
+    def get_by_url(self, url: str) -> Article | None:
+        row = self.conn.execute("SELECT data FROM articles WHERE url=? LIMIT 1", (url,)).fetchone()
+        return Article.from_dict(json.loads(row[0])) if row else None
+
+    def history(self, article_id: str) -> list[dict]:
+        rows = self.conn.execute(
+            "SELECT version, replaced_at, data FROM article_history WHERE id=? ORDER BY version", (article_id,)
+        ).fetchall()
+        return [
+            {"version": v, "replaced_at": at, "article": Article.from_dict(json.loads(d))} for v, at, d in rows
+        ]
+
+    def search(self, req: SearchRequest) -> SearchResult:
+        node = parse_query(req.query)
+        if req.tags:
+            tag_nodes = tuple(Field("tag", t) for t in req.tags)
+            node = And(((node,) if node else ()) + tag_nodes) if node or len(tag_nodes) > 1 else tag_nodes[0]
+        where, params = self._filters(req)
+        key = "COALESCE(a.story_id, a.id)"
+        if node is not None:
+            match = fts_expression(node)
+            base = (
+                f" FROM articles_fts JOIN articles a ON a.rowid = articles_fts.rowid"
+                f" WHERE articles_fts MATCH ?{''.join(' AND ' + w for w in where)}"
+            )
+            params = [match, *params]
+            score = f"bm25(articles_fts, {_WEIGHTS})"
+        else:
+            base = f" FROM articles a{' WHERE ' + ' AND '.join(where) if where else ''}"
+            score = "NULL"
+        order = "a.sort_ts DESC" if req.sort == "newest" or node is None else "score"
+        try:
+            with self._lock:
+                ranked = self.conn.execute(
+                    f"SELECT a.rowid, {score} AS score, {key}{base} ORDER BY {order}"
+                    + ("" if req.collapse else " LIMIT ? OFFSET ?"),
+                    params if req.collapse else [*params, req.limit, req.offset],
+                )
+                if req.collapse:
+                    # one row per story: the copy that ranks first within it
+                    total = self.conn.execute(f"SELECT COUNT(DISTINCT {key}){base}", params).fetchone()[0]
+                    seen: set[str] = set()
+                    picked = []
+                    for rowid, s, k in ranked:
+                        if k in seen:
+                            continue
+                        seen.add(k)
+                        if len(seen) > req.offset:
+                            picked.append((rowid, s))
+                        if len(picked) >= req.limit:
+                            break
+                else:
+                    picked = [(rowid, s) for rowid, s, _ in ranked.fetchall()]
+                    total = self.conn.execute(f"SELECT COUNT(*){base}", params).fetchone()[0]
+                data = dict(
+                    self.conn.execute(
+                        f"SELECT rowid, data FROM articles WHERE rowid IN ({','.join('?' * len(picked))})",
+                        [r for r, _ in picked],
+                    ).fetchall()
+                ) if picked else {}
+        except sqlite3.OperationalError as exc:
+            raise QueryError(f"query could not be run: {req.query!r} ({exc})") from None
+        rows = [(data[r], s) for r, s in picked]
+        terms = positive_terms(node)
+        articles = [Article.from_dict(json.loads(d)) for d, _ in rows]
+        sizes = self._story_sizes([a.story_id for a in articles if a.story_id])
+        hits = [
+            Hit(
+                article=a,
+                snippet=make_snippet(a.text, terms),
+                score=(-s if s is not None else None),
+                story_size=sizes.get(a.story_id, 1) if a.story_id else 1,
+            )
+            for a, (_, s) in zip(articles, rows)
+        ]
+        return SearchResult(total=total, hits=hits)
+
+    def _filters(self, req: SearchRequest) -> tuple[list[str], list]:
+        where: list[str] = []
+        params: list = []
+        if req.sources:
+            where.append(f"a.source IN ({','.join('?' * len(req.sources))})")
+            params += list(req.sources)
+        if req.since:
+            where.append("a.published_ts >= ?")
+            params.append(parse_user_date(req.since))
+        if req.until:
+            where.append("a.published_ts <= ?")
+            params.append(parse_user_date(req.until, end_of_day=True))
+        if req.story_id:
+            where.append("a.story_id = ?")
+            params.append(req.story_id)
+        if req.ingested_after:
+            ts = timestamp(req.ingested_after)
+            if ts is None:
+                raise QueryError(f"not a time: {req.ingested_after!r}")
+            where.append("a.ingested_us > ?")
+            params.append(round(ts * 1e6))
+        return where, params
+
+    def _story_sizes(self, story_ids: list[str]) -> dict[str, int]:
+        if not story_ids:
+            return {}
+        ids = sorted(set(story_ids))
+        rows = self.conn.execute(
+            f"SELECT story_id, COUNT(*) FROM articles WHERE story_id IN ({','.join('?' * len(ids))})"
+            " GROUP BY story_id",
+            ids,
+        ).fetchall()
+        return dict(rows)
+
+    def stats(self) -> dict:
+        with self._lock:
+            total = self.conn.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
+            sources = dict(
+                self.conn.execute("SELECT source, COUNT(*) FROM articles GROUP BY source ORDER BY source")
+            )
+            row = self.conn.execute(
+                "SELECT data FROM articles WHERE published_ts IS NOT NULL ORDER BY published_ts DESC LIMIT 1"
+            ).fetchone()
+        newest = None
+        if row:
+            a = Article.from_dict(json.loads(row[0]))
+            newest = {"id": a.id, "title": a.title, "source": a.source, "published_at": a.published_at}
+        size = sum(p.stat().st_size for p in self.path.parent.glob(self.path.name + "*") if p.is_file())
+        return {
+            "backend": self.backend,
+            "location": str(self.path),
+            "total": total,
+            "sources": sources,
+            "newest": newest,
+            "size_bytes": size,
+        }
+
+    def close(self) -> None:
+        with self._lock:
+            try:
+                self.conn.close()
+            except sqlite3.Error:  # pragma: no cover
+                pass
+
+
+def _phrase(tokens: list[str], prefix: bool) -> str:
+    return '"' + " ".join(tokens) + '"' + (" *" if prefix else "")
+
+
+def fts_expression(node: Node) -> str:
+    """Translate a query tree to an FTS5 MATCH expression over the bigram tokens."""
+    if isinstance(node, Term):
+        tokens, prefix = query_tokens(node.text)
+        if not tokens:
+            raise QueryError(f"term has nothing searchable in it: {node.text!r}")
+        return _phrase(tokens, prefix)
+    if isinstance(node, Field):
+        return f'meta : "{field_token(node.name, node.value)}"'
+    if isinstance(node, Or):
+        return "(" + " OR ".join(fts_expression(c) for c in node.children) + ")"
+    if isinstance(node, And):
+        pos = [c for c in node.children if not isinstance(c, Not)]
+        neg = [c.child for c in node.children if isinstance(c, Not)]
+        expr = "(" + " AND ".join(fts_expression(c) for c in pos) + ")"
+        for n in neg:
+            expr += " NOT " + fts_expression(n)
+        return "(" + expr + ")"
+    if isinstance(node, Not):  # only reachable below an Or/And that parse_query accepted
+        raise QueryError("an exclusion needs a term to exclude from")
+    raise TypeError(node)

@@ -1,0 +1,43 @@
+"""Fixtures shared by every test folder: a throwaway data dir and an in-process CLI."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+SEEDS = REPO / "seeds"
+SEED_000 = SEEDS / "000_63aa607454dee101.txt"
+SEED_004 = SEEDS / "004_8d2475812c2d4b17.txt"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_env(monkeypatch, tmp_path):
+    """No test reads the developer's ./data or an Elasticsearch named in the environment."""
+    monkeypatch.delenv("NEWSMON_ES_URL", raising=False)
+    monkeypatch.delenv("NEWSMON_DATA", raising=False)
+    monkeypatch.delenv("NEWSMON_CONFIG", raising=False)
+    monkeypatch.chdir(tmp_path)
+
+
+@pytest.fixture
+def data_dir(tmp_path) -> Path:
+    d = tmp_path / "data"
+    d.mkdir()
+    return d
+
+
+@pytest.fixture
+def cli(capsys, data_dir):
+    """Run `newsmon ARGS` in-process against ``data_dir``; returns (exit code, stdout, stderr)."""
+    from pipeline.cli.main import main
+
+    def run(*args: str, data: Path | None = None):
+        code = main(["--data-dir", str(data or data_dir), *args])
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return run
