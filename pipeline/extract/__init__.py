@@ -38,9 +38,10 @@ def extract_html(html: str, url: str | None = None) -> Extracted:
     body_start = metadata.find_line(lines, body[0]) if body else None
     title, title_idx = metadata.choose_title(doc, lines, body_start)
     body = _drop_header_lines(body, title)
+    # read before cleaning: the "来源：…" and "作者：…" lines are cleaned out of the body
+    head, tail = body[:3], body[-4:]
     body = boilerplate.clean_lines(body)
 
-    head, tail = body[:3], body[-4:]
     published = metadata.find_published(doc, lines, title_idx, url)
     origin = metadata.find_origin(lines, title_idx, tail)
     author = metadata.find_author(lines, title_idx, head, tail)
