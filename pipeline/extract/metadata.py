@@ -17,6 +17,7 @@ _BYLINE_SPAN = 12
 _BYLINE_BEFORE = 3
 #: a headline this many visible lines above the body's first line counts as "at" the body
 _HEADLINE_REACH = 8
+_DOMAIN = re.compile(r"(?:https?://)?[\w-]+(?:\.[\w-]+)+/?", re.A)
 
 _TITLE_SEP = re.compile(r"\s*(?:_|\||｜|丨|--|—|–|»|«|›|::|\s-\s|-(?=[^-]{2,20}$))\s*")
 
@@ -28,7 +29,7 @@ _ORIGIN_RE = re.compile(
 _AUTHOR_RE = re.compile(
     r"(?:作者|作\s+者|撰文|撰稿|文\s*/|文／)\s*[:：]?\s*[\[【]?\s*"
     r"(?P<v>[\u4e00-\u9fffA-Za-z·•][\u4e00-\u9fffA-Za-z0-9·•_ 、,，]{0,30}?)\s*[\]】]?"
-    r"(?=\s*(?:$|[|｜丨【\[(（]|來源|来源|发布|發布|时间|時間|日期|编辑|編輯|责任|責任|点击|點擊|\d{4}[-年/.]))"
+    r"(?=\s*(?:$|[|｜丨【\[(（]|\S{1,6}[:：]|來源|来源|发布|發布|时间|時間|日期|编辑|編輯|责任|責任|点击|點擊|\d{4}[-年/.]))"
 )
 _REPORTER_RE = re.compile(
     r"(?:本报|本報|新华社|新華社|央视|央視|本台|本网|本網)?(?:实习生|實習生|通讯员|通訊員|特约)?"
@@ -92,7 +93,8 @@ def choose_title(doc, lines: list[str], body_start: int | None = None) -> tuple[
         if v and 4 <= len(v) <= 120 and not re.search(r"<\w", v):
             candidates.append(v)
     # "标题_栏目_网站" or "网站 » 标题": the headline is usually the longest segment
-    segs = [seg for seg in title_segments(page_title) if len(_squash(seg)) >= 2]
+    segs = [seg for seg in title_segments(page_title)
+            if len(_squash(seg)) >= 2 and not _DOMAIN.fullmatch(seg.strip())]
     candidates.extend(sorted(segs, key=lambda seg: -len(seg)))
     h1s = [t for tag, t in heads if tag == "h1"]
     if len(h1s) == 1:
@@ -129,6 +131,12 @@ def choose_title(doc, lines: list[str], body_start: int | None = None) -> tuple[
         long_enough = [p for p in placed if len(_squash(p[2])) >= 4] or placed
         i, _, cand = min(long_enough, key=lambda p: p[1])
         return cand, i
+    # no candidate is printed on the page: the headline-like line right above the body
+    # (skipping a date/byline line between them)
+    if body_start is not None:
+        for j in range(body_start - 1, max(-1, body_start - 4), -1):
+            if _headline_like(lines[j]):
+                return lines[j], j
     # the <title> names only the site: the headline is the line above the first
     # labelled date line (发布日期：…), when that line looks like a headline
     for i, line in enumerate(join_labels(lines)):
@@ -145,8 +153,12 @@ def find_line(lines: list[str], text: str) -> int | None:
     sq = _squash(text)[:20]
     if len(sq) < 4:
         return None
-    for i, l in enumerate(lines):
-        if _squash(l).startswith(sq) or (len(_squash(l)) >= 8 and sq.startswith(_squash(l))):
+    squashed = [_squash(l) for l in lines]
+    for i, l in enumerate(squashed):
+        if l.startswith(sq):
+            return i
+    for i, l in enumerate(squashed):  # the first line was broken by a <br>
+        if len(l) >= 8 and sq.startswith(l):
             return i
     return None
 
