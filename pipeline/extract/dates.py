@@ -20,7 +20,6 @@ CHINA = timezone(timedelta(hours=8))
 _NUM_DATE = (
     r"(?P<y>(?:19|20)\d{2})\s*(?:[-/.]|年)\s*(?P<m>\d{1,2})\s*(?:[-/.]|月)\s*(?P<d>\d{1,2})\s*日?"
 )
-_CN_DIGITS = "〇零一二三四五六七八九"
 _TIME = (
     r"(?:\s*(?:[Tt]|\s|日)?\s*(?P<ampm1>上午|下午|晚上|凌晨)?\s*"
     r"(?P<H>\d{1,2})\s*[:：时時点點]\s*(?P<M>\d{2})(?:\s*[:：分]\s*(?P<S>\d{2}))?\s*(?:秒|分)?"
@@ -45,9 +44,10 @@ PUBLISH_LABEL = re.compile(
 
 
 def _cn_number(s: str) -> int:
-    if all(ch in _CN_DIGITS for ch in s) and len(s) > 1:
-        return int("".join(str(_CN_DIGITS.index(ch) % 10 if ch != "〇" else 0) for ch in s))
-    vals = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+    """二〇二四 → 2024 (digit by digit); 十二 → 12, 二十五 → 25, 三十 → 30."""
+    vals = {"〇": 0, "零": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+    if len(s) > 1 and all(ch in vals for ch in s):
+        return int("".join(str(vals[ch]) for ch in s))
     if s == "十":
         return 10
     if s.startswith("十"):

@@ -17,6 +17,7 @@ from lxml import etree
 #: crawl-corpus wrapper: ``<text id=URL title=... encoding=...>…</text>`` around a page
 _WRAP_OPEN = re.compile(r"^\s*(?:\ufeff)?<text\s[^>]*>", re.I)
 _WRAP_CLOSE = re.compile(r"</text>\s*$", re.I)
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
 
 #: class/id tokens of boxes that never hold the article body
@@ -51,6 +52,7 @@ BLOCK_TAGS = frozenset(
 
 def strip_wrappers(html: str) -> str:
     """Remove a crawl-corpus ``<text …>`` wrapper and an XML declaration lxml refuses."""
+    html = _CONTROL.sub("", html)  # lxml refuses NUL and other C0 controls
     m = _WRAP_OPEN.match(html)
     if m:
         html = _WRAP_CLOSE.sub("", html[m.end():])

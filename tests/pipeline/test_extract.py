@@ -1,0 +1,123 @@
+"""Extraction on small hand-written pages: body without chrome, and the Chinese metadata."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pipeline.decode import decode_bytes
+from pipeline.extract import Extracted, extract_html
+
+PAGES = Path(__file__).resolve().parents[1] / "fixtures" / "pages"
+
+
+def extract_file(name: str, url: str | None = None) -> Extracted:
+    return extract_html(decode_bytes((PAGES / name).read_bytes()).text, url=url)
+
+
+# --- a GBK government notice: <title> suffix, info line, share bar, font control, "为你推荐"
+
+
+@pytest.fixture(scope="module")
+def gov():
+    return extract_file("gov_notice.html")
+
+
+def test_gov_title_is_the_headline_not_the_title_with_site_suffix(gov):
+    assert gov.title == "关于进一步优化营商环境的若干措施"
+
+
+def test_gov_metadata_line(gov):
+    assert gov.published_at == "2024-03-05T10:30:00+08:00"
+    assert gov.origin == "湖南日报"
+    assert gov.author == "张三"
+    assert gov.doc_numbers == ["湘政办发〔2023〕12号"]
+
+
+def test_gov_body_keeps_every_paragraph(gov):
+    for start in ("为深入贯彻落实", "一、全面推行政务服务", "二、推进“一件事一次办”", "三、落实减税降费政策"):
+        assert start in gov.text
+    assert gov.text.count("\n\n") == 3
+
+
+@pytest.mark.parametrize("chrome", [
+    "分享到", "微博", "字体", "打印本页", "关闭窗口", "为你推荐", "我市召开优化营商环境工作推进会",
+    "版权所有", "当前位置", "政务公开", "浏览次数", "发布时间", "责任编辑",
+])
+def test_gov_body_has_no_chrome(gov, chrome):
+    assert chrome not in gov.text
+
+
+# --- traditional script, byline without labels, 為你推薦 in an <aside>
+
+
+@pytest.fixture(scope="module")
+def trad():
+    return extract_file("news_traditional.html")
+
+
+def test_traditional_metadata(trad):
+    assert trad.title == "一件事一次辦 市民辦事少跑腿"
+    assert trad.published_at == "2024-03-04T09:15:00+08:00"
+    assert trad.origin == "某某日報"
+    assert trad.author == "王小明 陳大文"
+
+
+def test_traditional_body_without_share_bar_or_recommendations(trad):
+    assert trad.text.startswith("本市自去年起推行")
+    assert "讓數據多跑路、群眾少跑腿" in trad.text
+    for chrome in ("分享到", "Facebook", "為你推薦", "颱風過境", "版權所有", "首頁", "信息來源", "記者"):
+        assert chrome not in trad.text
+
+
+# --- an old table layout: nav table, hot-news column, footer table
+
+
+def test_table_layout_keeps_the_content_cell_only():
+    ex = extract_file("table_layout.html")
+    assert ex.title == "我市召开优化营商环境工作推进会"
+    assert ex.published_at == "2024-03-01T00:00:00+08:00"
+    assert ex.origin == "县政务服务中心"
+    assert ex.doc_numbers == ["国办发〔2024〕5号"]
+    assert ex.text.startswith("3月1日，全县优化营商环境工作推进会召开")
+    assert "确保各项措施落地见效" in ex.text
+    for chrome in ("网站首页", "热点新闻", "县长热线", "主办单位", "联系电话", "日期："):
+        assert chrome not in ex.text
+
+
+# --- a crawl-corpus <text id=URL> wrapper around a blog post whose <title> names the blog
+
+
+def test_wrapped_blog_post():
+    ex = extract_file("wrapped_blog.html")
+    assert ex.title == "湘菜粤菜 兵分两路"
+    assert ex.published_at == "2005-06-14T03:25:55+08:00"
+    assert ex.text.startswith("湘菜粤菜兵分两路，新鲜的是")
+    assert "口感特别" in ex.text
+    for chrome in ("目录", "发表评论", "篇评论", "<text", "blog.example.com"):
+        assert chrome not in ex.text
+
+
+# --- robustness
+
+
+@pytest.mark.parametrize("html", ["", "   ", "<html></html>", "<<<>>>", "\x00\x01", "<?xml version='1.0' encoding='gbk'?><html><body><p>短</p></body></html>"])
+def test_junk_input_gives_an_empty_result_not_a_crash(html):
+    ex = extract_html(html)
+    assert isinstance(ex, Extracted)
+    assert isinstance(ex.text, str)
+
+
+def test_url_date_is_the_last_resort():
+    html = "<html><head><title>无日期的页面</title></head><body><h1>无日期的页面</h1>" + \
+        "<p>" + "这是一段没有日期的正文，用来检查网址里的日期。" * 5 + "</p></body></html>"
+    ex = extract_html(html, url="http://www.hunan.gov.cn/hnszf/hnyw/202403/t20240305_33.html")
+    assert ex.published_at == "2024-03-05T00:00:00+08:00"
+    assert extract_html(html).published_at is None
+
+
+def test_labelled_meta_date_beats_dates_in_the_text():
+    html = ("<html><head><title>标题_网站</title><meta name='PubDate' content='2022-02-11 09:52'>"
+            "</head><body><h1>标题</h1><p>" + "2021年5月1日发生的事情在这里被回顾。" * 6 + "</p></body></html>")
+    assert extract_html(html).published_at == "2022-02-11T09:52:00+08:00"
