@@ -69,7 +69,8 @@ def _drop_header_lines(body: list[str], title: str | None) -> list[str]:
     for i, line in enumerate(body):
         sq = "".join(line.split())
         if i < 6:
-            if sq_title and (sq == sq_title or (sq.startswith(sq_title) and len(sq) <= len(sq_title) + 6)):
+            if sq_title and (sq == sq_title or (sq.startswith(sq_title) and len(sq) <= len(sq_title) + 6)
+                             or (sq_title.startswith(sq) and len(sq) >= 0.6 * len(sq_title))):
                 continue
             if len(sq) <= 80 and _is_byline(line, dates):
                 continue
@@ -80,7 +81,10 @@ def _drop_header_lines(body: list[str], title: str | None) -> list[str]:
 def _is_byline(line: str, dates) -> bool:
     """A short line made of a date, a source and the like: nothing else of substance."""
     found = dates.find_dates(line)
-    has_label = bool(metadata._ORIGIN_RE.search(line) or dates.PUBLISH_LABEL.search(line))
+    has_label = bool(metadata._ORIGIN_RE.search(line) or dates.PUBLISH_LABEL.search(line)
+                     or metadata._AUTHOR_RE.search(line))
+    if metadata._REPORTER_RE.fullmatch(line.strip()):
+        return True  # 本报记者 王燕平 方云凤
     if not found and not has_label:
         return False
     rest = dates.DATE_RE.sub("", line)

@@ -31,10 +31,12 @@ _AUTHOR_RE = re.compile(
     r"(?P<v>[\u4e00-\u9fffA-Za-z·•][\u4e00-\u9fffA-Za-z0-9·•_ 、,，]{0,30}?)\s*[\]】]?"
     r"(?=\s*(?:$|[|｜丨【\[(（]|\S{1,6}[:：]|來源|来源|发布|發布|时间|時間|日期|编辑|編輯|责任|責任|点击|點擊|\d{4}[-年/.]))"
 )
-_REPORTER_RE = re.compile(
-    r"(?:本报|本報|新华社|新華社|央视|央視|本台|本网|本網)?(?:实习生|實習生|通讯员|通訊員|特约)?"
-    r"(?:記者|记者)\s*[:：]?\s*(?P<v>(?:[\u4e00-\u9fff]{2,4}(?:[\s、,，]+|$)){1,6})"
-)
+_ROLE = (r"(?:本报|本報|新华社|新華社|央视|央視|本台|本网|本網)?"
+         r"(?:实习生|實習生|通讯员|通訊員|特约记者|特約記者|記者|记者)")
+_NAMES = r"(?:[\u4e00-\u9fff]{2,4}(?:[\s、,，]+|$)){1,6}"
+#: 记者 王小明 陈大文 / 本报实习生 刘国栋 周炜本报记者 王燕平
+_REPORTER_RE = re.compile(rf"{_ROLE}\s*[:：]?\s*{_NAMES}(?:\s*{_ROLE}\s*[:：]?\s*{_NAMES})*")
+_ROLE_RE = re.compile(_ROLE)
 _NAME_SPLIT = re.compile(r"[\s、,，/]+")
 _NOT_NAME = re.compile(r"(报道|報道|摄影|攝影|综合|綜合|编辑|編輯|来源|來源|发布|發布|日期|时间|時間|电|電|讯|訊)$")
 
@@ -281,7 +283,7 @@ def find_author(lines: list[str], title_idx: int | None, head: list[str], tail: 
                 return " ".join(names)
         m = _REPORTER_RE.search(line)
         if m:
-            names = _names(m["v"])
+            names = _names(_ROLE_RE.sub(" ", m.group(0)))
             if names:
                 return " ".join(names)
     return None
