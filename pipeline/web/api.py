@@ -1,0 +1,194 @@
+"""The JSON API behind the pages, described at /api/openapi.json.
+
+Parameters are those of the page URLs (``/api/search?q=...`` answers what ``/search?q=...``
+shows). Errors are ``{"error": "<one line>"}`` with 400 (bad query, bad date), 404 or 503
+(index unreachable).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Query, Request
+from pydantic import BaseModel
+from starlette.exceptions import HTTPException
+
+from pipeline.web import monitor as monitor_data
+from pipeline.web.app import WebContext
+from pipeline.web.display import beijing_time
+from pipeline.web.searching import PAGE_SIZE, SearchParams, run_search, story_copies
+
+router = APIRouter(prefix="/api", tags=["api"])
+
+
+class ErrorOut(BaseModel):
+    error: str
+
+
+class ArticleOut(BaseModel):
+    """The Article JSON contract plus newsmon's extensions."""
+
+    id: str
+    url: str | None = None
+    title: str | None = None
+    text: str = ""
+    source: str
+    published_at: str | None = None
+    #: published_at as ``YYYY-MM-DD HH:MM`` in Beijing time
+    published_beijing: str | None = None
+    fetched_at: str | None = None
+    author: str | None = None
+    origin: str | None = None
+    tags: list[str] = []
+    encoding: str | None = None
+    repairs: dict[str, int] = {}
+    encoding_lied: bool | None = None
+    repair_log: list[dict[str, Any]] = []
+    doc_numbers: list[str] = []
+    relevance: float | None = None
+    story_id: str | None = None
+    ingested_at: str | None = None
+
+
+class HitOut(ArticleOut):
+    #: safe HTML: escaped text, hits in <mark>
+    snippet: str
+    score: float | None = None
+    #: copies of this story in the index
+    story_size: int = 1
+    #: sources the story's other copies are on (other than this one's)
+    also_on: list[str] = []
+
+
+class SearchOut(BaseModel):
+    total: int
+    page: int
+    pages: int
+    page_size: int
+    sort: str
+    hits: list[HitOut]
+
+
+class CopyOut(BaseModel):
+    id: str
+    title: str | None
+    source: str
+    published_at: str | None
+    url: str | None
+
+
+class VersionOut(BaseModel):
+    version: int
+    replaced_at: str
+    title: str | None
+
+
+class ArticleDetailOut(ArticleOut):
+    copies: list[CopyOut] = []
+    history: list[VersionOut] = []
+
+
+class SourceOut(BaseModel):
+    name: str
+    title: str | None
+    every: str | None
+    enabled: bool
+    configured: bool
+    articles: int
+    state: str
+    last_crawl_at: str | None
+    last_new_at: str | None
+    last_ok_at: str | None
+    errors: int | None
+    failing_runs: int
+    blocked: bool
+    message: str | None
+    silence: str | None
+
+
+class SourcesOut(BaseModel):
+    sources: list[SourceOut]
+    #: section -> problem (a config error, a component not installed)
+    notes: dict[str, str]
+
+
+def _web(request: Request) -> WebContext:
+    return request.app.state.web
+
+
+def _article_dict(a) -> dict:
+    d = a.to_dict()
+    d["published_beijing"] = beijing_time(a.published_at)
+    return d
+
+
+_ERRORS = {400: {"model": ErrorOut}, 503: {"model": ErrorOut}}
+
+
+@router.get("/search", response_model=SearchOut, responses=_ERRORS)
+def api_search(
+    request: Request,
+    q: str = Query("", description="query in the `newsmon search` syntax; empty lists the newest"),
+    source: list[str] = Query([], description="only these sources (repeatable)"),
+    tag: list[str] = Query([], description="only articles with these tags (repeatable)"),
+    since: str = Query("", description="published on or after (YYYY-MM-DD in Beijing time, or ISO 8601)"),
+    until: str = Query("", description="published on or before (inclusive)"),
+    sort: str = Query("", description="relevance | newest (default: relevance with a query, else newest)"),
+    page: str = Query("1", description=f"page number; {PAGE_SIZE} stories per page"),
+):
+    """One hit per story (its best-ranked copy), with the portals its other copies are on."""
+    params = SearchParams.from_query(request.query_params)
+    result = run_search(_web(request).store, params)
+    hits = []
+    for sh in result.hits:
+        d = _article_dict(sh.hit.article)
+        d.update(snippet=str(sh.hit.snippet), score=sh.hit.score, story_size=sh.hit.story_size, also_on=sh.also_on)
+        hits.append(d)
+    return {
+        "total": result.total,
+        "page": params.page,
+        "pages": result.pages,
+        "page_size": PAGE_SIZE,
+        "sort": params.effective_sort,
+        "hits": hits,
+    }
+
+
+@router.get("/articles/{article_id}", response_model=ArticleDetailOut, responses={404: {"model": ErrorOut}})
+def api_article(request: Request, article_id: str):
+    """The article, its story's other copies and its earlier versions."""
+    store = _web(request).store
+    a = store.get(article_id)
+    if a is None:
+        raise HTTPException(404, f"no article with id {article_id!r}")
+    d = _article_dict(a)
+    copies = story_copies(store, a.story_id, exclude=a.id) if a.story_id else []
+    d["copies"] = [
+        {"id": c.id, "title": c.title, "source": c.source, "published_at": c.published_at, "url": c.url}
+        for c in copies
+    ]
+    d["history"] = [
+        {"version": v["version"], "replaced_at": v["replaced_at"], "title": v["article"].title}
+        for v in store.history(a.id)
+    ]
+    return d
+
+
+@router.get("/sources", response_model=SourcesOut)
+def api_sources(request: Request):
+    """Per source: articles indexed, last crawl, last new article, errors, silence warning."""
+    web = _web(request)
+    mon = monitor_data.collect(web.store, web.config_dir, web.data_dir, rules=False)
+    return {
+        "sources": [
+            {
+                "name": s.name, "title": s.title, "every": s.every, "enabled": s.enabled,
+                "configured": s.configured, "articles": s.articles, "state": s.state,
+                "last_crawl_at": s.last_crawl_at, "last_new_at": s.last_new_at, "last_ok_at": s.last_ok_at,
+                "errors": s.errors, "failing_runs": s.failing_runs, "blocked": s.blocked,
+                "message": s.message, "silence": s.silence,
+            }
+            for s in mon.sources
+        ],
+        "notes": mon.notes,
+    }

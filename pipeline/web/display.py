@@ -1,0 +1,123 @@
+"""How an article reads on the page: Beijing times, a title even when the page had none,
+and the clean text with its repaired spans marked.
+
+These return plain strings and small records; the templates escape them. Nothing here
+builds HTML, so nothing here can let crawled markup through.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pipeline.model import Article
+from pipeline.timeutil import BEIJING, parse_iso
+
+UNTITLED_WORDS = 30
+
+
+def beijing_time(value: str | None) -> str | None:
+    """``2023-02-23 09:27`` in Beijing time (how editors read dates), or None."""
+    dt = parse_iso(value)
+    if dt is None:
+        return None
+    return dt.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M")
+
+
+@dataclass
+class Title:
+    text: str
+    #: True when the article had no title and ``text`` is its first words
+    from_text: bool
+
+
+def display_title(article: Article) -> Title:
+    if article.title and article.title.strip():
+        return Title(article.title.strip(), False)
+    words = " ".join((article.text or "").split())
+    cut = words[:UNTITLED_WORDS]
+    return Title(cut + ("…" if len(words) > UNTITLED_WORDS else "") or article.id, True)
+
+
+@dataclass
+class Segment:
+    text: str
+    #: index into the repairs list when this span is a repair's ``after``
+    repair: int | None = None
+
+
+@dataclass
+class RepairView:
+    number: int
+    field: str
+    kind: str
+    before: str
+    after: str
+    confidence: float | None
+    #: whether the span was found in the text and marked there
+    located: bool
+
+
+def repairs_view(article: Article) -> tuple[list[RepairView], list[Segment]]:
+    """Each repair as before → after, and the text cut into plain and repaired segments.
+
+    Offsets in the repair log count in the repaired text the repair stage saw, which may
+    include lines the extractor later moved to the title or dropped; so a span is marked
+    where its ``after`` actually sits (at the offset, else the nearest occurrence before
+    it), and merely listed when it cannot be found. A wrong mark is worse than none.
+    """
+    text = article.text or ""
+    views: list[RepairView] = []
+    spans: list[tuple[int, int, int]] = []
+    taken: list[tuple[int, int]] = []
+    for i, entry in enumerate(article.repair_log or []):
+        if not isinstance(entry, dict):
+            continue
+        before = str(entry.get("before") or "")
+        after = str(entry.get("after") or "")
+        field_name = str(entry.get("field") or "text")
+        conf = entry.get("confidence")
+        located = False
+        if field_name == "text" and after:
+            start = _locate(text, after, entry.get("offset"), taken)
+            if start is not None:
+                spans.append((start, start + len(after), len(views)))
+                taken.append((start, start + len(after)))
+                located = True
+        views.append(
+            RepairView(
+                number=len(views) + 1,
+                field=field_name,
+                kind=str(entry.get("kind") or "?"),
+                before=before,
+                after=after,
+                confidence=float(conf) if isinstance(conf, (int, float)) else None,
+                located=located,
+            )
+        )
+    spans.sort()
+    segments: list[Segment] = []
+    pos = 0
+    for s, e, idx in spans:
+        if s > pos:
+            segments.append(Segment(text[pos:s]))
+        segments.append(Segment(text[s:e], idx))
+        pos = e
+    if pos < len(text) or not segments:
+        segments.append(Segment(text[pos:]))
+    return views, segments
+
+
+def _locate(text: str, after: str, offset, taken: list[tuple[int, int]]) -> int | None:
+    def free(s: int) -> bool:
+        e = s + len(after)
+        return all(e <= ts or s >= te for ts, te in taken)
+
+    if isinstance(offset, int) and 0 <= offset and text[offset : offset + len(after)] == after and free(offset):
+        return offset
+    limit = (offset + len(after)) if isinstance(offset, int) and offset >= 0 else len(text)
+    s = text.rfind(after, 0, min(limit, len(text)))
+    while s != -1:
+        if free(s):
+            return s
+        s = text.rfind(after, 0, s + len(after) - 1) if s > 0 else -1
+    return None

@@ -1,0 +1,91 @@
+"""The HTML pages: search (also the front page), article, monitor."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+from starlette.exceptions import HTTPException
+
+from pipeline.errors import UserError
+from pipeline.web import monitor as monitor_data
+from pipeline.web.app import WebContext, html_page
+from pipeline.web.display import repairs_view
+from pipeline.web.searching import SearchParams, run_search, story_copies
+
+router = APIRouter(include_in_schema=False)
+
+
+def _web(request: Request) -> WebContext:
+    return request.app.state.web
+
+
+@router.get("/", response_class=HTMLResponse)
+def front(request: Request):
+    """The search box and the latest articles."""
+    return _search_page(request)
+
+
+@router.get("/search", response_class=HTMLResponse)
+def search(request: Request):
+    return _search_page(request)
+
+
+def _search_page(request: Request) -> HTMLResponse:
+    web = _web(request)
+    error = None
+    page = None
+    status = 200
+    try:
+        params = SearchParams.from_query(request.query_params)
+    except UserError as exc:
+        params = SearchParams(q=(request.query_params.get("q") or "").strip())
+        error, status = str(exc), 400
+    if error is None:
+        try:
+            page = run_search(web.store, params)
+        except UserError as exc:  # QueryError and bad dates: a message above the form
+            error, status = str(exc), 400
+    sources = web.indexed_sources()
+    for s in params.sources:
+        if s not in sources:
+            sources.append(s)
+    tags = web.topic_tags()
+    for t in params.tags:
+        if t not in tags:
+            tags.append(t)
+    return html_page(
+        request,
+        "search.html",
+        {
+            "params": params,
+            "page": page,
+            "error": error,
+            "sources": sources,
+            "tags": tags,
+            "front": request.url.path == "/",
+        },
+        status,
+    )
+
+
+@router.get("/articles/{article_id}", response_class=HTMLResponse)
+def article(request: Request, article_id: str):
+    web = _web(request)
+    a = web.store.get(article_id)
+    if a is None:
+        raise HTTPException(404, f"no article with id {article_id!r}")
+    repairs, segments = repairs_view(a)
+    copies = story_copies(web.store, a.story_id, exclude=a.id) if a.story_id else []
+    history = web.store.history(a.id)
+    return html_page(
+        request,
+        "article.html",
+        {"a": a, "repairs": repairs, "segments": segments, "copies": copies, "history": history},
+    )
+
+
+@router.get("/monitor", response_class=HTMLResponse)
+def monitor(request: Request):
+    web = _web(request)
+    mon = monitor_data.collect(web.store, web.config_dir, web.data_dir)
+    return html_page(request, "monitor.html", {"mon": mon})

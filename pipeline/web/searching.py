@@ -1,0 +1,167 @@
+"""One search as the page and the API both run it: URL parameters in, a page of stories out.
+
+The URL is a contract (``/search?q=QUERY&source=...&tag=...&since=...&until=...&sort=...
+&page=N``): editors paste these links to each other, so the parameter names never change.
+Both the HTML page and ``/api/search`` read the same parameters through ``SearchParams``,
+so a link and an API call always agree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from urllib.parse import urlencode
+
+from pipeline.errors import UserError
+from pipeline.store import Hit, SearchRequest
+from pipeline.timeutil import parse_user_date
+
+PAGE_SIZE = 20
+MAX_PAGE = 500
+#: copies of one story looked at to name the portals it is also on
+STORY_COPIES = 100
+SORTS = ("relevance", "newest")
+
+
+@dataclass
+class SearchParams:
+    q: str = ""
+    sources: list[str] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+    since: str = ""
+    until: str = ""
+    #: "" means the default: by relevance for a query, newest first for none
+    sort: str = ""
+    page: int = 1
+
+    @classmethod
+    def from_query(cls, params) -> "SearchParams":
+        """From a Starlette ``QueryParams`` (or any mapping with ``getlist``)."""
+        def one(name: str) -> str:
+            return (params.get(name) or "").strip()
+
+        def many(name: str) -> list[str]:
+            out = []
+            for v in params.getlist(name):
+                v = v.strip()
+                if v and v not in out:
+                    out.append(v)
+            return out
+
+        page_text = one("page") or "1"
+        try:
+            page = int(page_text)
+        except ValueError:
+            raise UserError(f"page must be a number, not {page_text!r}") from None
+        if not 1 <= page <= MAX_PAGE:
+            raise UserError(f"page must be between 1 and {MAX_PAGE}")
+        sort = one("sort")
+        if sort and sort not in SORTS:
+            raise UserError(f"sort must be one of {', '.join(SORTS)}, not {sort!r}")
+        p = cls(one("q"), many("source"), many("tag"), one("since"), one("until"), sort, page)
+        # a bad date is the user's to fix: say so before the store is asked
+        for name in ("since", "until"):
+            value = getattr(p, name)
+            if value:
+                parse_user_date(value)
+        return p
+
+    @property
+    def effective_sort(self) -> str:
+        return self.sort or ("relevance" if self.q else "newest")
+
+    def request(self) -> SearchRequest:
+        return SearchRequest(
+            query=self.q,
+            sources=self.sources or None,
+            tags=self.tags or None,
+            since=self.since or None,
+            until=self.until or None,
+            sort=self.effective_sort,  # type: ignore[arg-type]
+            limit=PAGE_SIZE,
+            offset=(self.page - 1) * PAGE_SIZE,
+            collapse=True,
+        )
+
+    def query_string(self, **changes) -> str:
+        """This search's URL parameters, with ``changes`` applied (for links to other pages)."""
+        values = {
+            "q": self.q,
+            "source": self.sources,
+            "tag": self.tags,
+            "since": self.since,
+            "until": self.until,
+            "sort": self.sort,
+            "page": self.page,
+        }
+        values.update(changes)
+        pairs: list[tuple[str, str]] = []
+        for key, value in values.items():
+            if isinstance(value, list):
+                pairs.extend((key, v) for v in value)
+            elif value not in ("", None) and not (key == "page" and value == 1):
+                pairs.append((key, str(value)))
+        return urlencode(pairs)
+
+    @property
+    def filtered(self) -> bool:
+        return bool(self.q or self.sources or self.tags or self.since or self.until)
+
+
+@dataclass
+class StoryHit:
+    hit: Hit
+    #: sources of the story's other copies, other than this copy's own source
+    also_on: list[str] = field(default_factory=list)
+    #: the story's other copies, wherever they are
+    other_copies: int = 0
+
+
+@dataclass
+class SearchPage:
+    params: SearchParams
+    total: int
+    hits: list[StoryHit]
+
+    @property
+    def pages(self) -> int:
+        return max(1, min(MAX_PAGE, -(-self.total // PAGE_SIZE)))
+
+    @property
+    def first(self) -> int:
+        return (self.params.page - 1) * PAGE_SIZE + 1 if self.hits else 0
+
+    @property
+    def last(self) -> int:
+        return (self.params.page - 1) * PAGE_SIZE + len(self.hits)
+
+    def page_numbers(self) -> list[int | None]:
+        """Page links to show: first, last and a window round the current one (None = gap)."""
+        current, last = self.params.page, self.pages
+        wanted = {1, last, *range(max(1, current - 2), min(last, current + 2) + 1)}
+        out: list[int | None] = []
+        prev = 0
+        for n in sorted(wanted):
+            if n - prev > 1:
+                out.append(None)
+            out.append(n)
+            prev = n
+        return out
+
+
+def run_search(store, params: SearchParams) -> SearchPage:
+    """One row per story (the best copy) with the portals its other copies are on."""
+    result = store.search(params.request())
+    hits = [StoryHit(h) for h in result.hits]
+    for sh in hits:
+        a = sh.hit.article
+        if sh.hit.story_size > 1 and a.story_id:
+            copies = story_copies(store, a.story_id, exclude=a.id)
+            sh.other_copies = max(len(copies), sh.hit.story_size - 1)
+            sh.also_on = sorted({c.source for c in copies if c.source != a.source})
+    return SearchPage(params, result.total, hits)
+
+
+def story_copies(store, story_id: str, exclude: str | None = None) -> list:
+    """The story's copies other than ``exclude``, newest first."""
+    res = store.search(SearchRequest(story_id=story_id, sort="newest", limit=STORY_COPIES))
+    return [h.article for h in res.hits if h.article.id != exclude]

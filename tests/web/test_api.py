@@ -1,0 +1,273 @@
+"""The JSON API and the pages as HTTP, through FastAPI's TestClient and a real uvicorn."""
+
+from __future__ import annotations
+
+import re
+
+import httpx
+import pytest
+
+from tests.web.conftest import STORY, XSS_TITLE
+
+
+def ids(resp) -> list[str]:
+    return [h["id"] for h in resp.json()["hits"]]
+
+
+# --- search ---------------------------------------------------------------------------------
+
+def test_simplified_query_finds_traditional_articles(client):
+    r = client.get("/api/search", params={"q": "营商环境"})
+    assert r.status_code == 200
+    found = ids(r)
+    assert "trad0001" in found  # 營商環境 in the text and title
+    assert "repair01" in found
+    hit = next(h for h in r.json()["hits"] if h["id"] == "trad0001")
+    assert "<mark>營商環境</mark>" in hit["snippet"]
+    assert r.json()["sort"] == "relevance"
+
+
+def test_traditional_query_finds_simplified_articles(client):
+    found = ids(client.get("/api/search", params={"q": "一網通辦"}))
+    assert "simp0001" in found and "trad0001" in found
+
+
+def test_empty_query_lists_newest_first(client):
+    r = client.get("/api/search")
+    body = r.json()
+    assert body["sort"] == "newest"
+    dates = [h["published_at"] for h in body["hits"] if h["published_at"]]
+    assert dates == sorted(dates, reverse=True)
+    dated = [h["id"] for h in body["hits"] if h["published_at"]]
+    assert dated[0] == "xss00001"  # 2024-03-06, the newest date (undated ones sort by arrival)
+
+
+def test_source_filter_repeatable(client):
+    r = client.get("/api/search", params=[("q", "营商环境"), ("source", "cjrb")])
+    assert {h["source"] for h in r.json()["hits"]} == {"cjrb"}
+    r = client.get("/api/search", params=[("source", "cjrb"), ("source", "xiangyang")])
+    assert {h["source"] for h in r.json()["hits"]} == {"cjrb", "xiangyang"}
+
+
+def test_date_range_is_beijing_days(client):
+    # trad0001 was published 2024-03-05 02:30 UTC = 10:30 Beijing, on the 5th
+    r = client.get("/api/search", params={"since": "2024-03-05", "until": "2024-03-05"})
+    assert ids(r) == ["trad0001"]
+    r = client.get("/api/search", params={"q": "审批", "until": "2023-12-31", "source": "wuhan_gov"})
+    assert r.json()["total"] == 25  # the fillers; the story copy on wuhan_gov is from 2024
+    r = client.get("/api/search", params={"q": "审批", "since": "2023-06-10", "until": "2023-06-12"})
+    assert sorted(h["published_at"][:10] for h in r.json()["hits"]) == ["2023-06-10", "2023-06-11", "2023-06-12"]
+
+
+def test_tag_filter(client):
+    r = client.get("/api/search", params={"tag": "政务服务"})
+    assert "simp0001" in ids(r)
+    assert "trad0001" not in ids(r)
+
+
+def test_one_row_per_story_with_its_other_portals(client):
+    r = client.get("/api/search", params={"q": "国务院 优化营商环境"})
+    hits = [h for h in r.json()["hits"] if h["story_id"] == STORY]
+    assert len(hits) == 1
+    hit = hits[0]
+    assert hit["story_size"] == 3
+    others = {"hubei_gov", "cjrb", "wuhan_gov"} - {hit["source"]}
+    assert sorted(hit["also_on"]) == sorted(others)
+
+
+def test_pagination_covers_every_story_once(client):
+    seen: list[str] = []
+    first = client.get("/api/search", params={"q": "审批服务简报"}).json()
+    assert first["total"] == 25 and first["pages"] == 2 and first["page_size"] == 20
+    for page in (1, 2):
+        seen += ids(client.get("/api/search", params={"q": "审批服务简报", "page": page}))
+    assert len(seen) == 25 and len(set(seen)) == 25
+
+
+@pytest.mark.parametrize(
+    "params, needle",
+    [
+        ({"q": '"营商'}, "unbalanced quote"),
+        ({"q": "(营商 OR"}, "query"),
+        ({"q": "-营商"}, "not excluded"),
+        ({"since": "last week"}, "not a date"),
+        ({"page": "two"}, "page must be a number"),
+        ({"sort": "random"}, "sort must be"),
+    ],
+)
+def test_bad_input_is_a_400_with_one_line(client, params, needle):
+    r = client.get("/api/search", params=params)
+    assert r.status_code == 400
+    assert needle in r.json()["error"]
+    assert "\n" not in r.json()["error"]
+    page = client.get("/search", params=params)
+    assert page.status_code == 400
+    assert needle in page.text.replace("&#34;", '"').replace("&#39;", "'")
+    assert "Traceback" not in page.text
+    assert 'id="q"' in page.text  # the form is still there to fix the query
+
+
+# --- articles -------------------------------------------------------------------------------
+
+def test_article_api_has_repairs_copies_and_beijing_time(client):
+    r = client.get("/api/articles/trad0001")
+    assert r.status_code == 200
+    assert r.json()["published_beijing"] == "2024-03-05 10:30"
+    rep = client.get("/api/articles/repair01").json()
+    assert [e["kind"] for e in rep["repair_log"]] == ["pinyin", "byte_shift", "utf8_as_gbk"]
+    story = client.get("/api/articles/story000").json()
+    assert sorted(c["id"] for c in story["copies"]) == ["story001", "story002"]
+
+
+def test_unknown_article_is_404(client):
+    r = client.get("/api/articles/0000000000000000")
+    assert r.status_code == 404 and "no article" in r.json()["error"]
+    page = client.get("/articles/0000000000000000")
+    assert page.status_code == 404 and "no article" in page.text
+
+
+def test_article_page_shows_repairs_before_and_after(client):
+    html = client.get("/articles/repair01").text
+    rows = re.findall(r'<del class="before">(.*?)</del>.*?<ins class="after">(.*?)</ins>', html, re.S)
+    assert rows == [("漢陽(yáng)", "漢陽"), ("浼佷笟", "企業"), ("钀ュ晢", "營商")]
+    # the two body repairs are marked in the text, the title one is only listed
+    marked = re.findall(r'<ins class="repaired"[^>]*>(.*?)</ins>', html)
+    assert marked == ["漢陽", "企業"]
+    assert "2024-02-23 09:27 Beijing time" in html
+
+
+def test_untitled_article_shows_its_first_words(client):
+    seed = client.get("/api/search", params={"source": "seed"}).json()["hits"]
+    untitled = next(h for h in seed if not h["title"])
+    html = client.get(f"/articles/{untitled['id']}").text
+    h1 = re.search(r'<h1 id="title">(.*?)</h1>', html, re.S).group(1)
+    assert "[untitled]" in h1
+    first = " ".join(untitled["text"].split())[:10]
+    assert first in h1
+
+
+def test_hostile_text_is_escaped_everywhere(client):
+    html = client.get("/articles/xss00001").text
+    assert "<script>alert" not in html and "<img src=x" not in html and "<b onmouseover" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;&lt;img src=x onerror=alert(2)&gt;" in html
+    assert 'href="javascript:' not in html  # the crawled URL is shown, never linked
+    results = client.get("/search", params={"q": "营商环境"}).text
+    assert "<script>alert" not in results and "<img src=x" not in results
+    # crawled text that spells <mark> stays text; only real hits are marked
+    api = client.get("/api/search", params={"q": "假的"}).json()["hits"][0]
+    assert "<mark>假的</mark>" in api["snippet"] or "&lt;mark&gt;" in api["snippet"]
+    page = client.get("/search", params={"q": "假的"}).text
+    snippet = re.search(r'<p class="snippet">(.*?)</p>', page, re.S).group(1)
+    assert re.sub(r"</?mark>", "", snippet).count("<") == 0
+
+
+def test_every_response_forbids_scripts(client):
+    for path in ("/", "/search?q=x", "/articles/xss00001", "/monitor", "/api/search", "/nope", "/static/style.css"):
+        csp = client.get(path).headers["content-security-policy"]
+        assert "default-src 'none'" in csp and "script-src" not in csp
+    assert client.get("/").headers["x-content-type-options"] == "nosniff"
+
+
+def test_pages_ship_no_script_and_no_remote_assets(client):
+    for path in ("/", "/search?q=营商环境", "/articles/repair01", "/monitor"):
+        html = client.get(path).text
+        assert "<script" not in html.lower()
+        assert not re.search(r'(src|href)="(https?:)?//', html.split("<main>")[0])
+
+
+# --- monitor and sources ----------------------------------------------------------------------
+
+def test_sources_api_reports_crawl_health(client):
+    body = client.get("/api/sources").json()
+    by = {s["name"]: s for s in body["sources"]}
+    assert by["cjrb"]["state"] == "ok" and by["cjrb"]["last_new_at"] and not by["cjrb"]["silence"]
+    hubei = by["hubei_gov"]
+    assert hubei["state"] == "blocked" and hubei["errors"] == 4 and hubei["failing_runs"] == 3
+    assert "last 3 crawls were blocked" in hubei["silence"]
+    assert by["hbrb"]["state"] == "silent" and "no new article" in by["hbrb"]["silence"]
+    assert by["hbrb"]["last_new_at"] is None
+    assert by["wuhan_gov"]["state"] == "never" and by["wuhan_gov"]["configured"]
+    assert by["wuhan_gov"]["articles"] == 26
+    assert by["xiangyang"]["articles"] == 1 and not by["xiangyang"]["configured"]
+    assert body["notes"] == {}
+
+
+def test_monitor_page(client):
+    html = client.get("/monitor").text
+    row = re.search(r'<tr class="src state-never" data-source="wuhan_gov">(.*?)</tr>', html, re.S).group(1)
+    assert "no crawl yet" in row
+    blocked = re.search(r'data-source="hubei_gov">(.*?)</tr>', html, re.S).group(1)
+    assert "blocked" in blocked and "HTTP 403" in blocked and "last 3 crawls were blocked" in blocked
+    silent = re.search(r'data-source="hbrb">(.*?)</tr>', html, re.S).group(1)
+    assert "silent" in silent and "no new article for 5.0 hours" in silent
+
+
+def test_monitor_shows_rules_with_their_last_matches(client):
+    from pipeline.alerts import last_matches
+
+    html = client.get("/monitor").text
+    rules = dict(re.findall(r'<div class="rule" data-rule="([^"]+)">(.*?)</div>', html, re.S))
+    assert set(rules) == {"bizenv", "hostile", "nothing_yet"}
+    assert "No matches yet." in rules["nothing_yet"]
+    assert 'href="/articles/trad0001"' in rules["bizenv"]
+    # the rule's "search" link carries its query
+    assert "q=%E5%84%AA%E5%8C%96+AND" in rules["bizenv"]
+    # the XSS title reached the alert log through a real match: escaped here as well
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in rules["hostile"]
+    assert "<script" not in html and "<img src=x" not in html
+    shown = len(re.findall(r"<li>", rules["bizenv"]))
+    assert shown == min(5, len(last_matches(client.app.state.web.data_dir, "bizenv", 50)))
+
+
+def test_monitor_with_nothing_recorded(tmp_path, store, site):
+    """A fresh data dir (no state.db) and no sources.yaml of ours: still a page."""
+    from fastapi.testclient import TestClient
+
+    from pipeline.web import create_app
+
+    empty_data = tmp_path / "d"
+    empty_data.mkdir()
+    app = create_app(store, config_dir=tmp_path / "noconfig", data_dir=empty_data)
+    with TestClient(app) as c:
+        r = c.get("/monitor")
+        assert r.status_code == 200 and "no crawl yet" in r.text
+        assert c.get("/api/sources").status_code == 200
+
+
+def test_broken_sources_yaml_is_a_note_not_a_crash(tmp_path, store, site):
+    from fastapi.testclient import TestClient
+
+    from pipeline.web import create_app
+
+    cfg = tmp_path / "cfg"
+    cfg.mkdir()
+    (cfg / "sources.yaml").write_text("sources:\n  - name: Bad Name\n", encoding="utf-8")
+    with TestClient(create_app(store, config_dir=cfg, data_dir=site[1])) as c:
+        r = c.get("/monitor")
+        assert r.status_code == 200
+        assert "sources.yaml:2" in r.text
+
+
+# --- OpenAPI --------------------------------------------------------------------------------
+
+def test_openapi_describes_the_api(client):
+    spec = client.get("/api/openapi.json").json()
+    assert {"/api/search", "/api/articles/{article_id}", "/api/sources"} <= set(spec["paths"])
+    names = {p["name"] for p in spec["paths"]["/api/search"]["get"]["parameters"]}
+    assert {"q", "source", "tag", "since", "until", "sort", "page"} <= names
+    assert "/search" not in spec["paths"]  # pages are not API
+    assert client.get("/docs").status_code == 404  # the CDN-backed docs page is off
+
+
+# --- over a real server -----------------------------------------------------------------------
+
+def test_real_server_answers_and_pins_the_host(live_server):
+    r = httpx.get(f"{live_server}/api/search", params={"q": "營商環境"})
+    assert r.status_code == 200 and r.json()["total"] >= 3
+    r = httpx.get(f"{live_server}/search", params={"q": "营商环境", "source": "hubei_gov"})
+    assert r.status_code == 200 and "湖北優化營商環境再出新招" in r.text
+    # DNS rebinding: a loopback server answers only to loopback names
+    r = httpx.get(f"{live_server}/", headers={"Host": "evil.example"})
+    assert r.status_code == 400
+    r = httpx.get(live_server.replace("127.0.0.1", "localhost") + "/api/sources")
+    assert r.status_code == 200
