@@ -38,11 +38,13 @@ def extract_html(html: str, url: str | None = None) -> Extracted:
     body_start = metadata.find_line(lines, body[0]) if body else None
     title, title_idx = metadata.choose_title(doc, lines, body_start)
     body = _drop_header_lines(body, title)
+    if body:  # where the prose starts, once the headline and byline are out of the body
+        body_start = metadata.find_line(lines, body[0])
     # read before cleaning: the "来源：…" and "作者：…" lines are cleaned out of the body
     head, tail = body[:3], body[-4:]
     body = boilerplate.clean_lines(body)
 
-    published = metadata.find_published(doc, lines, title_idx, url)
+    published = metadata.find_published(doc, lines, title_idx, url, body_start)
     origin = metadata.find_origin(lines, title_idx, tail)
     author = metadata.find_author(lines, title_idx, head, tail)
     text = "\n\n".join(body)

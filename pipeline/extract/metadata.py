@@ -17,6 +17,8 @@ _BYLINE_SPAN = 12
 _BYLINE_BEFORE = 3
 #: a headline this many visible lines above the body's first line counts as "at" the body
 _HEADLINE_REACH = 8
+#: body lines read for a date when the byline block has none
+_OPENING_LINES = 6
 _DOMAIN = re.compile(r"(?:https?://)?[\w-]+(?:\.[\w-]+)+/?", re.A)
 
 _TITLE_SEP = re.compile(r"\s*(?:_|\||｜|丨|--|—|–|»|«|›|::|\s-\s|-(?=[^-]{2,20}$))\s*")
@@ -193,30 +195,50 @@ def byline_window(lines: list[str], title_idx: int | None) -> list[str]:
     return lines[lo: title_idx + 1 + _BYLINE_SPAN]
 
 
-def find_published(doc, lines: list[str], title_idx: int | None, url: str | None) -> str | None:
+def find_published(doc, lines: list[str], title_idx: int | None, url: str | None,
+                   body_start: int | None = None) -> str | None:
     """Publication time, most trusted source first:
 
-    1. a labelled date line near the headline (``发布时间：…``);
+    1. a labelled date line in the byline block, between the headline and the body
+       (``发布时间：…``, ``日期：…``);
     2. a page-level meta naming the publication time (gov portals' ``PubDate``, OpenGraph);
-    3. the first date in the lines right after the headline (``2024年03月04日 09:15 来源：…``);
-    4. a labelled date line anywhere on the page;
-    5. the date in the URL (``/t20240305_1.html``).
+    3. the first date in the byline block (``2024年03月04日 09:15 来源：…``), then in the
+       few lines above the headline;
+    4. a full date in the lines under the headline even past the byline block (a byline
+       printed inside the text, or the day of the event, which a news report shares
+       with its publication);
+    5. a labelled date line anywhere on the page;
+    6. a full date in the body's first lines, when no headline was found;
+    7. the date in the URL (``/t20240305_1.html``);
+    8. a line that is nothing but a date and time (a blog's or forum's post stamp).
     """
     lines = join_labels(lines)
-    window = byline_window(lines, title_idx)
-    after = lines[title_idx: title_idx + 1 + _BYLINE_SPAN] if title_idx is not None else []
-    for line in after:
+    byline: list[str] = []
+    above: list[str] = []
+    opening: list[str] = []
+    if title_idx is not None:
+        end = title_idx + 1 + _BYLINE_SPAN
+        if body_start is not None and body_start > title_idx:
+            # the byline ends where the body starts: "2024年3月1日，全县…" is prose
+            end = min(end, body_start)
+        byline = lines[title_idx:end]
+        above = lines[max(0, title_idx - _BYLINE_BEFORE): title_idx]
+    if body_start is not None:
+        # the short lines that open the body (subtitle, a byline printed in the text) and
+        # the first paragraph of prose
+        for line in lines[body_start: body_start + _OPENING_LINES]:
+            opening.append(line)
+            if len(line) >= 80:
+                break
+    for line in byline:
         iso = dates.labelled_date(line)
         if iso:
             return iso
     meta = _meta_date(doc)
     if meta:
         return meta
-    for line in after:
-        found = dates.find_dates(line)
-        if found:
-            return found[0][1]
-    for line in window:
+    near = lines[title_idx: title_idx + 1 + _BYLINE_SPAN] if title_idx is not None else []
+    for line in byline + above + near:
         found = dates.find_dates(line)
         if found:
             return found[0][1]
@@ -225,10 +247,13 @@ def find_published(doc, lines: list[str], title_idx: int | None, url: str | None
             iso = dates.labelled_date(line)
             if iso:
                 return iso
+    for line in opening:
+        found = dates.find_dates(line)
+        if found:
+            return found[0][1]
     iso = dates.url_date(url)
     if iso:
         return iso
-    # a line that is nothing but a date and time: a blog's or forum's post stamp
     for line in lines:
         if len(line) <= 30:
             found = dates.find_dates(line)

@@ -121,3 +121,26 @@ def test_labelled_meta_date_beats_dates_in_the_text():
     html = ("<html><head><title>标题_网站</title><meta name='PubDate' content='2022-02-11 09:52'>"
             "</head><body><h1>标题</h1><p>" + "2021年5月1日发生的事情在这里被回顾。" * 6 + "</p></body></html>")
     assert extract_html(html).published_at == "2022-02-11T09:52:00+08:00"
+
+
+def test_labelled_line_in_the_body_does_not_beat_the_meta_date():
+    html = ("<html><head><title>关于召开工作会议的通知_某县人民政府</title>"
+            "<meta name='PubDate' content='2024-02-20 16:00'></head><body>"
+            "<h1>关于召开工作会议的通知</h1>"
+            "<div id='zoom'><p>各乡镇、县直各单位：经研究，决定召开全县优化营商环境工作会议，现将有关事项通知如下。</p>"
+            "<p>会议时间：2024年3月10日上午9时</p><p>会议地点：县政府三楼会议室，请各单位主要负责人准时参加会议，不得缺席。</p></div>"
+            "</body></html>")
+    assert extract_html(html).published_at == "2024-02-20T16:00:00+08:00"
+
+
+def test_a_related_news_subheading_inside_a_long_article_stays():
+    paras = [f"第{n}段：这是正文中的一个长段落，讲述优化营商环境的具体做法和取得的成效，"
+             f"内容充实，共有六段，这是其中的第{n}段。" * 2 for n in "一二三四五六"]
+    html = ("<html><head><title>长文章_某网</title></head><body><h1>长文章</h1>"
+            "<p>发布时间：2024-03-05 10:30</p><div class='content'>"
+            + "".join(f"<p>{p}</p>" for p in paras[:2])
+            + "<p>相关新闻</p>"
+            + "".join(f"<p>{p}</p>" for p in paras[2:])
+            + "</div></body></html>")
+    ex = extract_html(html)
+    assert all(p in ex.text for p in paras)
