@@ -9,7 +9,9 @@ from typing import Iterable, Literal
 
 from pipeline.model import Article
 
-UpsertOutcome = Literal["new", "updated", "unchanged"]
+#: "queued": the backend could not take it now and holds it in a durable spool (Elasticsearch);
+#: "rejected": the backend refused its content; kept aside with the reason, not indexed
+UpsertOutcome = Literal["new", "updated", "unchanged", "queued", "rejected"]
 
 
 @dataclass
@@ -50,8 +52,11 @@ class Hit:
 
 @dataclass
 class SearchResult:
+    #: matching articles (stories, when collapsed)
     total: int
     hits: list[Hit] = field(default_factory=list)
+    #: False when counting stopped early and ``total`` is a lower bound
+    total_exact: bool = True
 
 
 class Store(abc.ABC):

@@ -1,0 +1,96 @@
+"""Snippets from the server's highlights, cut from the original text.
+
+Elasticsearch highlights the simplified copy (``text_s``), where the query's terms are
+found whatever the script; since ``simplify`` keeps every character at its offset, the
+marked spans are mapped back onto the original text, so editors see what the page said
+(like SQLite's snippets) while the matching is the server's. The fragments come HTML-
+encoded (encoder ``html``); the snippet is rebuilt from the original text, escaped, with
+hits in ``<mark>``.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+
+from pipeline.chinese import simplify
+
+WIDTH = 120
+_TAG = re.compile(r"(</?mark>)")
+
+
+def highlight_spec(fields: list[str]) -> dict:
+    return {
+        "type": "unified",
+        "encoder": "html",
+        "pre_tags": ["<mark>"],
+        "post_tags": ["</mark>"],
+        "fields": {f: {"fragment_size": WIDTH, "number_of_fragments": 3} for f in fields},
+    }
+
+
+def _fragment_spans(folded: str, fragment: str) -> list[tuple[int, int]]:
+    """Absolute (start, end) of the marked parts of one fragment within ``folded``."""
+    plain: list[str] = []
+    marks: list[tuple[int, int]] = []
+    pos = 0
+    inside = False
+    start = 0
+    for part in _TAG.split(fragment):
+        if part == "<mark>":
+            inside, start = True, pos
+        elif part == "</mark>":
+            if inside:
+                marks.append((start, pos))
+            inside = False
+        else:
+            text = html.unescape(part)
+            plain.append(text)
+            pos += len(text)
+    where = folded.find("".join(plain))
+    if where < 0:
+        return []
+    return [(where + s, where + e) for s, e in marks if e > s]
+
+
+def spans_from_highlight(text: str, fragments: list[str]) -> list[tuple[int, int]]:
+    folded = simplify(text)
+    spans = sorted(s for frag in fragments for s in _fragment_spans(folded, frag))
+    merged: list[tuple[int, int]] = []
+    for s, e in spans:
+        if merged and s <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(e, merged[-1][1]))
+        else:
+            merged.append((s, e))
+    return merged
+
+
+def snippet_from_spans(text: str | None, spans: list[tuple[int, int]], width: int = WIDTH) -> str:
+    """The window of ``text`` with the most marked spans, as safe HTML; its start when none."""
+    text = (text or "").replace("\n", " ")
+    if not spans:
+        return html.escape(text[:width]) + ("…" if len(text) > width else "")
+    best_start, best_count = spans[0][0], 0
+    for s, _ in spans:
+        count = sum(1 for s2, e2 in spans if s <= s2 and e2 <= s + width)
+        if count > best_count:
+            best_start, best_count = s, count
+    start = max(0, best_start - width // 4)
+    end = min(len(text), start + width)
+    out = ["…" if start > 0 else ""]
+    pos = start
+    for s, e in spans:
+        if e <= start or s >= end:
+            continue
+        s, e = max(s, start), min(e, end)
+        out.append(html.escape(text[pos:s]))
+        out.append("<mark>" + html.escape(text[s:e]) + "</mark>")
+        pos = e
+    out.append(html.escape(text[pos:end]))
+    out.append("…" if end < len(text) else "")
+    return "".join(out)
+
+
+def snippet_from_hit(text: str | None, highlight: dict | None) -> str:
+    fragments = [f for frags in (highlight or {}).values() for f in frags]
+    return snippet_from_spans(text, spans_from_highlight(text or "", fragments) if fragments else [])

@@ -1,0 +1,258 @@
+"""What every index backend must do alike: one suite, run on SQLite and on Elasticsearch.
+
+`pytest -m elasticsearch` runs only the Elasticsearch half (osmem-server, or the cluster
+named by NEWSMON_TEST_ES_URL). Articles are this file's own, written in traditional and
+simplified script, and go in through the real chain (``process_text`` → ``storing.save``).
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from pipeline.model import Article
+from pipeline.process import process_text
+from pipeline.query import QueryError
+from pipeline.storing import save
+from pipeline.store import SearchRequest
+
+#: (url, source, text as in a .txt article: title line, date/source line, body)
+ARTICLES = {
+    "trad": (
+        "https://example.gov.cn/hy/1.html",
+        "cjrb",
+        "漢陽區持續優化營商環境\n2024-03-01 09:30:00 來源: 長江日報\n\n"
+        "漢陽區出台新一輪優化營商環境方案，推進一網通辦，審批時限再壓縮三成。",
+    ),
+    "simp": (
+        "https://example.gov.cn/sy/2.html",
+        "xinhua",
+        "沈阳市营商环境改革提速\n2024-03-05 10:00:00 来源: 新华网\n\n"
+        "沈阳市印发营商环境改革方案，企业开办时间压缩至一天。",
+    ),
+    "apart": (
+        "https://example.gov.cn/hk/3.html",
+        "cjrb",
+        "漢口江灘陽光明媚\n2024-03-08 08:00:00 來源: 長江日報\n\n"
+        "漢口的市民在江灘享受陽光，春天的花開了。",
+    ),
+    "hostile": (
+        "https://example.gov.cn/x/4.html",
+        "local",
+        "審批<script>提速\n2024-02-20 12:00:00 来源: 测试\n\n"
+        "審批 <script>alert('x')</script> & 改革 \"引号\" 一網通辦的報道。",
+    ),
+}
+
+
+def make(key: str, **changes) -> Article:
+    url, source, text = ARTICLES[key]
+    a = process_text(text, url=url, source=source)
+    for k, v in changes.items():
+        setattr(a, k, v)
+    return a
+
+
+def ids(store, query="", **kw) -> set[str]:
+    return {h.article.url.rsplit("/", 1)[-1].split(".")[0] for h in store.search(SearchRequest(query, limit=100, **kw)).hits}
+
+
+@pytest.fixture
+def loaded(store):
+    outcomes = save(store, [make(k) for k in ARTICLES])
+    assert outcomes == ["new"] * len(ARTICLES)
+    return store
+
+
+def test_ingest_through_the_chain(loaded):
+    a = loaded.get_by_url(ARTICLES["trad"][0])
+    assert a is not None
+    assert a.title == "漢陽區持續優化營商環境"
+    assert a.source == "cjrb"
+    assert a.published_at.startswith("2024-03-01T09:30")
+    assert a.ingested_at
+    assert loaded.get(a.id).to_dict() == a.to_dict()
+    assert loaded.get("no-such-id") is None
+    assert loaded.get_by_url("https://example.gov.cn/nothing") is None
+    stats = loaded.stats()
+    assert stats["total"] == 4
+    assert stats["sources"] == {"cjrb": 2, "local": 1, "xinhua": 1}
+    assert stats["newest"]["title"] == "漢口江灘陽光明媚"
+    assert {"backend", "total", "sources", "newest", "size_bytes", "location"} <= set(stats)
+
+
+def test_search_finds_either_script(loaded):
+    assert ids(loaded, "營商環境") == {"1", "2"}
+    assert ids(loaded, "营商环境") == {"1", "2"}
+    assert ids(loaded, "瀋陽") == {"2"}  # traditional query, simplified article
+    assert ids(loaded, "优化营商环境") == {"1"}  # simplified query, traditional article
+
+
+def test_a_name_matches_only_where_its_characters_stand_together(loaded):
+    assert ids(loaded, "漢陽") == {"1"}
+    assert ids(loaded, "汉阳") == {"1"}
+    # one character matches wherever it stands, in either script
+    assert ids(loaded, "漢") == {"1", "3"}
+    assert ids(loaded, "阳") == {"1", "2", "3"}
+
+
+def test_query_syntax(loaded):
+    assert ids(loaded, "營商環境 漢陽") == {"1"}
+    assert ids(loaded, "漢陽 OR 瀋陽") == {"1", "2"}
+    assert ids(loaded, "營商環境 -沈阳") == {"1"}
+    assert ids(loaded, "營商環境 NOT 沈阳") == {"1"}
+    assert ids(loaded, '"改革方案"') == {"2"}
+    assert ids(loaded, "(漢陽 OR 沈阳) AND 方案") == {"1", "2"}
+    assert ids(loaded, "一网通办") == {"1", "4"}
+    assert ids(loaded, "不存在的詞") == set()
+    with pytest.raises(QueryError):
+        loaded.search(SearchRequest('"營商'))
+    with pytest.raises(QueryError):
+        loaded.search(SearchRequest("-營商"))
+
+
+def test_filters(loaded):
+    assert ids(loaded, sources=["cjrb"]) == {"1", "3"}
+    assert ids(loaded, "source:cjrb") == {"1", "3"}
+    assert ids(loaded, "營商環境", sources=["xinhua"]) == {"2"}
+    assert ids(loaded, since="2024-03-05") == {"2", "3"}
+    assert ids(loaded, until="2024-03-01") == {"1", "4"}  # the whole day, Beijing time
+    assert ids(loaded, since="2024-03-02", until="2024-03-06") == {"2"}
+    assert ids(loaded, since="2024-03-05T10:00:00+08:00") == {"2", "3"}
+
+
+def test_tag_filters_in_either_script(store):
+    save(store, [make("trad", tags=["营商环境", "一网通办"]), make("simp", tags=["营商环境"]), make("apart")])
+    assert ids(store, tags=["營商環境"]) == {"1", "2"}
+    assert ids(store, tags=["营商环境", "一网通办"]) == {"1"}
+    assert ids(store, "tag:一網通辦") == {"1"}
+    assert ids(store, "審批", tags=["一网通办"]) == {"1"}
+
+
+def test_sorting_and_paging(loaded):
+    newest = [h.article.title for h in loaded.search(SearchRequest("", sort="newest", limit=10)).hits]
+    assert newest == ["漢口江灘陽光明媚", "沈阳市营商环境改革提速", "漢陽區持續優化營商環境", "審批<script>提速"]
+    page = loaded.search(SearchRequest("", sort="newest", limit=2, offset=1))
+    assert page.total == 4
+    assert [h.article.title for h in page.hits] == newest[1:3]
+    ranked = loaded.search(SearchRequest("營商環境", limit=10))
+    assert ranked.total == 2
+    assert all(h.score is not None for h in ranked.hits)
+    # a hit in the title and the body ranks above one in the body only
+    save(loaded, [Article(id="body-only", text="文中提到營商環境一次。" + "其他內容。" * 30, source="t")])
+    assert loaded.search(SearchRequest("營商環境", limit=10)).hits[-1].article.id == "body-only"
+
+
+def test_idempotent_upserts(loaded):
+    before = loaded.stats()["total"]
+    assert save(loaded, [make("trad"), make("simp")]) == ["unchanged", "unchanged"]
+    assert loaded.upsert(make("trad", fetched_at="2030-01-01T00:00:00+08:00")) == "unchanged"
+    assert loaded.stats()["total"] == before
+    assert loaded.search(SearchRequest("營商環境")).total == 2
+
+
+def test_a_changed_article_is_updated_and_the_old_version_kept(loaded):
+    old = loaded.get_by_url(ARTICLES["simp"][0])
+    changed = make("simp")
+    changed.text += "\n\n更正：开办时间为半天。"
+    assert loaded.upsert(changed) == "updated"
+    assert loaded.stats()["total"] == 4
+    hist = loaded.history(old.id)
+    assert len(hist) == 1 and hist[0]["version"] == 1
+    assert hist[0]["article"].text == old.text
+    assert ids(loaded, "更正") == {"2"}
+    again = make("simp")
+    again.text += "\n\n再次更正。"
+    assert loaded.upsert(again) == "updated"
+    assert [h["version"] for h in loaded.history(old.id)] == [1, 2]
+    assert ids(loaded, "半天") == set() and ids(loaded, "再次更正") == {"2"}
+    assert loaded.history("no-such-id") == []
+
+
+def test_snippets_are_safe_html_cut_from_the_original(loaded):
+    hit = loaded.search(SearchRequest("营商环境")).hits
+    trad = next(h for h in hit if h.article.source == "cjrb")
+    # a simplified query marks the traditional words the page really has
+    assert "<mark>營商環境</mark>" in trad.snippet
+    hostile = loaded.search(SearchRequest("改革", sources=["local"])).hits[0]
+    assert "<script>" not in hostile.snippet
+    assert "&lt;script&gt;" in hostile.snippet
+    assert "<mark>改革</mark>" in hostile.snippet
+    assert re.sub(r"</?mark>", "", hostile.snippet).count("<") == 0
+    plain = loaded.search(SearchRequest("", sources=["xinhua"])).hits[0]
+    assert "<mark>" not in plain.snippet and plain.snippet.startswith("沈阳市印发")
+
+
+def test_collapse_by_story(loaded):
+    trad = loaded.get_by_url(ARTICLES["trad"][0])
+    simp = loaded.get_by_url(ARTICLES["simp"][0])
+    loaded.set_story(trad.id, trad.id)
+    loaded.set_story(simp.id, trad.id)
+    assert loaded.get(simp.id).story_id == trad.id
+    # set_story is bookkeeping, not a new version
+    assert loaded.history(simp.id) == []
+    res = loaded.search(SearchRequest("營商環境", collapse=True))
+    assert res.total == 1 and len(res.hits) == 1
+    assert res.hits[0].story_size == 2
+    every = loaded.search(SearchRequest("", collapse=True, limit=10))
+    assert every.total == 3 and len(every.hits) == 3
+    assert ids(loaded, f"story:{trad.id}") == {"1", "2"}
+    assert ids(loaded, story_id=trad.id) == {"1", "2"}
+    # a later update keeps the story
+    changed = make("simp")
+    changed.text += "更新。"
+    assert loaded.upsert(changed) == "updated"
+    assert loaded.get(simp.id).story_id == trad.id
+    plain = loaded.search(SearchRequest("營商環境"))
+    assert plain.total == 2 and {h.story_size for h in plain.hits} == {2}
+
+
+def test_ingested_after_is_an_alert_checkpoint(store):
+    save(store, [make("trad"), make("simp")])
+    checkpoint = max(a.ingested_at for a in (store.get_by_url(ARTICLES[k][0]) for k in ("trad", "simp")))
+    assert ids(store, "營商環境", ingested_after=checkpoint) == set()
+    save(store, [make("apart"), make("hostile")])
+    assert ids(store, ingested_after=checkpoint) == {"3", "4"}
+    # an unchanged re-fetch is not news; a changed article is
+    save(store, [make("trad")])
+    assert ids(store, ingested_after=checkpoint) == {"3", "4"}
+    changed = make("trad")
+    changed.text += "新的進展。"
+    store.upsert(changed)
+    assert ids(store, "營商環境", ingested_after=checkpoint) == {"1"}
+    with pytest.raises(QueryError):
+        store.search(SearchRequest("", ingested_after="yesterday-ish"))
+
+
+def test_meta(store):
+    assert store.get_meta("baseline") is None
+    store.set_meta("baseline", "1")
+    store.set_meta("baseline", "2")
+    assert store.get_meta("baseline") == "2"
+
+
+def test_reopening_sees_the_same_index(open_backend):
+    first = open_backend()
+    save(first, [make("trad")])
+    first.close()
+    again = open_backend()
+    assert again.stats()["total"] == 1
+    assert again.upsert(make("trad")) == "unchanged"
+
+
+def test_same_answers_as_sqlite_on_the_seeds(store, tmp_path):
+    """The seed baseline gives the same hits on this backend as on SQLite."""
+    from pipeline.baseline import seed_articles
+    from pipeline.store.sqlite import SQLiteStore
+
+    ref = SQLiteStore(tmp_path / "ref.db")
+    try:
+        save(ref, list(seed_articles()))
+        save(store, list(seed_articles()))
+        for q in ["營商環境", "营商环境", "漢陽", "汉阳", "長江日報", "改革 OR 考核", "武漢 -漢陽"]:
+            want = {h.article.id for h in ref.search(SearchRequest(q, limit=50)).hits}
+            got = {h.article.id for h in store.search(SearchRequest(q, limit=50)).hits}
+            assert got == want, q
+    finally:
+        ref.close()
