@@ -144,3 +144,32 @@ def test_a_related_news_subheading_inside_a_long_article_stays():
             + "</div></body></html>")
     ex = extract_html(html)
     assert all(p in ex.text for p in paras)
+
+
+def test_recommendation_list_without_class_names_is_cut():
+    paras = [f"第{n}段正文：市政务服务中心推出帮办代办服务，企业开办时间压缩到一个工作日以内，群众满意度明显提升。"
+             for n in "一二三四"]
+    html = ("<html><head><title>帮办代办_某网</title></head><body><h1>帮办代办</h1><div>"
+            + "".join(f"<p>{p}</p>" for p in paras)
+            + "<p>分享到：微信 微博 QQ空间</p><p>为你推荐</p><ul>"
+            + "".join(f"<li><a href='/{i}.html'>推荐文章标题第{i}条</a></li>" for i in range(6))
+            + "</ul></div></body></html>")
+    ex = extract_html(html)
+    assert all(p in ex.text for p in paras)
+    for chrome in ("为你推荐", "推荐文章标题", "分享到"):
+        assert chrome not in ex.text
+
+
+def test_choice_between_extractors():
+    from pipeline.extract.body import choose, split_table_rows
+
+    article = ["市场主体登记实现全程网办，办理时间由五天压缩到一天，企业满意度达到百分之九十九。"] * 3
+    chrome = ["首页", "新闻中心", "政务公开", "办事服务", "互动交流"] * 20
+    # the same article with less chrome wins
+    assert choose({"a": article, "b": chrome + article})[0] == "a"
+    # a tiny piece of a much longer text: the longer one wins
+    assert choose({"a": article[:1], "b": article * 8 + ["另一段不同的正文内容，讲述减税降费政策落实情况。"] * 10})[0] == "b"
+    # one extractor found nothing
+    assert choose({"a": [], "b": article}) == ("b", article)
+    assert choose({"a": [], "b": []}) == ("none", [])
+    assert split_table_rows(["| 发布日期 | 2024-03-05 |", "| --- | --- |", "正文"]) == ["发布日期", "2024-03-05", "正文"]
