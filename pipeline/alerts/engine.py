@@ -1,0 +1,238 @@
+"""Rule evaluation and delivery: from newly stored articles to messages in the outbox, and
+from the outbox to the channels.
+
+A rule looks at articles by *ingest* time (what the store accepted since the rule's
+checkpoint), never by publish time, so an article a slow crawl finds hours late still
+alerts. It fires once per story: the first copy seen alerts, later reposts on other portals
+only join the story (they are recorded as matches, shown on the monitor page, and sent to
+no one).
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import re
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+from pipeline.alerts import state
+from pipeline.alerts.channels import DeliveryError, send
+from pipeline.alerts.rules import AlertConfig, Rule
+from pipeline.errors import ConfigError
+from pipeline.store.base import SearchRequest
+from pipeline.timeutil import timestamp
+
+log = logging.getLogger(__name__)
+
+PAGE = 500
+_TAG = re.compile(r"<[^>]+>")
+
+
+def plain(snippet: str | None) -> str:
+    """The store's snippets are safe HTML (<mark>); chat robots and email want plain text."""
+    return html.unescape(_TAG.sub("", snippet or ""))
+
+
+def _iso(ts: float) -> str:
+    return datetime.fromtimestamp(ts, timezone.utc).isoformat(timespec="microseconds")
+
+
+def initial_checkpoint(rule: Rule, now: float) -> str:
+    """A rule seen for the first time looks back as far as it would alert (max_age, else 3 days)."""
+    return _iso(now - (rule.max_age or 3 * 86400))
+
+
+def matching_hits(store, rule: Rule, ingested_after: str) -> list:
+    """Every stored article the rule matches since ``ingested_after``, oldest ingest first.
+
+    Pages are re-read from the start if the total moved underneath (a crawl stored more
+    while we read), so no article slips between two pages.
+    """
+    for _ in range(5):
+        hits, offset, total = [], 0, None
+        while True:
+            res = store.search(
+                SearchRequest(query=rule.query, sources=rule.sources, ingested_after=ingested_after,
+                              sort="newest", limit=PAGE, offset=offset)
+            )
+            if total is None:
+                total = res.total
+            elif res.total != total:
+                break
+            hits.extend(res.hits)
+            offset += PAGE
+            if offset >= total or not res.hits:
+                hits.sort(key=lambda h: h.article.ingested_at or "")
+                return hits
+    hits.sort(key=lambda h: h.article.ingested_at or "")
+    return hits
+
+
+def _story_sources(store, story_id: str, fallback) -> list[dict]:
+    try:
+        res = store.search(SearchRequest(story_id=story_id, sort="newest", limit=50))
+        arts = [h.article for h in res.hits] or [fallback]
+    except Exception:  # a story list is a courtesy; the alert must not fail for it
+        arts = [fallback]
+    arts.sort(key=lambda a: (timestamp(a.published_at) is None, timestamp(a.published_at) or 0))
+    return [{"source": a.source, "url": a.url} for a in arts]
+
+
+def article_payload(rule_name: str, hit, story_id: str, sources: list[dict]) -> dict:
+    a = hit.article
+    return {
+        "rule": rule_name,
+        "article": {
+            "id": a.id,
+            "url": a.url,
+            "title": a.title,
+            "source": a.source,
+            "published_at": a.published_at,
+            "snippet": plain(hit.snippet),
+        },
+        "story": {"id": story_id, "sources": sources},
+    }
+
+
+def _too_old(rule: Rule, article, now: float) -> bool:
+    if rule.max_age is None:
+        return False
+    ts = timestamp(article.published_at)
+    return ts is not None and ts < now - rule.max_age
+
+
+def evaluate_rule(store, data_dir: Path, rule: Rule, *, dry_run: bool = False, now: float | None = None) -> list[dict]:
+    """Match ``rule`` against articles stored since its checkpoint; queue one message per new
+    story and channel. Returns one dict per matching article: {hit, story_id, alert, reason}.
+    With ``dry_run`` nothing is written (``newsmon alerts test``)."""
+    now = time.time() if now is None else now
+    conn = state.open_alert_state(data_dir)
+    try:
+        start = state.get_checkpoint(conn, rule.name)
+        since = start or initial_checkpoint(rule, now)
+        hits = matching_hits(store, rule, since)
+        # one alert per story: the earliest published copy in this batch speaks for it
+        by_story: dict[str, list] = {}
+        for h in hits:
+            by_story.setdefault(h.article.story_id or h.article.id, []).append(h)
+        results: list[dict] = []
+        plans = []
+        for story_id, group in by_story.items():
+            group.sort(key=lambda h: (timestamp(h.article.published_at) is None,
+                                      timestamp(h.article.published_at) or 0))
+            lead = next((h for h in group if not _too_old(rule, h.article, now)), None)
+            already = state.story_alerted(conn, rule.name, story_id)
+            for h in group:
+                if h is lead and not already:
+                    reason = "alert"
+                elif already:
+                    reason = "story already alerted"
+                elif h is not lead and lead is not None:
+                    reason = "same story as an alerted copy"
+                else:
+                    reason = "published too long ago"
+                results.append({"hit": h, "story_id": story_id, "alert": reason == "alert", "reason": reason})
+            if lead is not None and not already:
+                plans.append((story_id, lead, _story_sources(store, story_id, lead.article) if not dry_run else []))
+        if dry_run:
+            return results
+        newest = max((h.article.ingested_at for h in hits if h.article.ingested_at), default=None)
+        with state.transaction(conn):
+            if state.get_checkpoint(conn, rule.name) != start:
+                log.info("rule %s was evaluated concurrently; skipping this round", rule.name)
+                return []
+            for story_id, lead, sources in plans:
+                conn.execute(
+                    "INSERT OR IGNORE INTO alert_stories(rule, story_id, article_id, fired_at) VALUES (?, ?, ?, ?)",
+                    (rule.name, story_id, lead.article.id, now),
+                )
+                payload = article_payload(rule.name, lead, story_id, sources)
+                for channel in rule.notify:
+                    state.enqueue(conn, f"{rule.name}:{story_id}:{channel}", rule.name, channel, payload, now)
+            for r in results:
+                a = r["hit"].article
+                conn.execute(
+                    "INSERT INTO alert_matches(rule, article_id, story_id, alerted, matched_at, title, url, source,"
+                    " published_at, snippet) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                    " ON CONFLICT(rule, article_id) DO UPDATE SET story_id=excluded.story_id,"
+                    " alerted=MAX(alerted, excluded.alerted), title=excluded.title, snippet=excluded.snippet",
+                    (rule.name, a.id, r["story_id"], 1 if r["alert"] else 0, now, a.title, a.url, a.source,
+                     a.published_at, plain(r["hit"].snippet)),
+                )
+            state.set_checkpoint(conn, rule.name, newest or since)
+        fired = sum(1 for r in results if r["alert"])
+        if fired:
+            log.info("rule %s: %d new stor%s queued for %s", rule.name, fired, "y" if fired == 1 else "ies",
+                     ", ".join(rule.notify) or "(no channel)")
+        return results
+    finally:
+        conn.close()
+
+
+def evaluate(store, data_dir: Path, cfg: AlertConfig, *, now: float | None = None) -> int:
+    """Evaluate every rule; returns how many stories alerted."""
+    total = 0
+    for rule in cfg.rules:
+        total += sum(1 for r in evaluate_rule(store, data_dir, rule, now=now) if r["alert"])
+    return total
+
+
+def backoff(cfg: AlertConfig, attempts: int) -> float:
+    return min(cfg.retry_base * (2 ** max(0, attempts - 1)), cfg.retry_max)
+
+
+def deliver_due(data_dir: Path, cfg: AlertConfig, *, now: float | None = None, limit: int = 100) -> dict:
+    """Try every message whose time has come; a failure is rescheduled with backoff, never dropped."""
+    conn = state.open_alert_state(data_dir)
+    sent = failed = 0
+    try:
+        for item in state.due(conn, now, limit):
+            channel = cfg.channels.get(item["channel"])
+            try:
+                if channel is None:
+                    raise DeliveryError(f"channel {item['channel']!r} is no longer in {cfg.path}")
+                send(channel, item["payload"], key=item["key"], data_dir=data_dir)
+            except (DeliveryError, ConfigError) as exc:
+                attempts = item["attempts"] + 1
+                delay = backoff(cfg, attempts)
+                with state.transaction(conn):
+                    state.mark_failed(conn, item["id"], str(exc), time.time() + delay)
+                log.warning("alert %s to %s failed (try %d): %s; next try in %.0fs",
+                            item["rule"], item["channel"], attempts, exc, delay)
+                failed += 1
+                continue
+            with state.transaction(conn):
+                state.mark_sent(conn, item["id"])
+            sent += 1
+    finally:
+        conn.close()
+    return {"sent": sent, "failed": failed}
+
+
+def last_matches(data_dir: Path, rule_name: str | None = None, limit: int = 50) -> list[dict]:
+    """Recent matches, newest first: {rule, article_id, story_id, alerted, matched_at (ISO),
+    title, url, source, published_at, snippet (plain text)}. Crawled text: escape it to show."""
+    conn = state.open_alert_state(data_dir)
+    try:
+        sql = ("SELECT rule, article_id, story_id, alerted, matched_at, title, url, source, published_at, snippet"
+               " FROM alert_matches")
+        args: list = []
+        if rule_name:
+            sql += " WHERE rule=?"
+            args.append(rule_name)
+        sql += " ORDER BY matched_at DESC, rowid DESC LIMIT ?"
+        args.append(int(limit))
+        rows = conn.execute(sql, args).fetchall()
+    finally:
+        conn.close()
+    keys = ("rule", "article_id", "story_id", "alerted", "matched_at", "title", "url", "source", "published_at",
+            "snippet")
+    out = []
+    for row in rows:
+        d = dict(zip(keys, row))
+        d["alerted"] = bool(d["alerted"])
+        d["matched_at"] = _iso(d["matched_at"])
+        out.append(d)
+    return out

@@ -1,0 +1,178 @@
+"""Rules over the index: ingest-time checkpoints, one alert per story, the outbox's retries,
+durability across a crash between evaluation and delivery, matches for the monitor page."""
+
+import json
+import time
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from pipeline.alerts import deliver_due, evaluate, evaluate_rule, last_matches, outbox_status
+from pipeline.alerts.rules import AlertConfig, Channel, Rule, parse_alerts
+from pipeline.chinese import to_traditional
+from pipeline.config import load_yaml
+from pipeline.model import Article
+from pipeline.store.sqlite import SQLiteStore
+from pipeline.storing import save
+from test_alerts_receivers import Receiver
+
+NOW = datetime.now(timezone.utc)
+RELEASE = (
+    "为进一步优化营商环境，市人民政府近日印发《优化营商环境三年行动方案》，提出到2025年，"
+    "企业开办时间压缩至1个工作日以内，工程建设项目审批时间压缩至50个工作日以内。方案明确了"
+    "政务服务、市场监管、要素保障等五个方面二十项重点任务，要求各区各部门逐项抓好落实。"
+)
+OTHER = "记者从市发展改革委获悉，今年一季度全市固定资产投资同比增长8.2%，其中工业投资增长12.5%。重大项目建设持续推进。"
+SECOND = (
+    "省政府办公厅日前出台《关于进一步优化营商环境降低市场主体制度性交易成本的实施意见》，"
+    "从破除区域分割和地方保护、优化涉企审批服务、规范涉企收费等方面提出二十四条措施。"
+)
+
+
+def art(i, text, source="wuhan", hours_ago=1.0, title=None):
+    return Article(id=i, url=f"http://{source}.test/{i}.html", text=text, source=source, title=title or text[:20],
+                   published_at=(NOW - timedelta(hours=hours_ago)).isoformat(timespec="seconds"))
+
+
+@pytest.fixture
+def store(tmp_path):
+    s = SQLiteStore(tmp_path / "newsmon.db")
+    yield s
+    s.close()
+
+
+def config(url, tmp_path, **delivery):
+    cfg = AlertConfig(path=tmp_path / "alerts.yaml")
+    cfg.channels["hook"] = Channel("hook", "webhook", {"url": url})
+    cfg.rules.append(Rule(name="reform", query="營商環境 AND (印發 OR 出台)", notify=["hook"]))
+    cfg.retry_base = delivery.get("retry_base", 0.2)
+    return cfg
+
+
+def test_one_alert_per_story_and_reposts_do_not_alert_again(store, tmp_path):
+    with Receiver() as r:
+        cfg = config(r.url, tmp_path)
+        save(store, [art("city", RELEASE), art("other", OTHER)], data_dir=tmp_path)
+        assert evaluate(store, tmp_path, cfg) == 1
+        deliver_due(tmp_path, cfg)
+        assert [q["body"]["article"]["id"] for q in r.requests] == ["city"]
+        body = r.requests[0]["body"]
+        assert body["rule"] == "reform" and body["story"]["id"] == "city"
+        assert set(body["article"]) == {"id", "url", "title", "source", "published_at", "snippet"}
+        assert "<mark>" not in body["article"]["snippet"] and "营商环境" in body["article"]["snippet"]
+        # the same release found later on the provincial portal, in traditional script
+        save(store, [art("prov", "湖北日報訊 " + to_traditional(RELEASE), source="hubei")], data_dir=tmp_path)
+        assert evaluate(store, tmp_path, cfg) == 0
+        # a different announcement alerts
+        save(store, [art("second", SECOND, source="hubei")], data_dir=tmp_path)
+        assert evaluate(store, tmp_path, cfg) == 1
+        deliver_due(tmp_path, cfg)
+        assert [q["body"]["article"]["id"] for q in r.requests] == ["city", "second"]
+    matches = last_matches(tmp_path, "reform")
+    assert {m["article_id"]: m["alerted"] for m in matches} == {"city": True, "prov": False, "second": True}
+
+
+def test_reposts_in_one_batch_alert_once_with_the_earliest_published_copy(store, tmp_path):
+    with Receiver() as r:
+        cfg = config(r.url, tmp_path)
+        save(store, [art("late", RELEASE, hours_ago=1), art("early", "江華縣訊 " + RELEASE, source="jh", hours_ago=5)],
+             data_dir=tmp_path)
+        assert evaluate(store, tmp_path, cfg) == 1
+        deliver_due(tmp_path, cfg)
+        (req,) = r.requests
+        assert req["body"]["article"]["id"] == "early"
+        assert {s["source"] for s in req["body"]["story"]["sources"]} == {"wuhan", "jh"}
+
+
+def test_checkpoint_is_by_ingest_time_so_a_late_crawl_is_not_missed(store, tmp_path):
+    cfg = config("http://127.0.0.1:9/", tmp_path)
+    save(store, [art("a", OTHER)], data_dir=tmp_path)
+    evaluate(store, tmp_path, cfg)
+    # stored now, published two days ago (a late crawl): still inside max_age, alerts
+    save(store, [art("late", RELEASE, hours_ago=48)], data_dir=tmp_path)
+    assert evaluate(store, tmp_path, cfg) == 1
+    # but a back-catalogue page from last year does not
+    save(store, [art("old", SECOND, hours_ago=24 * 400)], data_dir=tmp_path)
+    assert evaluate(store, tmp_path, cfg) == 0
+    assert {m["article_id"]: m["alerted"] for m in last_matches(tmp_path)}["old"] is False
+
+
+def test_failed_delivery_is_retried_with_backoff_and_sent_once(store, tmp_path):
+    with Receiver(answers=[(500, {}), (502, {})]) as r:
+        cfg = config(r.url, tmp_path, retry_base=0.2)
+        save(store, [art("city", RELEASE)], data_dir=tmp_path)
+        evaluate(store, tmp_path, cfg)
+        assert deliver_due(tmp_path, cfg) == {"sent": 0, "failed": 1}
+        assert deliver_due(tmp_path, cfg) == {"sent": 0, "failed": 0}  # not due yet
+        assert outbox_status(tmp_path)["failing"] == 1
+        deadline = time.time() + 5
+        while not r.requests and time.time() < deadline:
+            deliver_due(tmp_path, cfg)
+            time.sleep(0.05)
+        assert len(r.requests) == 1 and r.refused == 2
+        deliver_due(tmp_path, cfg)
+        assert len(r.requests) == 1
+        assert outbox_status(tmp_path)["pending"] == 0
+
+
+def test_queued_alerts_survive_a_restart_and_evaluation_is_not_repeated(store, tmp_path):
+    cfg = config("http://127.0.0.1:9/", tmp_path)  # nothing listens: stays queued
+    save(store, [art("city", RELEASE)], data_dir=tmp_path)
+    assert evaluate(store, tmp_path, cfg) == 1
+    deliver_due(tmp_path, cfg)
+    # "restart": a new process would open the same state; re-evaluating queues nothing more
+    assert evaluate(store, tmp_path, cfg) == 0
+    assert outbox_status(tmp_path)["pending"] == 1
+    with Receiver() as r:
+        cfg2 = config(r.url, tmp_path)
+        conn_time = time.time() + 3600
+        deliver_due(tmp_path, cfg2, now=conn_time)
+        assert [q["body"]["article"]["id"] for q in r.requests] == ["city"]
+
+
+def test_dry_run_shows_matches_and_writes_nothing(store, tmp_path):
+    cfg = config("http://127.0.0.1:9/", tmp_path)
+    save(store, [art("city", RELEASE), art("prov", to_traditional(RELEASE), source="hubei")], data_dir=tmp_path)
+    results = evaluate_rule(store, tmp_path, cfg.rules[0], dry_run=True)
+    assert sorted(r["alert"] for r in results) == [False, True]
+    assert outbox_status(tmp_path)["pending"] == 0 and last_matches(tmp_path) == []
+
+
+def test_rule_sources_limit_what_it_sees(store, tmp_path):
+    cfg = config("http://127.0.0.1:9/", tmp_path)
+    cfg.rules[0].sources = ["hubei"]
+    save(store, [art("city", RELEASE, source="wuhan")], data_dir=tmp_path)
+    assert evaluate(store, tmp_path, cfg) == 0
+
+
+def test_config_errors_name_file_line_and_key(tmp_path):
+    from pipeline.errors import ConfigError
+
+    path = tmp_path / "alerts.yaml"
+    path.write_text("channels:\n  a: {type: webhook, url: 'http://x/'}\nrules:\n  - name: r\n    query: 'x'\n"
+                    "    notify: [b]\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"alerts.yaml:6: rules\[0\].notify: unknown channel 'b'"):
+        parse_alerts(load_yaml(path), path)
+    path.write_text("channels:\n  a: {type: telegram}\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"alerts.yaml:2: channels.a.type"):
+        parse_alerts(load_yaml(path), path)
+    path.write_text("rules:\n  - name: r\n    query: '(x'\n    notify: []\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"alerts.yaml:3: rules\[0\].query"):
+        parse_alerts(load_yaml(path), path)
+
+
+def test_default_reform_rule_matches_both_scripts(store, tmp_path):
+    from pipeline.alerts.rules import DEFAULT_RULE
+
+    path = tmp_path / "alerts.yaml"
+    path.write_text("channels:\n  log: {type: file, path: a.jsonl}\n", encoding="utf-8")
+    cfg = parse_alerts(load_yaml(path), path)
+    assert cfg.rules[0].name == DEFAULT_RULE["name"] and cfg.rules[0].notify == ["log"]
+    save(store, [art("s", RELEASE), art("t", to_traditional(SECOND), source="hubei"), art("o", OTHER)],
+         data_dir=tmp_path)
+    assert evaluate(store, tmp_path, cfg) == 2
+    deliver_due(tmp_path, cfg)
+    lines = [json.loads(x) for x in (tmp_path / "a.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert sorted(x["article"]["id"] for x in lines) == ["s", "t"]
+    path.write_text("default_rule: false\nchannels:\n  log: {type: file, path: a.jsonl}\n", encoding="utf-8")
+    assert parse_alerts(load_yaml(path), path).rules == []
