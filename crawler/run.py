@@ -1,0 +1,115 @@
+"""Run one crawl of some sources in this process and return what each one did.
+
+Twisted's reactor cannot be restarted, so this runs once per process: `newsmon crawl` calls
+it, and the daemon runs `newsmon crawl --source X --json` as a subprocess per crawl. All
+sources of one crawl share one reactor (one spider each), so a slow portal does not hold up
+the others. SIGINT/SIGTERM use Scrapy's graceful shutdown: pages in hand are finished and
+stored, every source's run is recorded, then the process exits; a second signal forces it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+from scrapy.crawler import CrawlerProcess
+
+from crawler.options import CrawlOptions
+from crawler.settings import build_settings
+from crawler.spiders.source import SourceSpider
+from crawler.tally import Tally
+from pipeline.process import process_html
+
+logger = logging.getLogger(__name__)
+
+
+def _process_page(body, url, source, header_charset, fetched_at, lexicon):
+    return process_html(body, url=url, source=source, header_charset=header_charset,
+                        fetched_at=fetched_at, lexicon=lexicon)
+
+
+class Runtime:
+    """What the spiders and the item pipeline share: store, state, lexicon, counts."""
+
+    def __init__(self, *, store, state, lexicon, data_dir: Path, sources, workers: int = 0, on_done=None):
+        self.store = store
+        self.state = state
+        self.lexicon = lexicon
+        self.data_dir = data_dir
+        self.tallies = {s.name: Tally(source=s.name, title=s.title) for s in sources}
+        #: article URLs some source of this crawl has taken on: one page, one fetch
+        self.claimed: set[str] = set()
+        self.pool = ProcessPoolExecutor(max_workers=workers) if workers > 0 else None
+        self._on_done = on_done
+
+    async def build_article(self, body: bytes, *, url, source, header_charset, fetched_at):
+        """``process_html`` here, or in a worker process when ``crawl.workers`` > 0 so that
+        extraction runs beside the downloads instead of between them."""
+        if self.pool is None:
+            return _process_page(body, url, source, header_charset, fetched_at, self.lexicon)
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(
+            self.pool, _process_page, body, url, source, header_charset, fetched_at, self.lexicon
+        )
+
+    def is_relevant(self, article) -> bool:
+        from pipeline.topics import is_relevant
+
+        return is_relevant(article, self.lexicon)
+
+    def source_done(self, tally: Tally) -> None:
+        if self._on_done is not None:
+            self._on_done(tally)
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+            self.pool = None
+
+
+def _set_levels(log_level: str) -> None:
+    level = getattr(logging, log_level, logging.WARNING)
+    for name in ("scrapy", "twisted", "py.warnings", "asyncio", "crawler"):
+        logging.getLogger(name).setLevel(level)
+
+
+def run_crawl(sources, *, store, state, lexicon, data_dir: Path, options: CrawlOptions, polite: bool = True,
+              progress: bool = False, log_level: str = "WARNING", on_done=None) -> list[Tally]:
+    """Crawl ``sources`` once; returns one Tally per source, in order."""
+    settings = build_settings(options, polite=polite, log_level=log_level)
+    settings["LOG_INSTALL_ROOT_HANDLER"] = False  # newsmon's CLI owns the log handler
+    level = getattr(logging, log_level, logging.WARNING)
+    logging.disable(level - 1)  # Scrapy logs its versions while it resets its loggers to DEBUG
+    try:
+        process = CrawlerProcess(settings)
+    finally:
+        logging.disable(logging.NOTSET)
+    _set_levels(log_level)
+    runtime = Runtime(store=store, state=state, lexicon=lexicon, data_dir=Path(data_dir), sources=sources,
+                      workers=options.workers, on_done=on_done)
+    for source in sources:
+        process.crawl(SourceSpider, source=source, runtime=runtime)
+    ticker = None
+    if progress:
+        from twisted.internet import task
+
+        def show():
+            line = " | ".join(t.progress() for t in runtime.tallies.values())
+            sys.stderr.write("\r\x1b[K" + line[:200])
+            sys.stderr.flush()
+
+        ticker = task.LoopingCall(show)
+        ticker.start(0.5, now=False)
+    try:
+        process.start()
+    finally:
+        if ticker is not None and ticker.running:
+            ticker.stop()
+        if progress:
+            sys.stderr.write("\r\x1b[K")
+            sys.stderr.flush()
+        runtime.close()
+    return [runtime.tallies[s.name] for s in sources]

@@ -1,0 +1,280 @@
+"""One spider per source: start URLs → article URLs → article pages for the item pipeline.
+
+Each start URL is read as whatever it turns out to be (HTML listing, RSS/Atom feed, sitemap
+or sitemap index, JSON list; see ``crawler.kinds``). Listing pages and feeds are fetched
+conditionally (``If-None-Match`` / ``If-Modified-Since``); article URLs already in the
+seen-URL store are not fetched at all, so a second crawl of an unchanged site costs only its
+listings. New validators are saved only when the whole crawl of the source finished with
+no article left behind: otherwise a 304 next time would hide the articles this run missed.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from urllib.parse import urlsplit
+
+import scrapy
+from scrapy import signals
+from scrapy.exceptions import IgnoreRequest
+
+from crawler.blocking import blocked_reason
+from crawler.kinds import (
+    Entry,
+    KindError,
+    detect_kind,
+    feed_entries,
+    json_entries,
+    maybe_gunzip,
+    sitemap_entries,
+)
+from crawler.links import article_links, host_allowed, next_page, parse_html, site_of
+from crawler.settings import HANDLED_STATUSES
+from pipeline import crawlstate
+from pipeline.decode import decode_bytes
+from pipeline.process import now_iso
+from pipeline.urls import canonical_url
+
+logger = logging.getLogger(__name__)
+
+_CHARSET = re.compile(r"charset\s*=\s*[\"']?([\w.:-]+)", re.IGNORECASE)
+#: sitemap indexes nest; more than this is a loop or a trap
+MAX_SITEMAP_DEPTH = 3
+
+
+def header_charset(content_type: bytes | str | None) -> str | None:
+    """The charset a Content-Type header claims (maybe falsely; the decode stage judges)."""
+    if not content_type:
+        return None
+    if isinstance(content_type, bytes):
+        content_type = content_type.decode("latin-1")
+    m = _CHARSET.search(content_type)
+    return m.group(1) if m else None
+
+
+def _h(response, name: str) -> str | None:
+    value = response.headers.get(name)
+    return value.decode("latin-1").strip() if value else None
+
+
+class SourceSpider(scrapy.Spider):
+    name = "newsmon-source"
+
+    def __init__(self, *args, source=None, runtime=None, **kwargs):
+        super().__init__(*args, name=source.name, **kwargs)
+        self.source = source
+        self.rt = runtime
+        self.tally = runtime.tallies[source.name]
+        self.tally.title = source.title
+        self.sites = list(source.domains) or sorted({site_of(urlsplit(u).hostname or "") for u in source.urls})
+        #: canonical article URLs requested or counted in this run
+        self.handled: set[str] = set()
+        #: listing URL → (etag, last_modified) to save if the crawl ends clean
+        self.validators: dict[str, tuple[str | None, str | None]] = {}
+        #: False once an article was left behind (error, cap): validators are then not saved
+        self.clean = True
+        self.budget = source.max_articles
+
+    @classmethod
+    def from_crawler(cls, crawler, *args, **kwargs):
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        crawler.signals.connect(spider.on_opened, signal=signals.spider_opened)
+        crawler.signals.connect(spider.on_closed, signal=signals.spider_closed)
+        return spider
+
+    # --- requests -----------------------------------------------------------------------
+
+    async def start(self):
+        for url in self.source.urls:
+            yield self.listing_request(url, depth=1, origin=url, kind=None)
+
+    def listing_request(self, url: str, *, depth: int, origin: str, kind: str | None) -> scrapy.Request:
+        headers = {}
+        etag, modified = crawlstate.get_validators(self.rt.state, url)
+        if etag:
+            headers["If-None-Match"] = etag
+        if modified:
+            headers["If-Modified-Since"] = modified
+        return scrapy.Request(
+            url,
+            headers=headers,
+            callback=self.parse_listing,
+            errback=self.on_error,
+            priority=10,
+            dont_filter=depth == 1,
+            meta={"nm_role": "listing", "nm_depth": depth, "nm_origin": origin, "nm_kind": kind,
+                  "handle_httpstatus_list": HANDLED_STATUSES},
+        )
+
+    def article_requests(self, urls: list[str], *, filtered: bool):
+        """Requests for the article URLs not yet seen; seen ones count as unchanged."""
+        fresh: list[str] = []
+        for raw in urls:
+            try:
+                url = canonical_url(raw)
+            except ValueError:
+                continue
+            if url in self.handled or not host_allowed(url, self.sites):
+                continue
+            if filtered and self.source.article_urls is not None and not self.source.article_urls.search(url):
+                continue
+            self.handled.add(url)
+            if url in self.rt.claimed:  # another source of this crawl fetches it
+                self.tally.unchanged += 1
+                continue
+            self.rt.claimed.add(url)
+            fresh.append(url)
+        if not fresh:
+            return
+        seen = crawlstate.seen_among(self.rt.state, fresh)
+        for url in fresh:
+            if url in seen:
+                self.tally.unchanged += 1
+                continue
+            if self.budget is not None:
+                if self.budget <= 0:
+                    self.tally.deferred += 1
+                    self.clean = False
+                    continue
+                self.budget -= 1
+            yield scrapy.Request(
+                url,
+                callback=self.parse_article,
+                errback=self.on_error,
+                meta={"nm_role": "article", "handle_httpstatus_list": HANDLED_STATUSES},
+            )
+
+    # --- responses -----------------------------------------------------------------------
+
+    def _bad_status(self, response) -> bool:
+        """Count and report a non-200 answer; True when the response carries no content."""
+        status = response.status
+        if status == 200:
+            reason = blocked_reason(status, response.body)
+            if reason is None:
+                return False
+        elif status < 300:
+            return False
+        else:
+            reason = blocked_reason(status, response.body)
+        if reason:
+            if not self.tally.blocked:
+                logger.warning("%s: blocked at %s: %s", self.source.name, response.url, reason)
+                self.tally.problem(f"{reason} at {response.url}")
+            self.tally.blocked = True
+        else:
+            logger.warning("%s: HTTP %d for %s", self.source.name, status, response.url)
+            self.tally.problem(f"HTTP {status} at {response.url}")
+        self.tally.errors += 1
+        if response.meta.get("nm_role") == "article":
+            self.clean = False
+        return True
+
+    def parse_listing(self, response):
+        self.tally.pages += 1
+        self.tally.listing_pages += 1
+        if response.status == 304:
+            self.tally.not_modified += 1
+            return
+        if self._bad_status(response):
+            return
+        meta = response.meta
+        etag, modified = _h(response, "ETag"), _h(response, "Last-Modified")
+        if etag or modified:
+            self.validators[response.request.url] = (etag, modified)
+        try:
+            body = maybe_gunzip(response.body)
+            kind = meta.get("nm_kind") or (self.source.kind if self.source.kind != "auto" else None) \
+                or detect_kind(body, _h(response, "Content-Type"))
+            yield from self._read_listing(response, body, kind)
+        except KindError as exc:
+            self.tally.errors += 1
+            self.tally.problem(f"{response.url}: {exc}")
+            logger.warning("%s: cannot read %s: %s", self.source.name, response.url, exc)
+
+    def _read_listing(self, response, body: bytes, kind: str):
+        url = response.url
+        meta = response.meta
+        depth = meta.get("nm_depth", 1)
+        if kind == "json":
+            entries = json_entries(body, url, self.source.json)
+            yield from self.article_requests([e.url for e in entries], filtered=True)
+        elif kind == "feed":
+            yield from self.article_requests([e.url for e in feed_entries(body, url)], filtered=True)
+        elif kind == "sitemap":
+            sub, entries = sitemap_entries(body, url)
+            if sub == "sitemapindex":
+                if depth >= MAX_SITEMAP_DEPTH:
+                    self.tally.problem(f"{url}: sitemap indexes nested deeper than {MAX_SITEMAP_DEPTH}")
+                    return
+                for e in entries:
+                    if host_allowed(e.url, self.sites):
+                        yield self.listing_request(e.url, depth=depth + 1, origin=meta["nm_origin"], kind="sitemap")
+            else:
+                yield from self.article_requests(_newest_first(entries), filtered=True)
+        else:
+            text = decode_bytes(body, header_charset(response.headers.get("Content-Type"))).text
+            doc = parse_html(text, url)
+            links = article_links(doc, url, sites=self.sites, pattern=self.source.article_urls)
+            yield from self.article_requests([link.url for link in links], filtered=False)
+            if depth < self.source.max_pages:
+                nxt = next_page(doc, text, url, sites=self.sites)
+                if nxt and nxt != url:
+                    yield self.listing_request(nxt, depth=depth + 1, origin=meta["nm_origin"], kind="html")
+
+    def parse_article(self, response):
+        self.tally.pages += 1
+        if self._bad_status(response):
+            return
+        self.tally.articles_fetched += 1
+        requested = [canonical_url(u) for u in response.meta.get("redirect_urls", [])]
+        yield {
+            "url": response.url,
+            "also": [u for u in requested if u != canonical_url(response.url)],
+            "body": response.body,
+            "header_charset": header_charset(response.headers.get("Content-Type")),
+            "fetched_at": now_iso(),
+        }
+
+    def on_error(self, failure):
+        request = failure.request
+        if failure.check(IgnoreRequest):
+            if "robots" in str(failure.value).lower():
+                self.tally.robots_denied += 1
+                logger.info("%s: robots.txt forbids %s", self.source.name, request.url)
+            return
+        reason = failure.value.__class__.__name__
+        detail = str(failure.value).splitlines()[0][:120] if str(failure.value) else ""
+        self.tally.errors += 1
+        self.tally.problem(f"{request.url}: {reason}")
+        if request.meta.get("nm_role") == "article":
+            self.clean = False
+        logger.warning("%s: giving up on %s: %s %s", self.source.name, request.url, reason, detail)
+
+    # --- lifecycle -------------------------------------------------------------------------
+
+    def on_opened(self, spider):
+        if spider is self:
+            self.tally.started_at = now_iso()
+
+    def on_closed(self, spider, reason):
+        if spider is not self:
+            return
+        t = self.tally
+        t.finished_at = now_iso()
+        t.interrupted = reason != "finished"
+        if reason == "finished" and self.clean and not t.errors:
+            when = t.finished_at
+            for url, (etag, modified) in self.validators.items():
+                crawlstate.set_validators(self.rt.state, url, etag, modified, when=when)
+        crawlstate.record_run(
+            self.rt.state, t.source, t.started_at or t.finished_at, t.finished_at,
+            t.pages, t.new, t.unchanged, t.errors, t.blocked, t.message,
+        )
+        self.rt.source_done(t)
+
+
+def _newest_first(entries: list[Entry]) -> list[str]:
+    """Sitemap pages with dates first, newest first, so a ``max_articles`` cap keeps the news."""
+    dated = sorted((e for e in entries if e.date), key=lambda e: e.date, reverse=True)
+    return [e.url for e in dated] + [e.url for e in entries if not e.date]

@@ -1,0 +1,61 @@
+"""Per-source counts of one crawl: what `newsmon crawl` prints and `record_run` stores."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+#: short problem descriptions kept per source (URLs and reasons, never page text)
+MAX_PROBLEMS = 5
+
+
+@dataclass
+class Tally:
+    source: str
+    title: str = ""
+    started_at: str | None = None
+    finished_at: str | None = None
+    #: HTTP responses received (listing pages, feeds, sitemaps, articles; 304s included)
+    pages: int = 0
+    listing_pages: int = 0
+    #: listing pages / feeds that answered 304 Not Modified
+    not_modified: int = 0
+    articles_fetched: int = 0
+    new: int = 0
+    updated: int = 0
+    #: known articles: skipped as already seen, or refetched and found identical
+    unchanged: int = 0
+    #: fetched but not kept (`keep: relevant` and the lexicon says no)
+    irrelevant: int = 0
+    #: fetched but no article text found in the page
+    empty: int = 0
+    errors: int = 0
+    robots_denied: int = 0
+    blocked: bool = False
+    #: article links left for a later crawl because of `max_articles`
+    deferred: int = 0
+    interrupted: bool = False
+    problems: list[str] = field(default_factory=list)
+
+    def problem(self, text: str) -> None:
+        if len(self.problems) < MAX_PROBLEMS:
+            self.problems.append(text[:300])
+
+    @property
+    def message(self) -> str:
+        parts = []
+        if self.blocked:
+            parts.append("blocked by an anti-bot challenge")
+        if self.interrupted:
+            parts.append("interrupted")
+        parts.extend(self.problems)
+        if not parts:
+            return "ok"
+        return "; ".join(parts)
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["message"] = self.message
+        return d
+
+    def progress(self) -> str:
+        return f"{self.source}: {self.pages} pages, {self.new} new, {self.unchanged} unchanged, {self.errors} errors"
