@@ -14,7 +14,7 @@ import re
 _JUNK_LINE = re.compile(
     r"^(?:"
     r"[【\[]?\s*(?:字[体體号號]|字号|字體)\s*[:：]?\s*[【\[]?\s*大\s*[】\]]?\s*[【\[]?\s*中\s*[】\]]?\s*[【\[]?\s*小.*"
-    r"|.{0,6}(?:分享到|分享至|分享|轉發到|转发到)\s*[:：]?.{0,60}"
+    r"|.{0,6}(?:(?:分享到|分享至|轉發到|转发到)\s*[:：]?|分享\s*[:：])[^。！？]{0,60}"
     r"|[【\[]?\s*(?:打印(?:本页|本頁|本文|文章|此页|此頁)?|關閉(?:窗口|本页|本頁)?|关闭(?:窗口|本页)?|收藏(?:本页|本頁)?|返回顶部|返回頂部|回到顶部|回到頂部|纠错|糾錯|保存|加入收藏|小字号|大字号|朗读|朗讀)\s*[】\]]?(?:\s*[【\[]?\s*(?:打印|關閉|关闭|收藏|窗口|本页|本頁|纠错|糾錯|保存|返回|顶部|頂部|【|】|\]|\[|\||\s)*[】\]]?)*"
     r"|(?:扫一扫|掃一掃|扫描二维码|掃描二維碼|微信扫一扫|微信掃一掃|用微信扫描|手机扫码|手機掃碼).{0,40}"
     r"|[<«‹\[【\s]*(?:上一篇|下一篇|上一条|下一条|上一條|下一條|上一页|下一页|上一頁|下一頁|首页|首頁|尾页|尾頁)\s*[:：>»]?.{0,80}"
@@ -43,13 +43,25 @@ TAIL_MARKER = re.compile(
 )
 
 
+_MENU_SEP = re.compile(r"\s*(?:[|｜丨]|>>?|»|›|→)\s*")
+_PROSE_PUNCT = re.compile(r"[。！？；，、：:,.!?]")
+
+
+def is_menu_line(line: str) -> bool:
+    """``首页 | 新闻 | 政务公开 | 办事服务`` or ``首页 > 新闻中心 > 正文``: a row of short links."""
+    parts = [p for p in _MENU_SEP.split(line.strip()) if p]
+    if len(parts) < 3 or len(_MENU_SEP.findall(line)) < 2:
+        return False
+    return all(len(p) <= 8 for p in parts) and not _PROSE_PUNCT.search(line)
+
+
 def is_junk_line(line: str) -> bool:
     s = line.strip()
     if not s:
         return True
     if len(s) > 160:
         return False
-    return bool(_JUNK_LINE.match(s))
+    return bool(_JUNK_LINE.match(s)) or is_menu_line(s)
 
 
 def cut_tail(lines: list[str]) -> list[str]:
