@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 
 from pipeline.paths import seeds_dir
-from pipeline.process import process_text
+from pipeline.ingest import article_from_file
 from pipeline.storing import save
 
 log = logging.getLogger(__name__)
@@ -19,9 +19,9 @@ BASELINE_VERSION = "1"
 
 
 def seed_articles(lexicon=None):
+    """The seeds through the same chain as `newsmon ingest --source seed FILE`."""
     for path in sorted(seeds_dir().glob("*.txt")):
-        raw = path.read_bytes()
-        yield process_text(raw.decode("utf-8"), raw=raw, source="seed", lexicon=lexicon)
+        yield article_from_file(path, "seed", lexicon)
 
 
 def ensure_baseline(store, lexicon=None) -> int:

@@ -29,6 +29,9 @@ class IngestReport:
     new: int = 0
     updated: int = 0
     unchanged: int = 0
+    #: Elasticsearch only: held in the durable spool / refused for their content (kept aside)
+    queued: int = 0
+    rejected: int = 0
     skipped: list[tuple[str, str]] = field(default_factory=list)
 
     def count(self, outcome: str) -> None:

@@ -31,6 +31,8 @@ def run(args, ctx) -> int:
         print(f"newsmon: skipped {path}: {why}", file=sys.stderr)
     print(
         f"ingested: {report.new} new, {report.updated} updated, {report.unchanged} unchanged"
+        + (f", {report.queued} queued for the index (spool)" if report.queued else "")
+        + (f", {report.rejected} rejected by the index (see `newsmon es rejected`)" if report.rejected else "")
         + (f", {len(report.skipped)} skipped" if report.skipped else "")
     )
     return 1 if report.skipped else 0

@@ -68,7 +68,9 @@ def run(args, ctx) -> int:
         sys.stdout.write("\n")
         return 0
     tty = sys.stdout.isatty()
-    print(f"{result.total} match{'es' if result.total != 1 else ''}" + (f", showing {len(result.hits)}" if result.total > len(result.hits) else ""))
+    count = f"{result.total}{'' if result.total_exact else '+'}"
+    shown = f", showing {len(result.hits)}" if result.total > len(result.hits) else ""
+    print(f"{count} match{'es' if result.total != 1 else ''}{shown}")
     for h in result.hits:
         a = h.article
         date = (a.published_at or "")[:16].replace("T", " ") or "(no date)"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import sqlite3
 import threading
 import time
@@ -44,6 +45,7 @@ MIGRATIONS: list[tuple[int, list[str]]] = [
                 sort_ts REAL NOT NULL,
                 ingested_us INTEGER NOT NULL,
                 story_id TEXT,
+                fts_id INTEGER NOT NULL UNIQUE,
                 data TEXT NOT NULL
             )""",
             "CREATE INDEX articles_url ON articles(url)",
@@ -69,6 +71,20 @@ SCHEMA_VERSION = MIGRATIONS[-1][0]
 
 #: BM25 column weights: a hit in the title counts more than one in the body
 _WEIGHTS = "5.0, 1.0, 0.0"
+#: a query matching more articles than this ranks by relevance among the newest this many
+#: (ranking every copy of a ubiquitous word costs ~1 ms per 1,000 matches)
+RANK_WINDOW = 10_000
+#: counting stops here, as Elasticsearch's track_total_hits does: the result says "at least"
+COUNT_LIMIT = 10_000
+_FTS_SHIFT = 20
+#: marks articles with no publication date, which a date range must leave out
+_UNDATED = field_token("date", "none")
+
+
+def fts_id_for(sort_ts: float, rowid: int) -> int:
+    """The full-text row id: publication time in the high bits, so that the index itself is
+    in date order and "newest first" or a date range reads only the rows it returns."""
+    return (max(0, int(sort_ts)) << _FTS_SHIFT) | (rowid & ((1 << _FTS_SHIFT) - 1))
 
 
 def _now_us() -> int:
@@ -159,8 +175,8 @@ class SQLiteStore(Store):
             self.conn.execute(
                 "CREATE VIRTUAL TABLE articles_fts USING fts5(title, body, meta, content='', tokenize='ascii')"
             )
-            for rowid, data in self.conn.execute("SELECT rowid, data FROM articles").fetchall():
-                self._fts_insert(rowid, Article.from_dict(json.loads(data)))
+            for fts_id, data in self.conn.execute("SELECT fts_id, data FROM articles").fetchall():
+                self._fts_insert(fts_id, Article.from_dict(json.loads(data)))
             self._set_meta("index_version", str(INDEX_VERSION))
 
     # -- meta ----------------------------------------------------------------------------
@@ -184,6 +200,8 @@ class SQLiteStore(Store):
         meta += [field_token("tag", t) for t in a.tags]
         if a.story_id:
             meta.append(field_token("story", a.story_id))
+        if not a.published_at:
+            meta.append(_UNDATED)
         return document_tokens(a.title), document_tokens(a.text), " ".join(meta)
 
     def _fts_insert(self, rowid: int, a: Article) -> None:
@@ -212,9 +230,15 @@ class SQLiteStore(Store):
                 outcomes.append(self._upsert_one(a))
         return outcomes
 
+    def _free_fts_id(self, sort_ts: float, rowid: int) -> int:
+        fid = fts_id_for(sort_ts, rowid)
+        while self.conn.execute("SELECT 1 FROM articles WHERE fts_id=?", (fid,)).fetchone():
+            fid += 1  # same second and same low rowid bits: take the next free slot
+        return fid
+
     def _upsert_one(self, a: Article) -> UpsertOutcome:
-        row = self.conn.execute("SELECT rowid, data FROM articles WHERE id=?", (a.id,)).fetchone()
-        old = Article.from_dict(json.loads(row[1])) if row else None
+        row = self.conn.execute("SELECT rowid, fts_id, data FROM articles WHERE id=?", (a.id,)).fetchone()
+        old = Article.from_dict(json.loads(row[2])) if row else None
         if old is not None:
             if old.content_key() == a.content_key():
                 return "unchanged"
@@ -223,43 +247,42 @@ class SQLiteStore(Store):
         us = self._next_ingest_us()
         a.ingested_at = _us_to_iso(us)
         published = timestamp(a.published_at)
-        cols = (
-            a.url,
-            a.source,
-            published,
-            published if published is not None else us / 1e6,
-            us,
-            a.story_id,
-            json.dumps(a.to_dict(), ensure_ascii=False),
-        )
+        sort_ts = published if published is not None else us / 1e6
+        data = json.dumps(a.to_dict(), ensure_ascii=False)
         if old is None:
-            cur = self.conn.execute(
-                "INSERT INTO articles(url, source, published_ts, sort_ts, ingested_us, story_id, data, id)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (*cols, a.id),
+            rowid = self.conn.execute("SELECT COALESCE(MAX(rowid), 0) + 1 FROM articles").fetchone()[0]
+            fid = self._free_fts_id(sort_ts, rowid)
+            self.conn.execute(
+                "INSERT INTO articles(rowid, id, url, source, published_ts, sort_ts, ingested_us, story_id,"
+                " fts_id, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (rowid, a.id, a.url, a.source, published, sort_ts, us, a.story_id, fid, data),
             )
-            self._fts_insert(cur.lastrowid, a)
+            self._fts_insert(fid, a)
             return "new"
-        rowid = row[0]
+        rowid, old_fid = row[0], row[1]
         version = self.conn.execute(
             "SELECT COALESCE(MAX(version), 0) + 1 FROM article_history WHERE id=?", (a.id,)
         ).fetchone()[0]
         self.conn.execute(
             "INSERT INTO article_history(id, version, replaced_at, data) VALUES (?, ?, ?, ?)",
-            (a.id, version, a.ingested_at, row[1]),
+            (a.id, version, a.ingested_at, row[2]),
         )
-        self._fts_delete(rowid, old)
+        self._fts_delete(old_fid, old)
+        fid = old_fid if fts_id_for(sort_ts, rowid) >> _FTS_SHIFT == old_fid >> _FTS_SHIFT else None
+        if fid is None:
+            self.conn.execute("UPDATE articles SET fts_id=-rowid WHERE rowid=?", (rowid,))
+            fid = self._free_fts_id(sort_ts, rowid)
         self.conn.execute(
-            "UPDATE articles SET url=?, source=?, published_ts=?, sort_ts=?, ingested_us=?, story_id=?, data=?"
-            " WHERE rowid=?",
-            (*cols, rowid),
+            "UPDATE articles SET url=?, source=?, published_ts=?, sort_ts=?, ingested_us=?, story_id=?,"
+            " fts_id=?, data=? WHERE rowid=?",
+            (a.url, a.source, published, sort_ts, us, a.story_id, fid, data, rowid),
         )
-        self._fts_insert(rowid, a)
+        self._fts_insert(fid, a)
         return "updated"
 
     def set_story(self, article_id: str, story_id: str) -> None:
         with self._tx():
-            row = self.conn.execute("SELECT rowid, data FROM articles WHERE id=?", (article_id,)).fetchone()
+            row = self.conn.execute("SELECT fts_id, data FROM articles WHERE id=?", (article_id,)).fetchone()
             if row is None:
                 return
             a = Article.from_dict(json.loads(row[1]))
@@ -268,7 +291,7 @@ class SQLiteStore(Store):
             self._fts_delete(row[0], a)
             a.story_id = story_id
             self.conn.execute(
-                "UPDATE articles SET story_id=?, data=? WHERE rowid=?",
+                "UPDATE articles SET story_id=?, data=? WHERE fts_id=?",
                 (story_id, json.dumps(a.to_dict(), ensure_ascii=False), row[0]),
             )
             self._fts_insert(row[0], a)
@@ -296,54 +319,18 @@ class SQLiteStore(Store):
         if req.tags:
             tag_nodes = tuple(Field("tag", t) for t in req.tags)
             node = And(((node,) if node else ()) + tag_nodes) if node or len(tag_nodes) > 1 else tag_nodes[0]
-        where, params = self._filters(req)
-        key = "COALESCE(a.story_id, a.id)"
-        if node is not None:
-            match = fts_expression(node)
-            base = (
-                f" FROM articles_fts JOIN articles a ON a.rowid = articles_fts.rowid"
-                f" WHERE articles_fts MATCH ?{''.join(' AND ' + w for w in where)}"
-            )
-            params = [match, *params]
-            score = f"bm25(articles_fts, {_WEIGHTS})"
-        else:
-            base = f" FROM articles a{' WHERE ' + ' AND '.join(where) if where else ''}"
-            score = "NULL"
-        order = "a.sort_ts DESC" if req.sort == "newest" or node is None else "score"
         try:
             with self._lock:
-                ranked = self.conn.execute(
-                    f"SELECT a.rowid, {score} AS score, {key}{base} ORDER BY {order}"
-                    + ("" if req.collapse else " LIMIT ? OFFSET ?"),
-                    params if req.collapse else [*params, req.limit, req.offset],
-                )
-                if req.collapse:
-                    # one row per story: the copy that ranks first within it
-                    total = self.conn.execute(f"SELECT COUNT(DISTINCT {key}){base}", params).fetchone()[0]
-                    seen: set[str] = set()
-                    picked = []
-                    for rowid, s, k in ranked:
-                        if k in seen:
-                            continue
-                        seen.add(k)
-                        if len(seen) > req.offset:
-                            picked.append((rowid, s))
-                        if len(picked) >= req.limit:
-                            break
+                if node is None:
+                    total, picked = self._browse(req)
+                    exact = True
                 else:
-                    picked = [(rowid, s) for rowid, s, _ in ranked.fetchall()]
-                    total = self.conn.execute(f"SELECT COUNT(*){base}", params).fetchone()[0]
-                data = dict(
-                    self.conn.execute(
-                        f"SELECT rowid, data FROM articles WHERE rowid IN ({','.join('?' * len(picked))})",
-                        [r for r, _ in picked],
-                    ).fetchall()
-                ) if picked else {}
+                    total, picked, exact = self._match(node, req)
+                data = self._load([fid for fid, _ in picked])
         except sqlite3.OperationalError as exc:
             raise QueryError(f"query could not be run: {req.query!r} ({exc})") from None
-        rows = [(data[r], s) for r, s in picked]
         terms = positive_terms(node)
-        articles = [Article.from_dict(json.loads(d)) for d, _ in rows]
+        articles = [Article.from_dict(json.loads(data[fid])) for fid, _ in picked]
         sizes = self._story_sizes([a.story_id for a in articles if a.story_id])
         hits = [
             Hit(
@@ -352,32 +339,134 @@ class SQLiteStore(Store):
                 score=(-s if s is not None else None),
                 story_size=sizes.get(a.story_id, 1) if a.story_id else 1,
             )
-            for a, (_, s) in zip(articles, rows)
+            for a, (_, s) in zip(articles, picked)
         ]
-        return SearchResult(total=total, hits=hits)
+        return SearchResult(total=total, hits=hits, total_exact=exact)
 
-    def _filters(self, req: SearchRequest) -> tuple[list[str], list]:
-        where: list[str] = []
-        params: list = []
+    def _load(self, fts_ids: list[int]) -> dict[int, str]:
+        if not fts_ids:
+            return {}
+        return dict(
+            self.conn.execute(
+                f"SELECT fts_id, data FROM articles WHERE fts_id IN ({','.join('?' * len(fts_ids))})", fts_ids
+            ).fetchall()
+        )
+
+    def _browse(self, req: SearchRequest) -> tuple[int, list[tuple[int, None]]]:
+        """No query text: filters only, newest first, straight from the articles table."""
+        where, params = self._sql_filters(req)
         if req.sources:
-            where.append(f"a.source IN ({','.join('?' * len(req.sources))})")
+            where.append(f"source IN ({','.join('?' * len(req.sources))})")
             params += list(req.sources)
         if req.since:
-            where.append("a.published_ts >= ?")
+            where.append("published_ts >= ?")
             params.append(parse_user_date(req.since))
         if req.until:
-            where.append("a.published_ts <= ?")
+            where.append("published_ts <= ?")
             params.append(parse_user_date(req.until, end_of_day=True))
+        cond = (" WHERE " + " AND ".join(where)) if where else ""
+        key = "COALESCE(story_id, id)"
+        if req.collapse:
+            total = self.conn.execute(f"SELECT COUNT(DISTINCT {key}) FROM articles{cond}", params).fetchone()[0]
+            rows = self.conn.execute(
+                f"SELECT MAX(fts_id) AS f FROM articles{cond} GROUP BY {key} ORDER BY f DESC LIMIT ? OFFSET ?",
+                [*params, req.limit, req.offset],
+            ).fetchall()
+        else:
+            total = self.conn.execute(f"SELECT COUNT(*) FROM articles{cond}", params).fetchone()[0]
+            rows = self.conn.execute(
+                f"SELECT fts_id FROM articles{cond} ORDER BY sort_ts DESC, fts_id DESC LIMIT ? OFFSET ?",
+                [*params, req.limit, req.offset],
+            ).fetchall()
+        return total, [(r[0], None) for r in rows]
+
+    def _sql_filters(self, req: SearchRequest) -> tuple[list[str], list]:
+        """Filters that only the articles table can answer (rare: alerts, story pages)."""
+        where: list[str] = []
+        params: list = []
         if req.story_id:
-            where.append("a.story_id = ?")
+            where.append("story_id = ?")
             params.append(req.story_id)
         if req.ingested_after:
             ts = timestamp(req.ingested_after)
             if ts is None:
                 raise QueryError(f"not a time: {req.ingested_after!r}")
-            where.append("a.ingested_us > ?")
+            where.append("ingested_us > ?")
             params.append(round(ts * 1e6))
         return where, params
+
+    def _match(self, node: Node, req: SearchRequest) -> tuple[int, list[tuple[int, float | None]], bool]:
+        """Full-text query: filters are folded into the FTS query and its row-id (date) range,
+        so the index alone finds, orders and counts the hits. Returns (total, hits, exact)."""
+        expr = fts_expression(node)
+        if req.sources:
+            expr = f"({expr}) AND (" + " OR ".join(
+                f'meta : "{field_token("source", s)}"' for s in req.sources
+            ) + ")"
+        if req.since or req.until:
+            expr = f'({expr}) NOT meta : "{_UNDATED}"'
+        conds = ["articles_fts MATCH ?"]
+        params: list = [expr]
+        if req.since:
+            conds.append("articles_fts.rowid >= ?")
+            params.append(math.ceil(parse_user_date(req.since)) << _FTS_SHIFT)
+        if req.until:
+            conds.append("articles_fts.rowid < ?")
+            params.append((math.floor(parse_user_date(req.until, end_of_day=True)) + 1) << _FTS_SHIFT)
+        where, wparams = self._sql_filters(req)
+        if where:
+            conds.append(f"articles_fts.rowid IN (SELECT fts_id FROM articles WHERE {' AND '.join(where)})")
+            params += wparams
+        cond = " AND ".join(conds)
+        total = self.conn.execute(
+            f"SELECT count(*) FROM (SELECT rowid FROM articles_fts WHERE {cond} LIMIT {COUNT_LIMIT + 1})", params
+        ).fetchone()[0]
+        exact = total <= COUNT_LIMIT
+        newest = req.sort == "newest"
+        if not newest and total > RANK_WINDOW:
+            cutoff = self.conn.execute(
+                f"SELECT rowid FROM articles_fts WHERE {cond} ORDER BY rowid DESC LIMIT 1 OFFSET ?",
+                [*params, RANK_WINDOW - 1],
+            ).fetchone()
+            if cutoff:
+                cond += " AND articles_fts.rowid >= ?"
+                params = [*params, cutoff[0]]
+        score = "NULL" if newest else f"bm25(articles_fts, {_WEIGHTS})"
+        order = "rowid DESC" if newest else "2"
+        sql = f"SELECT rowid, {score} FROM articles_fts WHERE {cond} ORDER BY {order}"
+        if not req.collapse:
+            rows = self.conn.execute(sql + " LIMIT ? OFFSET ?", [*params, req.limit, req.offset]).fetchall()
+            return total, rows, exact
+        # one row per story: the copy that ranks first within it
+        stories = self.conn.execute(
+            f"SELECT COUNT(DISTINCT k) FROM (SELECT COALESCE(a.story_id, a.id) AS k FROM articles_fts"
+            f" JOIN articles a ON a.fts_id = articles_fts.rowid WHERE {cond} LIMIT {COUNT_LIMIT + 1})",
+            params,
+        ).fetchone()[0]
+        cursor = self.conn.execute(sql, params)
+        seen: set[str] = set()
+        picked: list[tuple[int, float | None]] = []
+        while len(picked) < req.limit:
+            chunk = cursor.fetchmany(200)
+            if not chunk:
+                break
+            keys = dict(
+                self.conn.execute(
+                    "SELECT fts_id, COALESCE(story_id, id) FROM articles"
+                    f" WHERE fts_id IN ({','.join('?' * len(chunk))})",
+                    [fid for fid, _ in chunk],
+                ).fetchall()
+            )
+            for fid, sc in chunk:
+                k = keys[fid]
+                if k in seen:
+                    continue
+                seen.add(k)
+                if len(seen) > req.offset:
+                    picked.append((fid, sc))
+                    if len(picked) >= req.limit:
+                        break
+        return stories, picked, exact
 
     def _story_sizes(self, story_ids: list[str]) -> dict[str, int]:
         if not story_ids:
