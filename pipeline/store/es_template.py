@@ -14,6 +14,7 @@ bigrams alone cannot find inside a run of characters.
 
 from __future__ import annotations
 
+import copy
 import logging
 import re
 from dataclasses import dataclass
@@ -131,14 +132,18 @@ class Names:
 
 
 def _versioned(properties: dict) -> dict:
-    return {"dynamic": False, "_meta": {"schema_version": SCHEMA_VERSION, "app": "newsmon"}, "properties": properties}
+    return {
+        "dynamic": False,
+        "_meta": {"schema_version": SCHEMA_VERSION, "app": "newsmon"},
+        "properties": copy.deepcopy(properties),
+    }
 
 
 def article_template(names: Names, *, ilm: bool) -> dict:
     settings: dict = {
         "number_of_shards": 1,
         "auto_expand_replicas": "0-1",
-        "analysis": ANALYSIS,
+        "analysis": copy.deepcopy(ANALYSIS),
     }
     if ilm:
         settings["index.lifecycle.name"] = names.policy

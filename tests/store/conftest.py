@@ -183,14 +183,19 @@ class Relay:
 
     def stop(self) -> None:
         if self._server is not None:
+            try:  # wakes the thread blocked in accept(); close() alone would not on Linux
+                self._server.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
             self._server.close()
             self._server = None
         with self._lock:
             for c in self._conns:
-                try:
-                    c.close()
-                except OSError:
-                    pass
+                for step in (lambda: c.shutdown(socket.SHUT_RDWR), c.close):
+                    try:
+                        step()
+                    except OSError:
+                        pass
             self._conns.clear()
 
 
