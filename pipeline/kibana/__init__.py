@@ -1,0 +1,1 @@
+"""Kibana saved objects shipped with newsmon (data view, saved searches, dashboard)."""
