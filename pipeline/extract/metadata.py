@@ -284,8 +284,30 @@ def _meta_date(doc) -> str | None:
 
 
 def find_origin(lines: list[str], title_idx: int | None, tail: list[str]) -> str | None:
-    """``来源：湖南日报`` / ``信息來源：…`` near the headline, else at the end of the body."""
-    for line in byline_window(join_labels(lines), title_idx) + tail:
+    """Where the article comes from, most trusted first: ``来源：湖南日报`` /
+    ``信息來源：…`` in the byline block; a publisher's name printed beside the date
+    (``2022-02-11 08:52 内蒙古日报``); a ``来源：`` line at the end of the body."""
+    v = _labelled_origin(byline_window(join_labels(lines), title_idx))
+    if v:
+        return v
+    if title_idx is not None:
+        seen_date = False
+        for line in lines[title_idx + 1: title_idx + 4]:
+            if len(line) > 80:
+                break
+            seen_date = seen_date or bool(dates.find_dates(line))
+            if not seen_date:
+                continue
+            rest = dates.DATE_RE.sub(" ", line)
+            for token in rest.split():
+                token = token.strip("《》〈〉[]【】()（）")
+                if _PUBLISHER.fullmatch(token):
+                    return token
+    return _labelled_origin(tail)
+
+
+def _labelled_origin(lines: list[str]) -> str | None:
+    for line in lines:
         if len(line) > 200:
             continue
         m = _ORIGIN_RE.search(line)
@@ -294,6 +316,13 @@ def find_origin(lines: list[str], title_idx: int | None, tail: list[str]) -> str
             if v and not dates.find_dates(v):
                 return v
     return None
+
+
+#: what a publisher's name ends with: 湖南日报, 光明网, 新华社, 央视新闻客户端 …
+_PUBLISHER = re.compile(
+    r"[\u4e00-\u9fff]{1,12}(?:日报|日報|晚报|晚報|早报|早報|时报|時報|商报|商報|报|報|网|網|社|电视台|電視台|"
+    r"广播电台|廣播電台|台|客户端|客戶端|新闻|新聞|杂志|雜誌|周刊|週刊)"
+)
 
 
 def find_author(lines: list[str], title_idx: int | None, head: list[str], tail: list[str]) -> str | None:

@@ -173,3 +173,16 @@ def test_choice_between_extractors():
     assert choose({"a": [], "b": article}) == ("b", article)
     assert choose({"a": [], "b": []}) == ("none", [])
     assert split_table_rows(["| 发布日期 | 2024-03-05 |", "| --- | --- |", "正文"]) == ["发布日期", "2024-03-05", "正文"]
+
+
+@pytest.mark.parametrize("byline, origin", [
+    ("<p>2022-02-11 08:52 内蒙古日报</p>", "内蒙古日报"),
+    ("<p>2022-02-13 09:57</p><p>光明网</p>", "光明网"),
+    ("<p>2005年03月21日 11:21 《理财周刊》</p>", "理财周刊"),
+    ("<p>2022-02-11 08:52 打印本页</p>", None),
+])
+def test_unlabelled_publisher_beside_the_date(byline, origin):
+    body = "".join(f"<p>第{n}段：自治区财政厅传出消息，决定延续到期的税收优惠政策，预计为纳税人减负一百八十亿元。</p>"
+                   for n in "一二三")
+    html = f"<html><head><title>减负_某网</title></head><body><h1>减负</h1>{byline}<div>{body}</div></body></html>"
+    assert extract_html(html).origin == origin
