@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import errno
 import logging
+import signal
 import socket
 import threading
 import time
@@ -65,15 +66,34 @@ def _config(app, log_level: str) -> uvicorn.Config:
                           server_header=False, lifespan="off")
 
 
+class _Stopped(Exception):
+    pass
+
+
+def _stop(signum, frame):
+    raise _Stopped()
+
+
 def serve_forever(app, host: str, port: int, *, log_level: str = "warning", announce=print) -> None:
-    """Serve until Ctrl-C / SIGTERM (uvicorn handles both and finishes requests in flight)."""
+    """Serve until Ctrl-C or SIGTERM, then return normally.
+
+    uvicorn finishes the requests in flight and then re-raises the signal it caught; the
+    handlers installed here turn that into a clean return, so a service manager's stop
+    is an exit 0 rather than a "killed by signal".
+    """
     sock = bind(host, port)
     announce(f"newsmon: serving {_url(sock)} (Ctrl-C to stop)")
     server = uvicorn.Server(_config(app, log_level))
+    previous = {sig: signal.signal(sig, _stop) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         server.run(sockets=[sock])
+    except (_Stopped, KeyboardInterrupt):
+        pass
     finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
         sock.close()
+    announce("newsmon: stopped")
 
 
 class ServerThread:

@@ -8,6 +8,7 @@ file) plus Articles made directly where a test needs a shape the chain cannot ye
 from __future__ import annotations
 
 import shutil
+from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 import tempfile
 from pathlib import Path
@@ -159,8 +160,9 @@ def seed_articles() -> list[Article]:
     return arts
 
 
-def build_site(root: Path) -> tuple[Path, Path]:
-    """(config_dir, data_dir) with the seeds, an ingested file, made articles and crawl runs."""
+def build_site(root: Path, settings: dict | None = None) -> tuple[Path, Path]:
+    """(config_dir, data_dir) with the seeds, an ingested file, made articles and crawl runs,
+    in the index ``settings`` name (SQLite by default)."""
     config_dir = root / "config"
     data_dir = root / "data"
     config_dir.mkdir(parents=True)
@@ -169,7 +171,7 @@ def build_site(root: Path) -> tuple[Path, Path]:
     (config_dir / "alerts.yaml").write_text(ALERTS_YAML, encoding="utf-8")
     shutil.copy(REPO / "config" / "topics.yaml", config_dir / "topics.yaml")
     lexicon = load_lexicon(config_dir)
-    store = open_store({}, data_dir)
+    store = open_store(settings or {}, data_dir)
     try:
         ensure_baseline(store, lexicon)
         drop = root / "drop"
@@ -242,6 +244,12 @@ def client(app, monkeypatch):
 
 @pytest.fixture(scope="session")
 def live_server(store, site):
+    with serving(store, site) as url:
+        yield url
+
+
+@contextmanager
+def serving(store, site):
     """The app as `newsmon serve` runs it (loopback Host pinning on), on a free port."""
     from pipeline.web.access import Access
     from pipeline.web.server import ServerThread, build

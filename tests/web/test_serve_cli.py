@@ -1,0 +1,75 @@
+"""`newsmon serve` as a user runs it: a real process on a free loopback port."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+import pytest
+
+from pipeline.cli.main import main
+
+REPO = Path(__file__).resolve().parents[2]
+NEWSMON = Path(sys.executable).parent / "newsmon"
+
+
+def test_refuses_network_bind_without_token(tmp_path, capsys, monkeypatch):
+    monkeypatch.delenv("NEWSMON_WEB_TOKEN", raising=False)
+    data = tmp_path / "data"
+    code = main(["--data-dir", str(data), "serve", "--host", "0.0.0.0", "--port", "0"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.count("\n") == 1 and "NEWSMON_WEB_TOKEN" in err and "Traceback" not in err
+    assert not data.exists()  # refused before anything was opened or created
+
+
+def test_short_token_is_refused(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("NEWSMON_WEB_TOKEN", "abc")
+    code = main(["--data-dir", str(tmp_path / "d"), "serve", "--host", "0.0.0.0", "--port", "0"])
+    assert code == 2 and "too short" in capsys.readouterr().err
+
+
+def test_port_in_use_is_one_line(tmp_path, capsys, monkeypatch):
+    monkeypatch.delenv("NEWSMON_WEB_TOKEN", raising=False)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        code = main(["--data-dir", str(tmp_path / "d"), "serve", "--port", str(port)])
+    err = capsys.readouterr().err
+    assert code == 2 and f"cannot listen on 127.0.0.1:{port}" in err and err.count("\n") == 1
+
+
+@pytest.mark.skipif(not NEWSMON.exists(), reason="the newsmon script is not installed in this venv")
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM])
+def test_serve_process_answers_and_stops_cleanly(tmp_path, stop):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSMON_")}
+    proc = subprocess.Popen(
+        [str(NEWSMON), "--data-dir", str(tmp_path / "data"), "--config", str(REPO / "config"),
+         "serve", "--port", "0"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=tmp_path,
+    )
+    try:
+        line = proc.stdout.readline()
+        m = re.search(r"serving (http://127\.0\.0\.1:\d+/)", line)
+        assert m, (line, proc.stderr.read() if proc.poll() is not None else "")
+        base = m.group(1)
+        # the baseline seeds are loaded on first open: traditional text, simplified query
+        r = httpx.get(base + "api/search", params={"q": "营商环境"}, timeout=10)
+        assert r.status_code == 200 and r.json()["total"] >= 1
+        page = httpx.get(base, timeout=10)
+        assert page.status_code == 200 and "Latest articles" in page.text
+        assert page.headers["content-security-policy"].startswith("default-src 'none'")
+        proc.send_signal(stop)
+        assert proc.wait(timeout=15) == 0
+        assert "stopped" in proc.stdout.read()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
