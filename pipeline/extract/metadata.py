@@ -29,9 +29,10 @@ _ORIGIN_RE = re.compile(
     r"(?=\s|$|[|｜丨【\[(（]|(?:作者|記者|记者|编辑|編輯|责任编辑|責任編輯|发布|發布|时间|時間|日期|点击|點擊|浏览|瀏覽|阅读|閱讀|字号|字號|分享)|\d{4}[-年/.])"
 )
 _AUTHOR_RE = re.compile(
-    r"(?:作者|作\s+者|撰文|撰稿|文\s*/|文／)\s*[:：]?\s*[\[【]?\s*"
-    r"(?P<v>[\u4e00-\u9fffA-Za-z·•][\u4e00-\u9fffA-Za-z0-9·•_ 、,，]{0,30}?)\s*[\]】]?"
-    r"(?=\s*(?:$|[|｜丨【\[(（]|\S{1,6}[:：]|來源|来源|发布|發布|时间|時間|日期|编辑|編輯|责任|責任|点击|點擊|\d{4}[-年/.]))"
+    r"(?:(?:作者|作\s+者|撰文|撰稿)(?:\s*[:：]\s*|\s+)|(?<![\u4e00-\u9fff])文\s*[/／]\s*)[\[【]?\s*"
+    r"(?P<v>[\u4e00-\u9fff][ \u3000]{1,3}[\u4e00-\u9fff](?![\u4e00-\u9fff])"
+    r"|[\u4e00-\u9fffA-Za-z·•][\u4e00-\u9fffA-Za-z0-9·•_ 、,，]{0,30}?)\s*[\]】]?"
+    r"(?=\s*(?:$|[:：|｜丨【\[(（]|\S{1,6}[:：]|來源|来源|发布|發布|时间|時間|日期|编辑|編輯|责任|責任|点击|點擊|\d{4}[-年/.]))"
 )
 _ROLE = (r"(?:本报|本報|新华社|新華社|央视|央視|本台|本网|本網)?"
          r"(?:实习生|實習生|通讯员|通訊員|特约记者|特約記者|記者|记者)")
@@ -343,7 +344,12 @@ def find_author(lines: list[str], title_idx: int | None, head: list[str], tail: 
     return None
 
 
+#: a two-character name padded to three characters' width: 赵  培
+_PADDED_NAME = re.compile(r"(?<![\u4e00-\u9fff])([\u4e00-\u9fff])[ \u3000]{1,3}([\u4e00-\u9fff])(?![\u4e00-\u9fff])")
+
+
 def _names(v: str) -> list[str]:
+    v = _PADDED_NAME.sub(r"\1\2", v.strip())
     out = []
     for n in _NAME_SPLIT.split(v.strip()):
         n = n.strip("·• ")

@@ -186,3 +186,16 @@ def test_unlabelled_publisher_beside_the_date(byline, origin):
                    for n in "一二三")
     html = f"<html><head><title>减负_某网</title></head><body><h1>减负</h1>{byline}<div>{body}</div></body></html>"
     assert extract_html(html).origin == origin
+
+
+@pytest.mark.parametrize("byline, author", [
+    ("<p>2024-03-05 作者：张三 浏览次数：12</p>", "张三"),
+    ("<p>作者：赵  培：北京物资学院</p>", "赵培"),
+    ("<p>文/王五</p>", "王五"),
+    ("<p>本报记者 王燕平 方云凤 通讯员 柏建斌</p>", "王燕平 方云凤 柏建斌"),
+    ("<p>2024-03-05 来源：人民网</p>", None),
+])
+def test_author_lines(byline, author):
+    body = "".join(f"<p>第{n}段：本文作者认为，优化营商环境要从企业最关心的事情做起，持续推进改革。</p>" for n in "一二三")
+    html = f"<html><head><title>评论_某网</title></head><body><h1>评论</h1>{byline}<div>{body}</div></body></html>"
+    assert extract_html(html).author == author
