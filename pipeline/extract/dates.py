@@ -142,7 +142,15 @@ def parse_meta_date(value: str) -> str | None:
     try:
         dt = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
-        return parse_date(value)
+        iso = parse_date(value)
+        if iso:
+            return iso
+        try:  # "Tue, 05 Mar 2024 10:30:00 +0800" (RFC 2822, some feeds and CMSs)
+            from email.utils import parsedate_to_datetime
+
+            dt = parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            return None
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=CHINA)
     return dt.isoformat(timespec="seconds") if plausible(dt) else None

@@ -281,6 +281,32 @@ def _meta_date(doc) -> str | None:
             iso = dates.parse_meta_date(found[key])
             if iso:
                 return iso
+    for script in doc.xpath('//script[@type="application/ld+json"]'):
+        value = _json_ld_value(script.text or "", "datePublished")
+        if isinstance(value, str):
+            iso = dates.parse_meta_date(value)
+            if iso:
+                return iso
+    return None
+
+
+def _json_ld_value(text: str, key: str):
+    """First ``key`` anywhere in a JSON-LD block (news sites nest it in @graph lists)."""
+    import json
+
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return None
+    stack = [data]
+    while stack:
+        item = stack.pop(0)
+        if isinstance(item, dict):
+            if key in item:
+                return item[key]
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
     return None
 
 

@@ -199,3 +199,11 @@ def test_author_lines(byline, author):
     body = "".join(f"<p>第{n}段：本文作者认为，优化营商环境要从企业最关心的事情做起，持续推进改革。</p>" for n in "一二三")
     html = f"<html><head><title>评论_某网</title></head><body><h1>评论</h1>{byline}<div>{body}</div></body></html>"
     assert extract_html(html).author == author
+
+
+def test_json_ld_date_published():
+    html = ("<html><head><title>标题_网站</title><script type='application/ld+json'>"
+            '{"@context": "https://schema.org", "@graph": [{"@type": "NewsArticle", '
+            '"datePublished": "2024-03-05T10:30:00+08:00"}]}</script></head><body><h1>标题</h1><p>'
+            + "本文没有日期行，只在结构化数据里写明发布时间，正文足够长。" * 4 + "</p></body></html>")
+    assert extract_html(html).published_at == "2024-03-05T10:30:00+08:00"
