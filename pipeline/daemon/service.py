@@ -1,0 +1,268 @@
+"""The daemon: one APScheduler job per source, alerts after every crawl, a durable outbox
+drained every second, silence checks, and a shutdown that never takes more than ~10 s.
+
+Scheduling rules (APScheduler 3.x, ``BackgroundScheduler``):
+- each source runs every ``every`` (sources.yaml) plus up to ``jitter`` seconds
+  (10 % of the interval, at most 5 minutes), so portals are not all hit on the same second;
+- ``max_instances=1`` and ``coalesce=True``: a crawl still running when its next turn comes
+  makes that turn be *skipped* (counted, logged), never queued behind it;
+- the first run of each source is derived from state.db (``pipeline.daemon.state``).
+
+Only one daemon runs per data folder (an ``flock`` on <data-dir>/daemon.lock).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import logging
+import os
+import signal
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor as _Pool
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from pipeline.daemon import state as dstate
+from pipeline.daemon.crawls import CrawlResult, CrawlRunner
+from pipeline.errors import UserError
+
+log = logging.getLogger("newsmon.daemon")
+
+#: seconds a shutdown waits for crawls to store the page in hand before killing them
+STOP_GRACE = 7.0
+
+
+def default_jitter(every: float) -> float:
+    return min(every * 0.1, 300.0)
+
+
+class DaemonLock:
+    def __init__(self, data_dir: Path):
+        Path(data_dir).mkdir(parents=True, exist_ok=True)
+        self.path = Path(data_dir) / "daemon.lock"
+        self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+
+    def acquire(self) -> None:
+        try:
+            fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            other = os.pread(self.fd, 32, 0).decode(errors="replace").strip() or "?"
+            os.close(self.fd)
+            raise UserError(f"another `newsmon run` is using {self.path.parent} (pid {other})") from None
+        os.ftruncate(self.fd, 0)
+        os.pwrite(self.fd, str(os.getpid()).encode(), 0)
+
+    def release(self) -> None:
+        os.close(self.fd)
+
+
+class Daemon:
+    def __init__(self, ctx, *, once: bool = False, crawl_args: list[str] | None = None,
+                 crawl_timeout: float | None = None, tick: float = 1.0, evaluate_every: float = 30.0,
+                 silence_every: float = 60.0, on_cycle=None):
+        from pipeline.alerts import load_alerts
+        from pipeline.sources import load_sources
+
+        self.ctx = ctx
+        self.once = once
+        self.data_dir = Path(ctx.data_dir)
+        self.sources = [s for s in load_sources(ctx.config_dir) if s.enabled]
+        if not self.sources:
+            raise UserError("no enabled sources in sources.yaml: nothing to monitor")
+        self.alerts = load_alerts(ctx.config_dir)
+        self._check_secrets()
+        self.runner = CrawlRunner(ctx.config_dir, ctx.data_dir, extra_args=crawl_args, timeout=crawl_timeout)
+        self.stop_event = threading.Event()
+        self.alert_lock = threading.Lock()
+        self.tick = tick
+        self.evaluate_every = evaluate_every
+        self.silence_every = silence_every
+        self.on_cycle = on_cycle
+        self.cycles = 0
+        self._conn_lock = threading.Lock()
+        self.conn = dstate.open_daemon_state(self.data_dir)
+
+    def _check_secrets(self) -> None:
+        """A missing ${ENV} is a start-up error, not a failure discovered at 3 a.m."""
+        from pipeline.config import expand_env
+
+        for ch in self.alerts.channels.values():
+            for key, value in ch.options.items():
+                values = value.values() if isinstance(value, dict) else [value]
+                for v in values:
+                    if isinstance(v, str):
+                        expand_env(v, path=self.alerts.path, keypath=f"channels.{ch.name}.{key}")
+
+    # -- one crawl and what follows it ------------------------------------------------------
+
+    def crawl(self, source) -> CrawlResult:
+        with self._conn_lock:
+            dstate.mark_started(self.conn, source.name, time.time())
+        result = self.runner.run(source.name)
+        if result.skipped:
+            log.info("crawl of %s skipped: %s", source.name, result.skipped)
+            return result
+        with self._conn_lock:
+            dstate.mark_finished(self.conn, source.name, result.finished, result.exit_code, result.summary)
+        log.info("crawl of %s: exit %s, %s new, %.1fs", source.name, result.exit_code, result.summary.get("new", "?"),
+                 result.finished - result.started)
+        if result.exit_code not in (0, None) and not result.stopped:
+            log.warning("crawl of %s failed (exit %s); see %s", source.name, result.exit_code,
+                        self.data_dir / "logs" / f"crawl-{source.name}.log")
+        if not self.stop_event.is_set():
+            self.alert_cycle()
+        self.cycles += 1
+        if self.on_cycle is not None:
+            self.on_cycle(self, result)
+        return result
+
+    def alert_cycle(self) -> None:
+        from pipeline.alerts import deliver_due, evaluate
+
+        with self.alert_lock:
+            try:
+                evaluate(self.ctx.store(), self.data_dir, self.alerts)
+            except UserError as exc:
+                log.error("alert evaluation failed: %s", exc)
+        self.deliver()
+
+    def deliver(self) -> None:
+        from pipeline.alerts import deliver_due
+
+        with self.alert_lock:
+            deliver_due(self.data_dir, self.alerts)
+        with self._conn_lock:
+            dstate.heartbeat(self.conn, running=self.runner.running(), cycles=self.cycles)
+
+    def check_silence(self) -> None:
+        from pipeline.alerts import raise_silence_alerts, silence_warnings
+
+        try:
+            warnings = silence_warnings(self.data_dir, cfg=self.alerts, sources=self.sources)
+        except UserError as exc:
+            log.error("silence check failed: %s", exc)
+            return
+        with self.alert_lock:
+            raise_silence_alerts(self.data_dir, self.alerts, warnings)
+
+    def _skipped(self, event) -> None:
+        name = event.job_id.removeprefix("crawl:")
+        log.info("crawl of %s skipped: the previous one is still running", name)
+        with self._conn_lock:
+            dstate.count_skipped(self.conn, name)
+
+    # -- running ----------------------------------------------------------------------------
+
+    def _install_signals(self) -> None:
+        def handler(signum, frame):
+            if self.stop_event.is_set():
+                return
+            log.warning("%s: stopping (crawls finish the page in hand)", signal.Signals(signum).name)
+            self.stop_event.set()
+            self.runner.stopping.set()
+
+        if threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGTERM, handler)
+            signal.signal(signal.SIGINT, handler)
+
+    def run(self) -> int:
+        lock = DaemonLock(self.data_dir)
+        lock.acquire()
+        try:
+            self._install_signals()
+            self.ctx.store()  # the first run loads the seed baseline
+            with self._conn_lock:
+                dstate.heartbeat(self.conn, started=time.time(), sources=[s.name for s in self.sources],
+                                 running=[], cycles=0)
+            self.alert_cycle()  # whatever was stored while we were down (or by a crawl we lost)
+            return self._run_once() if self.once else self._run_forever()
+        finally:
+            self._shutdown()
+            lock.release()
+
+    def _run_once(self) -> int:
+        with _Pool(max_workers=min(4, len(self.sources))) as pool:
+            futures = [pool.submit(self.crawl, s) for s in self.sources]
+            while not all(f.done() for f in futures):
+                if self.stop_event.wait(0.2):
+                    self.runner.stop_all(STOP_GRACE)
+                    break
+            results = [f.result() for f in futures if f.done() and not f.cancelled()]
+        if not self.stop_event.is_set():
+            self.check_silence()
+            self.alert_cycle()
+            self._drain(5.0)
+        failed = [r.source for r in results if r.exit_code not in (0, None)]
+        for r in results:
+            print(f"{r.source}: " + (f"skipped ({r.skipped})" if r.skipped else
+                                     f"{r.summary.get('new', 0)} new, exit {r.exit_code}"))
+        if self.stop_event.is_set():
+            return 130
+        return 1 if failed and len(failed) == len(results) else 0
+
+    def _drain(self, seconds: float) -> None:
+        """Give just-queued messages a few quick tries before a one-shot run exits."""
+        from pipeline.alerts import outbox_status
+
+        deadline = time.time() + seconds
+        while time.time() < deadline:
+            self.deliver()
+            status = outbox_status(self.data_dir)
+            if not status["pending"] or status["failing"] == status["pending"]:
+                return
+            time.sleep(0.2)
+
+    def _run_forever(self) -> int:
+        from apscheduler.events import EVENT_JOB_MAX_INSTANCES
+        from apscheduler.executors.pool import ThreadPoolExecutor
+        from apscheduler.schedulers.background import BackgroundScheduler
+        from apscheduler.triggers.interval import IntervalTrigger
+
+        scheduler = BackgroundScheduler(
+            executors={
+                "crawls": ThreadPoolExecutor(max_workers=max(2, len(self.sources))),
+                "default": ThreadPoolExecutor(max_workers=3),
+            },
+            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
+            timezone=timezone.utc,
+        )
+        scheduler.add_listener(self._skipped, EVENT_JOB_MAX_INSTANCES)
+        now = time.time()
+        with self._conn_lock:
+            times = dstate.source_times(self.conn)
+        for s in self.sources:
+            first = dstate.first_run_at(times.get(s.name), s.every_seconds, now)
+            start = datetime.fromtimestamp(first, timezone.utc)
+            scheduler.add_job(
+                self.crawl, IntervalTrigger(seconds=s.every_seconds, start_date=start,
+                                            jitter=default_jitter(s.every_seconds) or None),
+                args=[s], id=f"crawl:{s.name}", name=f"crawl {s.name}", executor="crawls",
+                next_run_time=start,
+            )
+        scheduler.add_job(self.deliver, IntervalTrigger(seconds=self.tick), id="deliver")
+        scheduler.add_job(self.alert_cycle, IntervalTrigger(seconds=self.evaluate_every), id="evaluate")
+        scheduler.add_job(self.check_silence, IntervalTrigger(seconds=self.silence_every), id="silence",
+                          next_run_time=datetime.now(timezone.utc) + timedelta(seconds=min(5.0, self.silence_every)))
+        scheduler.start()
+        log.info("monitoring %d sources: %s", len(self.sources),
+                 ", ".join(f"{s.name} every {s.every}" for s in self.sources))
+        try:
+            while not self.stop_event.wait(0.5):
+                pass
+        finally:
+            self.runner.stop_all(STOP_GRACE)
+            # let jobs whose crawl just ended record it; never wait on a slow channel here
+            closer = threading.Thread(target=scheduler.shutdown, kwargs={"wait": True}, daemon=True)
+            closer.start()
+            closer.join(2.0)
+        return 0
+
+    def _shutdown(self) -> None:
+        self.runner.stop_all(STOP_GRACE)
+        try:
+            with self._conn_lock:
+                dstate.heartbeat(self.conn, running=[], stopped=time.time())
+                self.conn.close()
+        except Exception:  # pragma: no cover - best effort on the way out
+            pass
