@@ -208,6 +208,8 @@ def find_published(doc, lines: list[str], title_idx: int | None, url: str | None
     4. a full date in the lines under the headline even past the byline block (a byline
        printed inside the text, or the day of the event, which a news report shares
        with its publication);
+    4b. ``datePublished`` in a JSON-LD block (after the visible dates: such blocks are
+       often site templates, or give when a page was first created, not this version);
     5. a labelled date line anywhere on the page;
     6. a full date in the body's first lines, when no headline was found;
     7. the date in the URL (``/t20240305_1.html``);
@@ -243,6 +245,9 @@ def find_published(doc, lines: list[str], title_idx: int | None, url: str | None
         found = dates.find_dates(line)
         if found:
             return found[0][1]
+    iso = _json_ld_date(doc)
+    if iso:
+        return iso
     for line in lines:
         if len(line) <= 200:
             iso = dates.labelled_date(line)
@@ -281,6 +286,10 @@ def _meta_date(doc) -> str | None:
             iso = dates.parse_meta_date(found[key])
             if iso:
                 return iso
+    return None
+
+
+def _json_ld_date(doc) -> str | None:
     for script in doc.xpath('//script[@type="application/ld+json"]'):
         value = _json_ld_value(script.text or "", "datePublished")
         if isinstance(value, str):
