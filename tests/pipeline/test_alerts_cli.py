@@ -1,0 +1,112 @@
+"""`newsmon alerts list|test` and silence warnings, through the CLI entry point."""
+
+import json
+import time
+from datetime import datetime, timedelta, timezone
+
+from pipeline.alerts import outbox_status, raise_silence_alerts, silence_warnings
+from pipeline.alerts.rules import load_alerts
+from pipeline.cli.main import main
+from pipeline.crawlstate import record_run
+from pipeline.model import Article
+from pipeline.sources import load_sources
+from pipeline.statedb import open_state
+from pipeline.store.sqlite import SQLiteStore
+from pipeline.storing import save
+
+RELEASE = ("为进一步优化营商环境，市人民政府近日印发《优化营商环境三年行动方案》，提出到2025年，"
+           "企业开办时间压缩至1个工作日以内，方案明确了政务服务、市场监管、要素保障等五个方面重点任务。")
+
+
+def setup(tmp_path):
+    cfg = tmp_path / "config"
+    cfg.mkdir()
+    (cfg / "sources.yaml").write_text(
+        "sources:\n  - {name: city, title: City, urls: ['http://127.0.0.1:9/list'], every: 10m}\n"
+        "  - {name: prov, title: Prov, urls: ['http://127.0.0.1:9/list'], every: 1h}\n", encoding="utf-8")
+    (cfg / "alerts.yaml").write_text(
+        "channels:\n  log: {type: file, path: alerts.jsonl}\n"
+        "  ding: {type: dingtalk, url: 'https://oapi.dingtalk.com/robot/send?access_token=${TOKEN_X}',"
+        " secret: '${SECRET_X}'}\n"
+        "rules:\n  - name: reform\n    query: '營商環境 AND 印發'\n    notify: [log]\n"
+        "silence:\n  after: 3\n  failures: 2\n  notify: [log]\n", encoding="utf-8")
+    return cfg, tmp_path / "data"
+
+
+def test_alerts_list_shows_rules_without_secrets(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("TOKEN_X", "tok-secret-value")
+    cfg, data = setup(tmp_path)
+    assert main(["--config", str(cfg), "--data-dir", str(data), "alerts", "list"]) == 0
+    out = capsys.readouterr().out
+    assert "reform: 營商環境 AND 印發" in out and "ding: dingtalk (signed)" in out
+    assert "tok-secret-value" not in out and "access_token" not in out
+
+
+def test_alerts_test_shows_what_would_fire_and_sends_nothing(tmp_path, capsys):
+    cfg, data = setup(tmp_path)
+    store = SQLiteStore(data / "newsmon.db")
+    now = datetime.now(timezone.utc).isoformat()
+    save(store, [Article(id="x1", text=RELEASE, title="印發方案", source="city", published_at=now, url="http://c/x1"),
+                 Article(id="x2", text="來源：省政府網 " + RELEASE, title="轉載", source="prov", published_at=now)],
+         data_dir=data)
+    store.close()
+    assert main(["--config", str(cfg), "--data-dir", str(data), "alerts", "test", "reform"]) == 0
+    out = capsys.readouterr().out
+    assert "2 matching articles" in out and "1 would alert log" in out and "ALERT" in out
+    assert not (data / "alerts.jsonl").exists() and outbox_status(data)["pending"] == 0
+    assert main(["--config", str(cfg), "--data-dir", str(data), "alerts", "test", "reform", "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert sorted(r["would_alert"] for r in rows) == [False, True]
+    assert main(["--config", str(cfg), "--data-dir", str(data), "alerts", "test", "nope"]) == 2
+    assert "unknown rule 'nope'" in capsys.readouterr().err
+
+
+def test_bad_alerts_yaml_is_one_line_with_file_and_line(tmp_path, capsys):
+    cfg, data = setup(tmp_path)
+    (cfg / "alerts.yaml").write_text("channels:\n  ding: {type: dingtalk, url: x, secret: ${S}}\n", encoding="utf-8")
+    assert main(["--config", str(cfg), "--data-dir", str(data), "alerts", "list"]) == 2
+    err = capsys.readouterr().err
+    assert "alerts.yaml:2" in err and "quotes" in err and "Traceback" not in err
+
+
+def _iso(hours_ago):
+    return (datetime.now(timezone.utc) - timedelta(hours=hours_ago)).isoformat(timespec="seconds")
+
+
+def test_silence_and_failure_warnings_alert_once_per_episode(tmp_path):
+    cfg_dir, data = setup(tmp_path)
+    cfg = load_alerts(cfg_dir)
+    sources = load_sources(cfg_dir)
+    conn = open_state(data)
+    # city (every 10m): new articles 2 h ago, quiet since → silent (2 h > 3 × 10 m)
+    record_run(conn, "city", _iso(2), _iso(2), 3, 2, 0, 0, False)
+    record_run(conn, "city", _iso(0.1), _iso(0.1), 1, 0, 1, 0, False)
+    # prov (every 1h): found something 1 h ago, but the last two crawls failed → failing
+    record_run(conn, "prov", _iso(1), _iso(1), 3, 1, 0, 0, False)
+    record_run(conn, "prov", _iso(0.5), _iso(0.5), 1, 0, 0, 2, False, "HTTP 500")
+    record_run(conn, "prov", _iso(0.2), _iso(0.2), 1, 0, 0, 1, True, "412")
+    conn.close()
+    warnings = {w["source"]: w for w in silence_warnings(data, cfg=cfg, sources=sources)}
+    assert warnings["city"]["kind"] == "silent" and "no new article" in warnings["city"]["message"]
+    assert warnings["prov"]["kind"] == "blocked" and warnings["prov"]["failing_runs"] == 2
+    assert raise_silence_alerts(data, cfg, list(warnings.values())) == 2
+    assert raise_silence_alerts(data, cfg, list(warnings.values())) == 0  # same episode: once
+    assert outbox_status(data)["pending"] == 2
+    # city recovers, then goes quiet again later: a new episode alerts again
+    assert raise_silence_alerts(data, cfg, [warnings["prov"]]) == 0
+    assert raise_silence_alerts(data, cfg, list(warnings.values())) == 1
+
+
+def test_status_lists_sources_and_outbox(tmp_path, capsys):
+    cfg, data = setup(tmp_path)
+    conn = open_state(data)
+    record_run(conn, "city", _iso(0.1), _iso(0.1), 3, 2, 0, 1, False)
+    conn.close()
+    assert main(["--config", str(cfg), "--data-dir", str(data), "status"]) == 0
+    out = capsys.readouterr().out
+    assert "daemon: not running" in out and "city" in out and "outbox: 0 pending" in out
+    assert main(["--config", str(cfg), "--data-dir", str(data), "status", "--json"]) == 0
+    data_json = json.loads(capsys.readouterr().out)
+    city = next(r for r in data_json["sources"] if r["source"] == "city")
+    assert city["errors"] == 1 and city["last_new_at"] is not None
+    assert data_json["daemon"]["running"] is False
