@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import signal
 import sys
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -24,6 +25,9 @@ from crawler.tally import Tally
 from pipeline.process import process_html
 
 logger = logging.getLogger(__name__)
+
+#: seconds the pages in hand get to finish after SIGTERM/SIGINT
+SHUTDOWN_GRACE = 5.0
 
 
 def _process_page(body, url, source, header_charset, fetched_at, lexicon):
@@ -42,6 +46,7 @@ class Runtime:
         self.tallies = {s.name: Tally(source=s.name, title=s.title) for s in sources}
         #: article URLs some source of this crawl has taken on: one page, one fetch
         self.claimed: set[str] = set()
+        self.stopping = False
         self.pool = ProcessPoolExecutor(max_workers=workers) if workers > 0 else None
         self._on_done = on_done
 
@@ -92,6 +97,7 @@ def run_crawl(sources, *, store, state, lexicon, data_dir: Path, options: CrawlO
                       workers=options.workers, on_done=on_done)
     for source in sources:
         process.crawl(SourceSpider, source=source, runtime=runtime)
+    stopper = _Stopper(process, runtime, grace=min(SHUTDOWN_GRACE, options.download_timeout))
     ticker = None
     if progress:
         from twisted.internet import task
@@ -104,12 +110,76 @@ def run_crawl(sources, *, store, state, lexicon, data_dir: Path, options: CrawlO
         ticker = task.LoopingCall(show)
         ticker.start(0.5, now=False)
     try:
-        process.start()
+        from twisted.internet import reactor
+
+        reactor.callWhenRunning(stopper.install)
+        process.start(install_signal_handlers=False)
     finally:
+        stopper.uninstall()
         if ticker is not None and ticker.running:
             ticker.stop()
         if progress:
             sys.stderr.write("\r\x1b[K")
             sys.stderr.flush()
         runtime.close()
+    _record_unfinished(runtime)
     return [runtime.tallies[s.name] for s in sources]
+
+
+def _record_unfinished(runtime: Runtime) -> None:
+    """A source whose spider never closed (forced stop) still gets its run recorded."""
+    from pipeline import crawlstate
+    from pipeline.process import now_iso
+
+    for t in runtime.tallies.values():
+        if t.finished_at is None:
+            t.finished_at = now_iso()
+            t.interrupted = True
+            crawlstate.record_run(runtime.state, t.source, t.started_at or t.finished_at, t.finished_at,
+                                  t.pages, t.new, t.unchanged, t.errors, t.blocked, t.message)
+
+
+class _Stopper:
+    """SIGTERM/SIGINT: stop scheduling, let the pages in hand finish for ``grace`` seconds,
+    then abort the downloads still running; the spiders close, record their runs and the
+    reactor stops. A second signal aborts at once."""
+
+    def __init__(self, process, runtime: Runtime, grace: float):
+        self.process = process
+        self.runtime = runtime
+        self.grace = grace
+        self.signals = 0
+        self._previous: dict = {}
+
+    def install(self) -> None:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            self._previous[sig] = signal.signal(sig, self._on_signal)
+
+    def uninstall(self) -> None:
+        for sig, handler in self._previous.items():
+            signal.signal(sig, handler)
+        self._previous.clear()
+
+    def _on_signal(self, signum, frame) -> None:
+        from twisted.internet import reactor
+
+        self.signals += 1
+        reactor.callFromThread(self._stop if self.signals == 1 else self._abort)
+
+    def _stop(self) -> None:
+        from twisted.internet import reactor
+
+        logger.warning("stopping: finishing pages in hand (up to %.0fs), then exiting", self.grace)
+        self.runtime.stopping = True
+        from scrapy.utils.defer import deferred_from_coro
+
+        for crawler in list(self.process.crawlers):
+            deferred_from_coro(crawler.stop_async())
+        reactor.callLater(self.grace, self._abort)
+
+    def _abort(self) -> None:
+        from crawler.handlers import abort_downloads
+
+        n = abort_downloads()
+        if n:
+            logger.warning("stopping: aborted %d download(s) still in progress", n)

@@ -55,6 +55,10 @@ def build_settings(opts: CrawlOptions, *, polite: bool, log_level: str = "WARNIN
             "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
             "crawler.middlewares.BackoffRetryMiddleware": 550,
         },
+        "DOWNLOAD_HANDLERS": {
+            "http": "crawler.handlers.AbortableHTTPDownloadHandler",
+            "https": "crawler.handlers.AbortableHTTPDownloadHandler",
+        },
         "SPIDER_MIDDLEWARES": {},
         "ITEM_PIPELINES": {"crawler.pipelines.StorePipeline": 300},
         "EXTENSIONS": {"scrapy.extensions.logstats.LogStats": None},

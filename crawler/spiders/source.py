@@ -19,6 +19,7 @@ from scrapy import signals
 from scrapy.exceptions import IgnoreRequest
 
 from crawler.blocking import blocked_reason
+from crawler.handlers import AbortedAtShutdown
 from crawler.kinds import (
     Entry,
     KindError,
@@ -238,6 +239,9 @@ class SourceSpider(scrapy.Spider):
 
     def on_error(self, failure):
         request = failure.request
+        if failure.check(AbortedAtShutdown):
+            self.clean = False
+            return
         if failure.check(IgnoreRequest):
             if "robots" in str(failure.value).lower():
                 self.tally.robots_denied += 1

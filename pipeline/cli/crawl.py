@@ -36,7 +36,9 @@ def run(args, ctx) -> int:
     options = crawl_options(ctx.settings)
     polite = options.polite and not args.no_polite
 
-    store = ctx.store()
+    # the seed baseline is loaded by the verbs that read the index; a crawl (run by the daemon
+    # every few minutes) only adds to it
+    store = ctx.store(baseline=False)
     lexicon = ctx.lexicon()
     if lexicon is None and any(s.keep == "relevant" for s in sources):
         print("newsmon: warning: no topic lexicon; `keep: relevant` sources keep every article", file=sys.stderr)

@@ -122,6 +122,10 @@ def build_articles() -> dict[str, Article]:
 
 
 NEW_ARTICLE = "/news/202403/t20240330_1099.html"
+GONE = "/news/202403/t20240310_1404.html"
+FAILING = "/news/202403/t20240311_1500.html"
+HANGING = "/news/202403/t20240312_1777.html"
+MOVED = "/news/202403/t20240313_1005.html"
 
 
 def _li(path: str, title: str, date: str = "2024-03-05") -> str:
@@ -133,7 +137,8 @@ class Portal:
 
     def __init__(self):
         self.articles = build_articles()
-        self.requests: list[tuple[str, str, dict]] = []
+        #: (method, path with query, headers, monotonic time) of every request
+        self.requests: list[tuple[str, str, dict, float]] = []
         self.show_new_article = False
         self.hang_seconds = 20.0
         self._lock = threading.Lock()
@@ -148,13 +153,17 @@ class Portal:
 
             def do_GET(self):
                 with portal._lock:
-                    portal.requests.append(("GET", self.path, dict(self.headers)))
+                    portal.requests.append(("GET", self.path, dict(self.headers), time.monotonic()))
                 try:
                     portal.handle(self)
                 except (BrokenPipeError, ConnectionResetError):
                     pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        class Server(ThreadingHTTPServer):
+            def handle_error(self, request, client_address):  # clients hanging up are expected
+                pass
+
+        self.server = Server(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
         self.port = self.server.server_address[1]
         self.base = f"http://127.0.0.1:{self.port}"
@@ -175,7 +184,15 @@ class Portal:
 
     def paths(self) -> list[str]:
         with self._lock:
-            return [urlsplit(p).path for _, p, _ in self.requests]
+            return [urlsplit(r[1]).path for r in self.requests]
+
+    def times(self, path: str) -> list[float]:
+        with self._lock:
+            return [r[3] for r in self.requests if urlsplit(r[1]).path == path]
+
+    def headers_of(self, path: str) -> list[dict]:
+        with self._lock:
+            return [r[2] for r in self.requests if urlsplit(r[1]).path == path]
 
     # --- responses ------------------------------------------------------------------------
 

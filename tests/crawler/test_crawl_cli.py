@@ -1,0 +1,112 @@
+"""`newsmon crawl` as a process: config errors, source selection, graceful SIGTERM."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import time
+
+from conftest import NEWSMON, REPO, newsmon, write_config
+from portal import HANGING
+
+from pipeline.crawlstate import last_runs, open_crawlstate
+from pipeline.settings import load_settings
+from pipeline.store import open_store
+
+
+def test_bad_sources_yaml_is_one_line_naming_file_line_source_and_key(tmp_path):
+    config = write_config(tmp_path / "config", """\
+sources:
+  - name: good
+    urls: [http://127.0.0.1:9/]
+  - name: cjrb
+    urls: [http://127.0.0.1:9/]
+    every: 30x
+""")
+    proc = newsmon(config, tmp_path / "data", "crawl")
+    assert proc.returncode == 2
+    err = proc.stderr.strip()
+    assert "\n" not in err and "Traceback" not in err
+    assert "sources.yaml:6:" in err and "sources[1].every" in err and "cjrb" in err
+
+
+def test_unknown_source_and_bad_crawl_setting_are_user_errors(tmp_path):
+    config = write_config(tmp_path / "config", "sources:\n  - name: only\n    urls: [http://127.0.0.1:9/]\n")
+    proc = newsmon(config, tmp_path / "data", "crawl", "--source", "nope")
+    assert proc.returncode == 2 and "unknown source 'nope'" in proc.stderr and "only" in proc.stderr
+    (config / "settings.yaml").write_text("crawl:\n  retries: many\n", encoding="utf-8")
+    proc = newsmon(config, tmp_path / "data", "crawl")
+    assert proc.returncode == 2 and "settings.yaml:2: crawl.retries" in proc.stderr
+
+
+def test_unreachable_source_is_an_error_in_the_summary_not_a_crash(tmp_path):
+    config = write_config(tmp_path / "config", "sources:\n  - name: nobody\n    urls: [http://127.0.0.1:9/news/]\n")
+    proc = newsmon(config, tmp_path / "data", "crawl", "--json")
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(proc.stdout)["sources"][0]
+    assert result["errors"] == 1 and result["pages"] == 0 and not result["blocked"]
+    conn = open_crawlstate(tmp_path / "data")
+    try:
+        assert last_runs(conn)["nobody"]["errors"] == 1
+    finally:
+        conn.close()
+
+
+def test_human_summary_lists_each_source(portal, tmp_path):
+    config = write_config(tmp_path / "config", f"""\
+sources:
+  - name: feed
+    urls: [{portal.base}/atom.xml]
+  - name: wall
+    urls: [{portal.base}/blocked/]
+""")
+    proc = newsmon(config, tmp_path / "data", "crawl")
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    feed = next(line for line in lines if line.startswith("feed"))
+    assert "new    2" in feed and "errors   0" in feed
+    wall = next(line for line in lines if line.startswith("wall"))
+    assert "BLOCKED" in wall
+
+
+def test_sigterm_finishes_pages_in_hand_stores_and_exits_quickly(portal, tmp_path):
+    # a long download timeout: only the shutdown path can end the hanging request quickly
+    config = write_config(tmp_path / "config", f"sources:\n  - name: portal_html\n    urls: [{portal.base}/news/]\n",
+                          timeout=60)
+    data = tmp_path / "data"
+    portal.hang_seconds = 90
+    portal.clear_log()
+    proc = subprocess.Popen([str(NEWSMON), "--config", str(config), "--data-dir", str(data), "crawl", "--json"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=str(REPO))
+    try:
+        deadline = time.monotonic() + 90
+        while HANGING not in portal.paths() and time.monotonic() < deadline and proc.poll() is None:
+            time.sleep(0.05)
+        assert HANGING in portal.paths(), "crawl never reached the hanging page"
+        time.sleep(1.0)
+        sent = time.monotonic()
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=30)
+        took = time.monotonic() - sent
+    finally:
+        portal.hang_seconds = 20
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, err
+    assert took < 12, f"took {took:.1f}s to stop"
+    summary = json.loads(out)
+    assert summary["interrupted"] is True
+    html = summary["sources"][0]
+    assert html["interrupted"] is True and html["new"] >= 5
+    store = open_store(load_settings(config), data)
+    try:
+        assert store.get_by_url(portal.base + "/news/202403/t20240305_1001.html") is not None
+    finally:
+        store.close()
+    conn = open_crawlstate(data)
+    try:
+        run = last_runs(conn)["portal_html"]["last_run"]
+        assert run["new"] == html["new"] and "interrupted" in run["message"]
+    finally:
+        conn.close()
