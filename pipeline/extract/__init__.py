@@ -8,9 +8,10 @@ author, document numbers) and ``dates`` (Chinese date lines → ISO 8601).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
-from pipeline.extract import boilerplate, dom, metadata
+from pipeline.extract import boilerplate, dates, dom, metadata
 from pipeline.extract.body import extract_body
 
 
@@ -64,8 +65,6 @@ def _drop_header_lines(body: list[str], title: str | None) -> list[str]:
 
     Only the first few lines are looked at: a date deep in the text is prose.
     """
-    from pipeline.extract import dates
-
     sq_title = "".join((title or "").split())
     out = []
     for i, line in enumerate(body):
@@ -74,14 +73,22 @@ def _drop_header_lines(body: list[str], title: str | None) -> list[str]:
             if sq_title and (sq == sq_title or (sq.startswith(sq_title) and len(sq) <= len(sq_title) + 6)
                              or (sq_title.startswith(sq) and len(sq) >= 0.6 * len(sq_title))):
                 continue
-            if len(sq) <= 80 and _is_byline(line, dates):
+            if len(sq) <= 80 and _is_byline(line):
                 continue
         out.append(line)
     return out
 
 
-def _is_byline(line: str, dates) -> bool:
-    """A short line made of a date, a source and the like: nothing else of substance."""
+_LABELS = re.compile(r"(?:作者|记者|記者|编辑|編輯|责任编辑|責任編輯|点击|點擊|浏览|瀏覽|阅读|閱讀|字号|字號)\s*[:：]?\s*\S{0,12}")
+_FILLER = re.compile(r"[\s|｜丨:：【】\[\]()（）/\-·]+")
+_SENTENCE = re.compile(r"[，。！？；]")
+
+
+def _is_byline(line: str) -> bool:
+    """A short line made of a date, a source and the like: nothing else of substance.
+
+    "2024年3月1日，全县召开大会。" is prose: what is left after the date reads as a sentence.
+    """
     found = dates.find_dates(line)
     has_label = bool(metadata._ORIGIN_RE.search(line) or dates.PUBLISH_LABEL.search(line)
                      or metadata._AUTHOR_RE.search(line))
@@ -92,9 +99,7 @@ def _is_byline(line: str, dates) -> bool:
     rest = dates.DATE_RE.sub("", line)
     rest = metadata._ORIGIN_RE.sub("", rest)
     rest = dates.PUBLISH_LABEL.sub("", rest)
-    rest = re.sub(r"(?:作者|记者|記者|编辑|編輯|责任编辑|責任編輯|点击|點擊|浏览|瀏覽|阅读|閱讀|字号|字號)\s*[:：]?\s*\S{0,12}", "", rest)
-    rest = re.sub(r"[\s|｜丨:：【】\[\]()（）/\-·]+", "", rest)
-    return len(rest) <= 12
-
-
-import re  # noqa: E402  (kept beside its only user above)
+    rest = _LABELS.sub("", rest)
+    if _SENTENCE.search(rest):
+        return False
+    return len(_FILLER.sub("", rest)) <= 12

@@ -207,3 +207,15 @@ def test_json_ld_date_published():
             '"datePublished": "2024-03-05T10:30:00+08:00"}]}</script></head><body><h1>标题</h1><p>'
             + "本文没有日期行，只在结构化数据里写明发布时间，正文足够长。" * 4 + "</p></body></html>")
     assert extract_html(html).published_at == "2024-03-05T10:30:00+08:00"
+
+
+def test_a_short_first_paragraph_that_starts_with_a_date_is_prose():
+    html = ("<html><head><title>大会召开_某网</title></head><body><h1>大会召开</h1>"
+            "<p>发布时间：2024-03-02 08:00</p><div>"
+            "<p>2024年3月1日，全县召开大会。</p>"
+            "<p>会议总结了去年的工作，部署了今年优化营商环境的重点任务，要求各部门抓好落实，确保各项措施落地见效。</p>"
+            "<p>会议强调，要持续深化放管服改革，压减审批事项和审批时限，全面推行告知承诺制，切实为市场主体减负。</p>"
+            "</div></body></html>")
+    ex = extract_html(html)
+    assert ex.text.startswith("2024年3月1日，全县召开大会。")
+    assert ex.published_at == "2024-03-02T08:00:00+08:00"
