@@ -16,6 +16,9 @@ from collections import Counter
 import lxml.html
 
 log = logging.getLogger(__name__)
+# trafilatura warns about every page it gives up on, quoting page content; a page without
+# an article is an ordinary outcome here, and crawled text is not for the log
+logging.getLogger("trafilatura").setLevel(logging.ERROR)
 
 #: the shorter candidate is taken when it is at least this much of the longer …
 _MIN_SHARE = 0.25

@@ -74,3 +74,12 @@ def test_installed_command_prints_json(tmp_path):
     out = json.loads(cp.stdout.decode("utf-8"))
     assert out["published_at"] == "2024-03-04T09:15:00+08:00"
     assert out["origin"] == "某某日報"
+
+
+def test_empty_and_binary_files_give_an_empty_article(capsys, tmp_path):
+    for name, data in (("empty.html", b""), ("binary.html", bytes(range(256)) * 8)):
+        page = tmp_path / name
+        page.write_bytes(data)
+        out = run_json(capsys, str(page), "--config", str(tmp_path))
+        assert out["published_at"] is None
+        assert capsys.readouterr().err == ""
