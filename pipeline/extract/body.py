@@ -108,7 +108,34 @@ def choose(cands: dict[str, list[str]]) -> tuple[str, list[str]]:
     return kl, cands[kl]
 
 
+#: below this many characters the extractors are taken to have missed the article
+_TINY = 100
+
+
+def densest_run(lines: list[str]) -> list[str]:
+    """The longest stretch of consecutive prose lines: a last resort for pages both
+    extractors give up on (forum posts in layout tables, hand-made HTML)."""
+    best: list[str] = []
+    run: list[str] = []
+    for line in lines + [""]:
+        sq = _squash(line)
+        if len(sq) >= 30 or (sq and _SENTENCE_PUNCT.search(line) and len(sq) >= 10):
+            run.append(line)
+            continue
+        if sum(map(len, run)) > sum(map(len, best)):
+            best = run
+        run = []
+    return best
+
+
 def extract_body(html: str, url: str | None = None) -> tuple[str, list[str]]:
     """(which extractor won, body lines)."""
     cands = {"readability": _readability(html), "trafilatura": _trafilatura(html, url)}
-    return choose(cands)
+    method, body = choose(cands)
+    if len(_squash("".join(body))) < _TINY:
+        from pipeline.extract.dom import parse, visible_lines
+
+        run = densest_run(visible_lines(parse(html)))
+        if len(_squash("".join(run))) > max(_TINY, len(_squash("".join(body)))):
+            return "density", run
+    return method, body

@@ -219,3 +219,12 @@ def test_a_short_first_paragraph_that_starts_with_a_date_is_prose():
     ex = extract_html(html)
     assert ex.text.startswith("2024年3月1日，全县召开大会。")
     assert ex.published_at == "2024-03-02T08:00:00+08:00"
+
+
+def test_density_fallback_when_both_extractors_give_up():
+    from pipeline.extract.body import densest_run
+
+    lines = ["首页", "论坛", "第一段：这是一段足够长的正文内容，讲的是帖子本身的主要意思，超过三十个字。",
+             "第二段：继续写正文，仍然是足够长的句子，读起来像文章而不像导航。", "回复", "第三段：另一处较长的内容，但只有一行，不如前面连续的两行长。"]
+    assert densest_run(lines) == lines[2:4]
+    assert densest_run(["首页", "论坛"]) == []
