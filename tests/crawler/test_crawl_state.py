@@ -1,0 +1,49 @@
+"""pipeline.crawlstate: seen URLs, validators and run records survive reopening."""
+
+from __future__ import annotations
+
+from pipeline import crawlstate as cs
+from pipeline.statedb import open_state
+
+
+def test_seen_urls_persist_and_can_be_forgotten(tmp_path):
+    conn = cs.open_crawlstate(tmp_path)
+    cs.mark_seen(conn, "http://x/1.html", "a", when="2024-03-05T10:00:00+08:00", article_id="id1")
+    cs.mark_seen(conn, "http://x/2.html", "b", when="2024-03-05T10:00:00+08:00", outcome="irrelevant")
+    cs.mark_seen(conn, "http://x/1.html", "a", when="2024-03-06T10:00:00+08:00", outcome="unchanged")
+    conn.close()
+    conn = open_state(tmp_path)  # a plain state connection works too
+    assert cs.is_seen(conn, "http://x/1.html") and not cs.is_seen(conn, "http://x/3.html")
+    many = [f"http://x/{i}.html" for i in range(1200)]
+    assert cs.seen_among(conn, many) == {"http://x/1.html", "http://x/2.html"}
+    assert cs.seen_count(conn) == 2 and cs.seen_count(conn, "a") == 1
+    assert cs.forget_seen(conn, source="a") == 1
+    assert not cs.is_seen(conn, "http://x/1.html") and cs.is_seen(conn, "http://x/2.html")
+
+
+def test_validators(tmp_path):
+    conn = cs.open_crawlstate(tmp_path)
+    assert cs.get_validators(conn, "http://x/") == (None, None)
+    cs.set_validators(conn, "http://x/", '"abc"', "Tue, 05 Mar 2024 08:00:00 GMT", when="t")
+    assert cs.get_validators(conn, "http://x/") == ('"abc"', "Tue, 05 Mar 2024 08:00:00 GMT")
+    cs.set_validators(conn, "http://x/", None, None, when="t2")
+    assert cs.get_validators(conn, "http://x/") == (None, None)
+
+
+def test_runs_and_last_runs(tmp_path):
+    conn = cs.open_crawlstate(tmp_path)
+    assert cs.last_runs(conn) == {}
+    cs.record_run(conn, "cjrb", "2024-03-01T10:00:00+08:00", "2024-03-01T10:01:00+08:00", 10, 3, 7, 0, False, "ok")
+    cs.record_run(conn, "cjrb", "2024-03-02T10:00:00+08:00", "2024-03-02T10:01:00+08:00", 5, 0, 5, 0, False, "ok")
+    cs.record_run(conn, "hubei", "2024-03-02T10:00:00+08:00", "2024-03-02T10:00:05+08:00", 1, 0, 0, 1, True, "HTTP 412")
+    cs.record_run(conn, "hubei", "2024-03-03T10:00:00+08:00", "2024-03-03T10:00:05+08:00", 1, 0, 0, 1, True, "HTTP 412")
+    state = cs.last_runs(conn)
+    assert state["cjrb"]["last_crawl_at"] == "2024-03-02T10:01:00+08:00"
+    assert state["cjrb"]["last_new_at"] == "2024-03-01T10:01:00+08:00"
+    assert state["cjrb"]["failing_runs"] == 0 and state["cjrb"]["runs"] == 2 and state["cjrb"]["total_new"] == 3
+    assert state["cjrb"]["last_run"]["pages"] == 5 and state["cjrb"]["blocked"] is False
+    assert state["hubei"]["blocked"] is True and state["hubei"]["errors"] == 1
+    assert state["hubei"]["failing_runs"] == 2 and state["hubei"]["last_ok_at"] is None
+    assert state["hubei"]["last_run"]["message"] == "HTTP 412"
+    assert [r["started_at"][:10] for r in cs.runs(conn, "cjrb")] == ["2024-03-02", "2024-03-01"]
+    assert len(cs.runs(conn, limit=3)) == 3
