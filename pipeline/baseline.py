@@ -6,10 +6,12 @@ upserts by id make a second load harmless anyway.
 
 from __future__ import annotations
 
+import copy
+import functools
 import logging
 
-from pipeline.paths import seeds_dir
 from pipeline.ingest import article_from_file
+from pipeline.paths import seeds_dir
 from pipeline.storing import save
 
 log = logging.getLogger(__name__)
@@ -18,10 +20,22 @@ log = logging.getLogger(__name__)
 BASELINE_VERSION = "1"
 
 
+@functools.lru_cache(maxsize=1)
+def _cleaned_seeds() -> tuple:
+    """The seeds repaired and extracted, once per process: they are immutable package data,
+    and repairing them is the costliest step of opening a fresh index."""
+    return tuple(article_from_file(path, "seed") for path in sorted(seeds_dir().glob("*.txt")))
+
+
 def seed_articles(lexicon=None):
     """The seeds through the same chain as `newsmon ingest --source seed FILE`."""
-    for path in sorted(seeds_dir().glob("*.txt")):
-        yield article_from_file(path, "seed", lexicon)
+    for cleaned in _cleaned_seeds():
+        article = copy.deepcopy(cleaned)
+        if lexicon is not None:
+            from pipeline.topics import tag_article
+
+            tag_article(article, lexicon)
+        yield article
 
 
 def ensure_baseline(store, lexicon=None) -> int:
