@@ -3,7 +3,8 @@
 Goes through Kibana's saved-objects import API (multipart NDJSON, ``kbn-xsrf`` header,
 ``overwrite=true`` so a re-import updates what an older newsmon shipped). Kibana's address
 and credentials: ``settings.yaml`` ``kibana: {url, username, password | api_key}`` (values may
-be ``${ENV}``), env NEWSMON_KIBANA_URL, or ``--url``; credentials default to the index's.
+be ``${ENV}``), env NEWSMON_KIBANA_URL / _USERNAME / _PASSWORD / _API_KEY, or ``--url``;
+credentials default to the index's.
 """
 
 from __future__ import annotations
@@ -78,7 +79,7 @@ def _conf(ctx, args) -> dict:
     out = {"url": expand_env(str(url), path=path, keypath="kibana.url").rstrip("/")}
     creds = kib if (kib.get("username") or kib.get("api_key")) else index
     for key in ("username", "password", "api_key"):
-        value = creds.get(key)
+        value = os.environ.get(f"NEWSMON_KIBANA_{key.upper()}") or creds.get(key)
         if value:
             out[key] = expand_env(str(value), path=path, keypath=f"kibana.{key}")
     if kib.get("verify_certs") is not None:

@@ -19,10 +19,13 @@ Why this shape:
 
 from __future__ import annotations
 
+import fcntl
 import logging
+import os
 import random
 import threading
 import time
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -465,7 +468,10 @@ class ElasticsearchStore(Store):
         """
         written = rejected = 0
         error = None
-        with self._lock:
+        with self._lock, _replay_lock(self.data_dir) as mine:
+            if not mine:
+                return {"written": 0, "rejected": 0, "pending": self.spool.pending(),
+                        "error": "another newsmon process is replaying the spool"}
             while True:
                 items = self.spool.head(CHUNK)
                 if not items:
@@ -639,6 +645,24 @@ class ElasticsearchStore(Store):
             self.spool.close()
 
 
+@contextmanager
+def _replay_lock(data_dir: Path):
+    """Only one process replays a spool at a time: two replaying the same head could write
+    an older version after a newer one. Yields False when another process holds it."""
+    path = Path(data_dir) / "es-spool.lock"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a+") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
 def _unique_chunks(articles: list[Article], size: int) -> list[list[Article]]:
     """Chunks of at most ``size`` in which no id repeats, in the original order."""
     chunks: list[list[Article]] = []
@@ -695,9 +719,10 @@ def make_client(index: dict, settings: dict | None = None) -> tuple[Elasticsearc
         "max_retries": 0,
         "retry_on_timeout": False,
     }
-    username = _setting(index, "username", path)
-    password = _setting(index, "password", path)
-    api_key = _setting(index, "api_key", path)
+    # credentials: settings (usually ``${ENV}`` references), else NEWSMON_ES_* variables
+    username = _setting(index, "username", path) or os.environ.get("NEWSMON_ES_USERNAME")
+    password = _setting(index, "password", path) or os.environ.get("NEWSMON_ES_PASSWORD")
+    api_key = _setting(index, "api_key", path) or os.environ.get("NEWSMON_ES_API_KEY")
     if api_key:
         kwargs["api_key"] = api_key
     elif username:

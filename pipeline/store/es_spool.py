@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import threading
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -61,16 +62,19 @@ class Spool:
     def __init__(self, data_dir: Path):
         self.conn: sqlite3.Connection = open_state(Path(data_dir))
         ensure_schema(self.conn, "es_spool", MIGRATIONS)
+        #: one connection shared by the threads of one process (daemon, web page)
+        self._lock = threading.RLock()
 
     def _tx(self, fn):
-        self.conn.execute("BEGIN IMMEDIATE")
-        try:
-            out = fn()
-        except BaseException:
-            self.conn.execute("ROLLBACK")
-            raise
-        self.conn.execute("COMMIT")
-        return out
+        with self._lock:
+            self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                out = fn()
+            except BaseException:
+                self.conn.execute("ROLLBACK")
+                raise
+            self.conn.execute("COMMIT")
+            return out
 
     def append(self, items: list[tuple[str, str, dict]], error: str | None = None) -> None:
         """Queue (op, key, payload) writes, committed before this returns."""
@@ -83,14 +87,19 @@ class Spool:
         )
 
     def pending(self) -> int:
-        return self.conn.execute("SELECT COUNT(*) FROM es_spool").fetchone()[0]
+        with self._lock:
+            return self.conn.execute("SELECT COUNT(*) FROM es_spool").fetchone()[0]
 
     def head(self, limit: int) -> list[SpoolItem]:
-        rows = self.conn.execute(
+        with self._lock:
+            rows = self._head(limit)
+        return [SpoolItem(s, o, k, json.loads(p), q, a, e) for s, o, k, p, q, a, e in rows]
+
+    def _head(self, limit: int) -> list[tuple]:
+        return self.conn.execute(
             "SELECT seq, op, key, payload, queued_at, attempts, last_error FROM es_spool ORDER BY seq LIMIT ?",
             (limit,),
         ).fetchall()
-        return [SpoolItem(s, o, k, json.loads(p), q, a, e) for s, o, k, p, q, a, e in rows]
 
     def done(self, seqs: list[int]) -> None:
         if seqs:
@@ -132,9 +141,10 @@ class Spool:
         self._tx(add)
 
     def rejected(self) -> list[dict]:
-        rows = self.conn.execute(
-            "SELECT seq, op, key, payload, reason, queued_at, rejected_at FROM es_rejected ORDER BY seq"
-        ).fetchall()
+        with self._lock:
+            rows = self.conn.execute(
+                "SELECT seq, op, key, payload, reason, queued_at, rejected_at FROM es_rejected ORDER BY seq"
+            ).fetchall()
         return [
             {"seq": s, "op": o, "key": k, "payload": json.loads(p), "reason": r, "queued_at": q, "rejected_at": at}
             for s, o, k, p, r, q, at in rows
@@ -159,7 +169,8 @@ class Spool:
 
     # meta mirror: lets `get_meta` answer while the cluster is away
     def cached_meta(self, key: str) -> str | None:
-        row = self.conn.execute("SELECT value FROM es_meta_cache WHERE key=?", (key,)).fetchone()
+        with self._lock:
+            row = self.conn.execute("SELECT value FROM es_meta_cache WHERE key=?", (key,)).fetchone()
         return row[0] if row else None
 
     def cache_meta(self, key: str, value: str) -> None:
