@@ -102,6 +102,7 @@ def main() -> None:
             index = {"url": server.url, "plain_json": True}
             label = f"osmem-server {server.version} (in-memory test server)"
         try:
+            index["timeout"] = 300  # a 500-article bulk on a slow test server
             es = open_es_store(index, Path(tmp) / "es")
             es.setup()
             r_es = run(es, docs, queries, args.batch)

@@ -325,12 +325,15 @@ class ElasticsearchStore(Store):
         does not take the request at all, else one (status, detail) per article."""
         result: dict[int, tuple[str, str]] = {}
         todo = list(range(len(articles)))
+        #: what an earlier attempt sent (id → ingested_us, outcome): a request that timed out
+        #: may still have been applied, and its article must not then count as "unchanged"
+        sent: dict[str, tuple[int, str]] = {}
         for attempt in range(self.retries + 1):
             if attempt:
                 time.sleep(self.backoff * (2 ** (attempt - 1)) * (0.75 + random.random() / 2))
             try:
                 self.ensure_ready()
-                statuses = self._write_chunk([articles[i] for i in todo])
+                statuses = self._write_chunk([articles[i] for i in todo], sent)
             except (TransportError, ApiError, Unavailable) as exc:
                 if attempt == self.retries:
                     raise Unavailable(_reason(exc)) from None
@@ -345,8 +348,9 @@ class ElasticsearchStore(Store):
                 break
         return [("retry", r[1]) if r[0] == "conflict" else r for r in (result[i] for i in range(len(articles)))]
 
-    def _write_chunk(self, articles: list[Article]) -> list[tuple[str, str]]:
+    def _write_chunk(self, articles: list[Article], sent: dict | None = None) -> list[tuple[str, str]]:
         """One bulk request for articles with distinct ids; (status, outcome or reason) each."""
+        sent = {} if sent is None else sent
         current = self._current([a.id for a in articles])
         ops: list[dict] = []
         owners: list[tuple[int, str]] = []  # (article position, "article" | "history")
@@ -356,7 +360,9 @@ class ElasticsearchStore(Store):
             cur = current.get(a.id)
             old = from_doc(cur.source) if cur else None
             if old is not None and old.content_key() == a.content_key():
-                statuses[i] = ("ok", "unchanged")
+                mine = sent.get(a.id)
+                landed = mine is not None and cur.source.get("ingested_us") == mine[0]
+                statuses[i] = ("ok", mine[1] if landed else "unchanged")
                 continue
             if old is not None and a.story_id is None:
                 a.story_id = old.story_id
@@ -378,6 +384,7 @@ class ElasticsearchStore(Store):
                 ops.append({"create": {"_index": self.names.alias, "_id": a.id}})
                 ops.append(to_doc(a, ingested_us=us, history_count=0))
                 outcome_if_ok[i] = "new"
+            sent[a.id] = (us, outcome_if_ok[i])
             owners.append((i, "article"))
         if ops:
             res = self.es.bulk(operations=ops, refresh=self.refresh)

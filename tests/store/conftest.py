@@ -135,6 +135,8 @@ class Relay:
         self._server: socket.socket | None = None
         self._conns: list[socket.socket] = []
         self._lock = threading.Lock()
+        #: swallow the answer to the next request containing this (the request still lands)
+        self.swallow_answer_to: bytes | None = None
 
     @property
     def url(self) -> str:
@@ -161,16 +163,21 @@ class Relay:
                 continue
             with self._lock:
                 self._conns += [client, upstream]
-            for a, b in ((client, upstream), (upstream, client)):
-                threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
+            state = {"swallow": False}
+            threading.Thread(target=self._pipe, args=(client, upstream, state, True), daemon=True).start()
+            threading.Thread(target=self._pipe, args=(upstream, client, state, False), daemon=True).start()
 
-    @staticmethod
-    def _pipe(src: socket.socket, dst: socket.socket) -> None:
+    def _pipe(self, src: socket.socket, dst: socket.socket, state: dict, request: bool) -> None:
         try:
             while True:
                 data = src.recv(65536)
                 if not data:
                     break
+                if request and self.swallow_answer_to and self.swallow_answer_to in data:
+                    self.swallow_answer_to = None
+                    state["swallow"] = True
+                if not request and state["swallow"]:
+                    continue  # the answer is lost on the way back: the client times out
                 dst.sendall(data)
         except OSError:
             pass

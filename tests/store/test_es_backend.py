@@ -137,6 +137,22 @@ def test_cluster_goes_away_mid_ingest_and_nothing_is_lost(es_settings, relay_fac
     assert again.search(SearchRequest("", ingested_after=first.ingested_at, limit=1)).total >= 151
 
 
+def test_a_bulk_whose_answer_is_lost_is_retried_without_miscounting(es_settings, relay_factory, tmp_path):
+    """A request that timed out may still have been applied: the retry must neither write a
+    second copy nor report the new articles as "unchanged"."""
+    relay = relay_factory(es_settings["url"])
+    store = es_store({**es_settings, "url": relay.url, "timeout": 1, "retries": 2}, tmp_path / "data")
+    store.ensure_ready()
+    relay.swallow_answer_to = b"/_bulk"
+    assert save(store, [article(1), article(2)]) == ["new", "new"]
+    assert relay.swallow_answer_to is None  # the answer was indeed lost once
+    changed = article(1, text="漢陽區優化營商環境，第二版。")
+    relay.swallow_answer_to = b"/_bulk"
+    assert store.upsert(changed) == "updated"
+    assert store.stats()["total"] == 2
+    assert [h["version"] for h in store.history("a0001")] == [1]
+
+
 def test_a_refused_document_is_kept_aside_with_its_reason(es_settings, relay_factory, tmp_path, capsys):
     store = es_store(es_settings, tmp_path / "data")
     bad = article(2, relevance="very high")  # a float field cannot hold this

@@ -250,9 +250,12 @@ def test_same_answers_as_sqlite_on_the_seeds(store, tmp_path):
     try:
         save(ref, list(seed_articles()))
         save(store, list(seed_articles()))
-        for q in ["營商環境", "营商环境", "漢陽", "汉阳", "長江日報", "改革 OR 考核", "武漢 -漢陽"]:
+        found = 0
+        for q in ["營商環境", "营商环境", "漢陽", "汉阳", "長江日報", "改革 OR 考核", "武漢 -漢陽", "江"]:
             want = {h.article.id for h in ref.search(SearchRequest(q, limit=50)).hits}
             got = {h.article.id for h in store.search(SearchRequest(q, limit=50)).hits}
             assert got == want, q
+            found += bool(want)
+        assert found >= 4  # the comparison is about real hits, not two empty answers
     finally:
         ref.close()
