@@ -367,11 +367,25 @@ class SQLiteStore(Store):
         cond = (" WHERE " + " AND ".join(where)) if where else ""
         key = "COALESCE(story_id, id)"
         if req.collapse:
-            total = self.conn.execute(f"SELECT COUNT(DISTINCT {key}) FROM articles{cond}", params).fetchone()[0]
-            rows = self.conn.execute(
-                f"SELECT MAX(fts_id) AS f FROM articles{cond} GROUP BY {key} ORDER BY f DESC LIMIT ? OFFSET ?",
-                [*params, req.limit, req.offset],
-            ).fetchall()
+            # stories = articles - the copies beyond each story's first; counted from the
+            # story_id index instead of grouping every row (which took ~0.4 s at 100,000),
+            # and the page is read newest first until it holds `limit` stories
+            n, grouped, groups = self.conn.execute(
+                f"SELECT COUNT(*), COUNT(story_id), COUNT(DISTINCT story_id) FROM articles{cond}", params
+            ).fetchone()
+            total = n - grouped + groups
+            seen: set[str] = set()
+            rows = []
+            for fid, k in self.conn.execute(
+                f"SELECT fts_id, {key} FROM articles{cond} ORDER BY sort_ts DESC, fts_id DESC", params
+            ):
+                if k in seen:
+                    continue
+                seen.add(k)
+                if len(seen) > req.offset:
+                    rows.append((fid,))
+                    if len(rows) >= req.limit:
+                        break
         else:
             total = self.conn.execute(f"SELECT COUNT(*) FROM articles{cond}", params).fetchone()[0]
             rows = self.conn.execute(
