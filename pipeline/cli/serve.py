@@ -15,14 +15,18 @@ def add_arguments(p) -> None:
 
 def run(args, ctx) -> int:
     from pipeline.web.access import Access, check_bind
-    from pipeline.web.server import build, serve_forever
+    from pipeline.web.server import bind, build, serve_forever
 
-    access = Access.from_env()  # before opening anything: a refused bind touches nothing
+    # refusals first, before the index is opened or anything is created
+    access = Access.from_env()
     check_bind(args.host, access)
-    store = ctx.store()
-    app = build(store, config_dir=ctx.config_dir, data_dir=ctx.data_dir, lexicon=ctx.lexicon(),
-                host=args.host, access=access)
-    log_level = "info" if getattr(args, "verbose", 0) else "warning"
-    serve_forever(app, args.host, args.port, log_level=log_level,
-                  announce=lambda line: print(line, flush=True))
+    sock = bind(args.host, args.port)
+    try:
+        store = ctx.store()
+        app = build(store, config_dir=ctx.config_dir, data_dir=ctx.data_dir, lexicon=ctx.lexicon(),
+                    host=args.host, access=access)
+        log_level = "info" if getattr(args, "verbose", 0) else "warning"
+        serve_forever(app, sock, log_level=log_level, announce=lambda line: print(line, flush=True))
+    finally:
+        sock.close()
     return 0

@@ -61,7 +61,9 @@ class HitOut(ArticleOut):
 
 
 class SearchOut(BaseModel):
+    #: stories matching (one per story); a lower bound when ``total_exact`` is false
     total: int
+    total_exact: bool = True
     page: int
     pages: int
     page_size: int
@@ -104,6 +106,8 @@ class SourceOut(BaseModel):
     blocked: bool
     message: str | None
     silence: str | None
+    #: the source's most recently published article in the index
+    newest: CopyOut | None = None
 
 
 class SourcesOut(BaseModel):
@@ -120,6 +124,10 @@ def _article_dict(a) -> dict:
     d = a.to_dict()
     d["published_beijing"] = beijing_time(a.published_at)
     return d
+
+
+def _copy(a) -> dict:
+    return {"id": a.id, "title": a.title, "source": a.source, "published_at": a.published_at, "url": a.url}
 
 
 _ERRORS = {400: {"model": ErrorOut}, 503: {"model": ErrorOut}}
@@ -146,6 +154,7 @@ def api_search(
         hits.append(d)
     return {
         "total": result.total,
+        "total_exact": result.total_exact,
         "page": params.page,
         "pages": result.pages,
         "page_size": PAGE_SIZE,
@@ -163,10 +172,7 @@ def api_article(request: Request, article_id: str):
         raise HTTPException(404, f"no article with id {article_id!r}")
     d = _article_dict(a)
     copies = story_copies(store, a.story_id, exclude=a.id) if a.story_id else []
-    d["copies"] = [
-        {"id": c.id, "title": c.title, "source": c.source, "published_at": c.published_at, "url": c.url}
-        for c in copies
-    ]
+    d["copies"] = [_copy(c) for c in copies]
     d["history"] = [
         {"version": v["version"], "replaced_at": v["replaced_at"], "title": v["article"].title}
         for v in store.history(a.id)
@@ -187,6 +193,7 @@ def api_sources(request: Request):
                 "last_crawl_at": s.last_crawl_at, "last_new_at": s.last_new_at, "last_ok_at": s.last_ok_at,
                 "errors": s.errors, "failing_runs": s.failing_runs, "blocked": s.blocked,
                 "message": s.message, "silence": s.silence,
+                "newest": _copy(s.newest) if s.newest else None,
             }
             for s in mon.sources
         ],

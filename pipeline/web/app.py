@@ -104,6 +104,7 @@ def create_app(
 
     @app.middleware("http")
     async def guard(request: Request, call_next):
+        started = time.perf_counter()
         if not host_allowed(request.headers.get("host"), allowed_hosts):
             response: Response = PlainTextResponse("unknown host\n", status_code=400)
         elif not access.allows(request.headers.get("authorization")):
@@ -116,6 +117,8 @@ def create_app(
             response = await call_next(request)
         for name, value in safety.SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
+        # the app's own time, apart from the network and the client (bench/web.py prints it)
+        response.headers["Server-Timing"] = f"app;dur={(time.perf_counter() - started) * 1000:.1f}"
         return response
 
     @app.exception_handler(UserError)

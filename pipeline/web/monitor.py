@@ -39,6 +39,8 @@ class SourceHealth:
     runs: int = 0
     #: one-line silence warning for this source, if any
     silence: str | None = None
+    #: the source's most recently published article in the index
+    newest: object = None
 
     @property
     def crawled(self) -> bool:
@@ -110,6 +112,7 @@ def collect(store, config_dir: Path, data_dir: Path, *, rules: bool = True) -> M
     try:
         for name, count in (store.stats().get("sources") or {}).items():
             entry(name).articles = int(count)
+        _newest(store, by_name)
     except UserError as exc:
         mon.notes["index"] = str(exc)
     _crawl_runs(data_dir, entry, mon)
@@ -118,6 +121,16 @@ def collect(store, config_dir: Path, data_dir: Path, *, rules: bool = True) -> M
     if rules:
         mon.rules = _rules(config_dir, data_dir, store, mon)
     return mon
+
+
+def _newest(store, by_name: dict[str, SourceHealth]) -> None:
+    """What each source last published, as stored (one indexed query per source)."""
+    from pipeline.store import SearchRequest
+
+    for s in by_name.values():
+        if s.articles:
+            hits = store.search(SearchRequest(sources=[s.name], sort="newest", limit=1)).hits
+            s.newest = hits[0].article if hits else None
 
 
 def _configured_sources(config_dir: Path, entry, mon: Monitor) -> None:

@@ -121,6 +121,8 @@ class SearchPage:
     params: SearchParams
     total: int
     hits: list[StoryHit]
+    #: False when the backend stopped counting early and ``total`` is a lower bound
+    total_exact: bool = True
 
     @property
     def pages(self) -> int:
@@ -158,7 +160,7 @@ def run_search(store, params: SearchParams) -> SearchPage:
             copies = story_copies(store, a.story_id, exclude=a.id)
             sh.other_copies = max(len(copies), sh.hit.story_size - 1)
             sh.also_on = sorted({c.source for c in copies if c.source != a.source})
-    return SearchPage(params, result.total, hits)
+    return SearchPage(params, result.total, hits, bool(getattr(result, "total_exact", True)))
 
 
 def story_copies(store, story_id: str, exclude: str | None = None) -> list:

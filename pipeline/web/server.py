@@ -74,14 +74,13 @@ def _stop(signum, frame):
     raise _Stopped()
 
 
-def serve_forever(app, host: str, port: int, *, log_level: str = "warning", announce=print) -> None:
-    """Serve until Ctrl-C or SIGTERM, then return normally.
+def serve_forever(app, sock: socket.socket, *, log_level: str = "warning", announce=print) -> None:
+    """Serve on a socket from ``bind`` until Ctrl-C or SIGTERM, then return normally.
 
     uvicorn finishes the requests in flight and then re-raises the signal it caught; the
     handlers installed here turn that into a clean return, so a service manager's stop
     is an exit 0 rather than a "killed by signal".
     """
-    sock = bind(host, port)
     announce(f"newsmon: serving {_url(sock)} (Ctrl-C to stop)")
     server = uvicorn.Server(_config(app, log_level))
     previous = {sig: signal.signal(sig, _stop) for sig in (signal.SIGINT, signal.SIGTERM)}

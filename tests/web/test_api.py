@@ -84,6 +84,12 @@ def test_pagination_covers_every_story_once(client):
     assert len(seen) == 25 and len(set(seen)) == 25
 
 
+def test_page_past_the_end(client):
+    r = client.get("/search", params={"q": "审批服务简报", "page": 9})
+    assert r.status_code == 200 and "past the last page of 25 stories" in r.text
+    assert client.get("/api/search", params={"q": "审批服务简报", "page": 9}).json()["hits"] == []
+
+
 @pytest.mark.parametrize(
     "params, needle",
     [
@@ -190,6 +196,10 @@ def test_sources_api_reports_crawl_health(client):
     assert by["wuhan_gov"]["articles"] == 26
     assert by["xiangyang"]["articles"] == 1 and not by["xiangyang"]["configured"]
     assert body["notes"] == {}
+    # what each source last published, as stored
+    assert by["cjrb"]["newest"]["id"] == "xss00001"
+    assert by["hubei_gov"]["newest"]["id"] == "trad0001"
+    assert by["hbrb"]["newest"] is None
 
 
 def test_monitor_page(client):
@@ -271,3 +281,19 @@ def test_real_server_answers_and_pins_the_host(live_server):
     assert r.status_code == 400
     r = httpx.get(live_server.replace("127.0.0.1", "localhost") + "/api/sources")
     assert r.status_code == 200
+
+
+def test_real_server_under_concurrent_requests(live_server):
+    """The handlers run in a thread pool over one store: parallel pages must all succeed."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    paths = ["/search?q=营商环境", "/articles/repair01", "/api/search?q=審批&page=2", "/monitor",
+             "/api/articles/story000", "/search?source=wuhan_gov&sort=newest", "/api/sources"] * 12
+
+    def get(path):
+        with httpx.Client(timeout=30) as c:
+            return c.get(live_server + path).status_code
+
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        codes = list(pool.map(get, paths))
+    assert codes == [200] * len(paths)

@@ -44,15 +44,16 @@ def test_port_in_use_is_one_line(tmp_path, capsys, monkeypatch):
         code = main(["--data-dir", str(tmp_path / "d"), "serve", "--port", str(port)])
     err = capsys.readouterr().err
     assert code == 2 and f"cannot listen on 127.0.0.1:{port}" in err and err.count("\n") == 1
+    assert not (tmp_path / "d").exists()  # refused before the index was created
 
 
 @pytest.mark.skipif(not NEWSMON.exists(), reason="the newsmon script is not installed in this venv")
 @pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM])
-def test_serve_process_answers_and_stops_cleanly(tmp_path, stop):
+def test_serve_process_answers_and_stops_cleanly(tmp_path, site, stop):
+    config_dir, data_dir = site  # seeded (baseline included), so startup is quick
     env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSMON_")}
     proc = subprocess.Popen(
-        [str(NEWSMON), "--data-dir", str(tmp_path / "data"), "--config", str(REPO / "config"),
-         "serve", "--port", "0"],
+        [str(NEWSMON), "--data-dir", str(data_dir), "--config", str(config_dir), "serve", "--port", "0"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=tmp_path,
     )
     try:
@@ -60,9 +61,8 @@ def test_serve_process_answers_and_stops_cleanly(tmp_path, stop):
         m = re.search(r"serving (http://127\.0\.0\.1:\d+/)", line)
         assert m, (line, proc.stderr.read() if proc.poll() is not None else "")
         base = m.group(1)
-        # the baseline seeds are loaded on first open: traditional text, simplified query
         r = httpx.get(base + "api/search", params={"q": "营商环境"}, timeout=10)
-        assert r.status_code == 200 and r.json()["total"] >= 1
+        assert r.status_code == 200 and "trad0001" in [h["id"] for h in r.json()["hits"]]
         page = httpx.get(base, timeout=10)
         assert page.status_code == 200 and "Latest articles" in page.text
         assert page.headers["content-security-policy"].startswith("default-src 'none'")
