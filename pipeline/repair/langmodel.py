@@ -1,0 +1,346 @@
+"""A model of Chinese text good enough to tell a repaired run from mojibake.
+
+Why word statistics and not character bigrams: a byte-shifted run is made of real but
+unrelated characters (``苯A縣``, ``比莅偌瘓``), many of them common on their own; what
+they never do is form words. jieba's dictionary (349k words with corpus frequencies) is
+the best-kept free source of Chinese word statistics; it is simplified only, so every
+word is also converted to traditional with OpenCC, giving one table for both scripts.
+
+The table takes seconds to build, so it is built once and cached as a pickle keyed by the
+jieba and OpenCC versions (``$NEWSMON_CACHE`` or ``~/.cache/newsmon``); loading it takes
+a fraction of a second and happens only when a text holds something suspicious.
+
+A document model (``DocModel``) mixes in the article's own n-grams: the best evidence that
+``苯A縣`` was ``江華縣`` is ``江華`` standing intact sixteen times elsewhere in the text.
+"""
+
+from __future__ import annotations
+
+import functools
+import gc
+import math
+import os
+import pickle
+import re
+from collections import Counter
+from importlib import metadata
+from pathlib import Path
+
+MODEL_VERSION = 5
+MAX_WORD = 6
+
+#: rough share of running text, for punctuation the dictionary does not hold
+_PUNCT_P = {
+    "，": 0.04, ",": 0.04, "。": 0.025, "、": 0.008, "“": 0.006, "”": 0.006, "：": 0.003,
+    ":": 0.003, "；": 0.002, ";": 0.002, "？": 0.001, "?": 0.001, "！": 0.001, "!": 0.001,
+    "（": 0.002, "）": 0.002, "(": 0.002, ")": 0.002, "《": 0.002, "》": 0.002, "—": 0.002,
+    "…": 0.001, "‘": 0.001, "’": 0.001, "\n": 0.01, " ": 0.003, "·": 0.0005, "%": 0.0005,
+    ".": 0.002, "-": 0.001, "「": 0.001, "」": 0.001,
+}
+_ASCII_TOKEN = math.log(0.002)
+#: punctuation pairs common enough to count as one token
+_PUNCT_PAIRS = {
+    k: math.log(v) for k, v in {
+        "。”": 0.004, "。“": 0.001, "，“": 0.002, ",“": 0.002, "：“": 0.002, ":“": 0.002,
+        "”，": 0.003, "”,": 0.003, "”。": 0.002, "！”": 0.001, "!”": 0.001, "？”": 0.001,
+        "?”": 0.001, "”“": 0.002, "”、": 0.001, "、“": 0.001, "。\n": 0.006, "”\n": 0.001,
+    }.items()
+}
+
+#: sentence and clause stops rarely follow a character that ends no word
+_STOPS = frozenset("。，,、；;：:！!？?")
+_FINALS = frozenset("了呢嗎吗的啊吧呀哦嘛么麼們们者等說说時时後后中上下里裡")
+STOP_AFTER_LONE = -3.0
+_OPENERS = frozenset("“‘《（(「『")
+
+
+def _opens(ch: str) -> bool:
+    return ch >= "\u3400" or ch.isalnum()
+
+#: penalty on a character the dictionary only knows on its own, per char
+OOV_CHAR = -2.5
+#: a character of the other script than the document's
+WRONG_SCRIPT = -6.0
+#: floor for characters seen nowhere
+UNSEEN = -22.0
+
+
+def cache_dir() -> Path:
+    env = os.environ.get("NEWSMON_CACHE")
+    if env:
+        return Path(env)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "newsmon"
+
+
+def _versions() -> str:
+    parts = [f"m{MODEL_VERSION}"]
+    for dist in ("jieba", "opencc-python-reimplemented"):
+        try:
+            parts.append(f"{dist}-{metadata.version(dist)}")
+        except metadata.PackageNotFoundError:
+            parts.append(f"{dist}-none")
+    return "_".join(parts)
+
+
+class LanguageModel:
+    """Word and character log-probabilities, both scripts."""
+
+    def __init__(self, words: dict[str, float], chars: dict[str, float],
+                 simp_only: frozenset[str], trad_only: frozenset[str],
+                 prefixes: frozenset[str], heads: dict[str, str]):
+        self.words = words
+        self.prefixes = prefixes
+        self._heads = heads
+        self.chars = chars
+        self.simp_only = simp_only
+        self.trad_only = trad_only
+
+    def heads(self) -> dict[str, str]:
+        """Word tail → first characters of the 2-4 character words ending so.
+
+        Used to find a vanished pair's first character from its second and what follows
+        (``斯`` + ``科`` → ``莫``).
+        """
+        return self._heads
+
+    # -- scoring -----------------------------------------------------------------------
+    def char_logp(self, ch: str) -> float:
+        p = _PUNCT_P.get(ch)
+        if p is not None:
+            return math.log(p)
+        return self.chars.get(ch, UNSEEN)
+
+
+@functools.lru_cache(maxsize=1)
+def load() -> LanguageModel:
+    path = cache_dir() / f"lm_{_versions()}.pickle"
+    try:
+        gc_was = gc.isenabled()
+        gc.disable()  # millions of small objects: the collector would only slow the load
+        try:
+            with path.open("rb") as fh:
+                data = pickle.load(fh)
+        finally:
+            if gc_was:
+                gc.enable()
+        return LanguageModel(*data)
+    except (OSError, pickle.UnpicklingError, EOFError, TypeError, ValueError):
+        pass
+    data = _build()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".tmp{os.getpid()}")
+        with tmp.open("wb") as fh:
+            pickle.dump(data, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
+    except OSError:
+        pass  # a read-only home still works, only slower
+    return LanguageModel(*data)
+
+
+def _build():
+    import jieba
+    import opencc
+
+    dict_path = Path(jieba.__file__).parent / "dict.txt"
+    freq: dict[str, int] = {}
+    with dict_path.open(encoding="utf-8") as fh:
+        for line in fh:
+            parts = line.split(" ")
+            if len(parts) < 2:
+                continue
+            w = parts[0]
+            if len(w) > MAX_WORD or not w:
+                continue
+            try:
+                freq[w] = freq.get(w, 0) + int(parts[1])
+            except ValueError:
+                continue
+    simp_words = list(freq)
+    trad_words = opencc.OpenCC("s2t").convert("\n".join(simp_words)).split("\n")
+    if len(trad_words) == len(simp_words):
+        for s, t in zip(simp_words, trad_words):
+            if t != s and len(t) == len(s):
+                freq[t] = max(freq.get(t, 0), freq[s])
+    total = float(sum(freq.values()))
+    words = {w: math.log(f / total) for w, f in freq.items() if f > 0}
+    char_count: Counter[str] = Counter()
+    for w, f in freq.items():
+        for ch in w:
+            char_count[ch] += f
+    ctotal = float(sum(char_count.values()))
+    chars = {c: math.log(n / ctotal) for c, n in char_count.items()}
+    odir = Path(opencc.__file__).parent / "dictionary"
+    simp_only, trad_only = _script_sets(odir)
+    prefixes = frozenset(w[:k] for w in words for k in range(2, len(w) + 1))
+    head_sets: dict[str, set[str]] = {}
+    for w in words:
+        if 2 <= len(w) <= 4:
+            head_sets.setdefault(w[1:], set()).add(w[0])
+    heads = {k: "".join(sorted(v)) for k, v in head_sets.items()}
+    return words, chars, simp_only, trad_only, prefixes, heads
+
+
+def _script_sets(odir: Path) -> tuple[frozenset[str], frozenset[str]]:
+    """Characters that exist in only one script (``钾`` simplified, ``鉀`` traditional)."""
+    st = _char_table(odir / "STCharacters.txt")
+    ts = _char_table(odir / "TSCharacters.txt")
+    simp_only = {s for s, ts_ in st.items() if s not in ts_ and s not in ts}
+    trad_only = {t for t, ss in ts.items() if t not in ss and t not in st}
+    return frozenset(simp_only), frozenset(trad_only)
+
+
+def _char_table(path: Path) -> dict[str, list[str]]:
+    table = {}
+    with path.open(encoding="utf-8") as fh:
+        for line in fh:
+            parts = line.rstrip("\n").split("\t")
+            if len(parts) == 2 and len(parts[0]) == 1:
+                table[parts[0]] = parts[1].split(" ")
+    return table
+
+
+class DocModel:
+    """The dictionary model plus the article's own words and script.
+
+    Built from the document with suspicious stretches masked, so a damaged run never
+    vouches for itself.
+    """
+
+    #: weight of the article's own statistics against the dictionary's
+    DOC_WEIGHT = 0.3
+
+    def __init__(self, lm: LanguageModel, text: str):
+        self.lm = lm
+        n = max(len(text), 1)
+        grams: Counter[str] = Counter()
+        chars: Counter[str] = Counter()
+        for seg in re.split(r"[\s?!,\x00]+", text):
+            chars.update(seg)
+            ls = len(seg)
+            for k in (2, 3, 4):
+                for i in range(ls - k + 1):
+                    grams[seg[i:i + k]] += 1
+        # a sequence seen once may be an accident of the damage; twice is the article's own
+        self.grams = {g: c for g, c in grams.items() if c >= 2}
+        self.doc_chars = chars
+        self.n = float(n)
+        simp = sum(c for ch, c in chars.items() if ch in lm.simp_only)
+        trad = sum(c for ch, c in chars.items() if ch in lm.trad_only)
+        self.script = "trad" if trad > 2 * simp + 2 else "simp" if simp > 2 * trad + 2 else None
+        self._wcache: dict[str, float | None] = {}
+        self._scache: dict[str, float] = {}
+
+    def word_logp(self, w: str) -> float | None:
+        if w in self._wcache:
+            return self._wcache[w]
+        base = self.lm.words.get(w)
+        if base is None and w in _PUNCT_PAIRS:
+            base = _PUNCT_PAIRS[w]
+        g = self.grams.get(w, 0) if len(w) > 1 else 0
+        if g:
+            doc_p = self.DOC_WEIGHT * g / self.n
+            val = math.log(math.exp(base) + doc_p) if base is not None else math.log(doc_p)
+        else:
+            val = base
+        if val is not None and len(w) == 1:
+            dc = self.doc_chars.get(w, 0)
+            if dc:
+                val = math.log(math.exp(val) + 0.1 * dc / self.n)
+        if val is not None:
+            val += self._script_penalty(w)
+        self._wcache[w] = val
+        return val
+
+    def _script_penalty(self, w: str) -> float:
+        if self.script == "trad":
+            bad = self.lm.simp_only
+        elif self.script == "simp":
+            bad = self.lm.trad_only
+        else:
+            return 0.0
+        return WRONG_SCRIPT * sum(1 for ch in w if ch in bad)
+
+    def single_logp(self, ch: str) -> float:
+        """A character that forms no word here."""
+        p = _PUNCT_P.get(ch)
+        if p is not None:
+            return math.log(p)
+        if ch < "\x80":
+            return math.log(0.0005)
+        w = self.word_logp(ch)
+        base = self.lm.chars.get(ch, UNSEEN)
+        dc = self.doc_chars.get(ch, 0)
+        if dc:
+            base = math.log(math.exp(base) + 0.1 * dc / self.n)
+        if w is not None:
+            base = max(base, w)
+        return base + OOV_CHAR + self._script_penalty(ch)
+
+    def score(self, text: str) -> float:
+        """Log-probability of the best segmentation into words (Viterbi, as jieba's DAG)."""
+        cached = self._scache.get(text)
+        if cached is not None:
+            return cached
+        n = len(text)
+        ninf = -math.inf
+        best = [0.0] + [ninf] * n
+        prefixes = self.lm.prefixes
+        grams = self.grams
+        word_logp = self.word_logp
+        for j in range(n):
+            b = best[j]
+            if b == ninf:
+                continue
+            ch = text[j]
+            if ch < "\x80":
+                if ch.isalnum():
+                    if j == 0 or not (text[j - 1] < "\x80" and text[j - 1].isalnum()):
+                        e = j + 1
+                        while e < n and text[e] < "\x80" and text[e].isalnum():
+                            e += 1
+                        if b + _ASCII_TOKEN > best[e]:
+                            best[e] = b + _ASCII_TOKEN
+                    continue
+                lp1 = self.single_logp(ch)
+            else:
+                lp1 = word_logp(ch)
+                if lp1 is None:
+                    lp1 = self.single_logp(ch)
+            if ch in _STOPS and j >= 1:
+                if not self._ends_word(text, j):
+                    lp1 += STOP_AFTER_LONE
+                if j >= 2 and text[j - 2] in _STOPS:
+                    lp1 += STOP_AFTER_LONE
+            elif ch in _OPENERS and j + 1 < n and not _opens(text[j + 1]):
+                lp1 += STOP_AFTER_LONE  # an opening quote that opens nothing
+            if b + lp1 > best[j + 1]:
+                best[j + 1] = b + lp1
+            for k in range(2, MAX_WORD + 1):
+                if j + k > n:
+                    break
+                w = text[j:j + k]
+                if w not in prefixes and w not in grams and w not in _PUNCT_PAIRS:
+                    break
+                lp = word_logp(w)
+                if lp is not None and w[-1] in _OPENERS and j + k < n and not _opens(text[j + k]):
+                    lp += STOP_AFTER_LONE
+                if lp is not None and b + lp > best[j + k]:
+                    best[j + k] = b + lp
+        if len(self._scache) > 200_000:
+            self._scache.clear()
+        self._scache[text] = best[n]
+        return best[n]
+
+    def _ends_word(self, text: str, i: int) -> bool:
+        """Does a word of two or more characters (or a final particle) end at ``i``?"""
+        if text[i - 1] in _FINALS or not text[i - 1] >= "\x80":
+            return True
+        if i >= 2 and "0" <= text[i - 2] <= "9":
+            return True  # a measure after a number: 150天, 3年
+        words = self.lm.words
+        for k in range(2, min(MAX_WORD, i) + 1):
+            if text[i - k:i] in words:
+                return True
+        return False

@@ -1,0 +1,58 @@
+"""Stage: find ``?`` that start byte-shifted runs and repair them with the article as context.
+
+Why the document model is built here, once per text: every run in an article is judged
+against the same article (its intact words are the strongest evidence), and building it
+costs far more than judging one run.
+"""
+
+from __future__ import annotations
+
+import re
+
+from pipeline.repair import byteshift
+from pipeline.repair.chain import Edit
+
+#: characters masked around each ``?`` when the article's own statistics are gathered
+_MASK_AFTER = 12
+
+
+def edits(text: str) -> list[Edit]:
+    starts = [i for i, ch in enumerate(text) if ch == "?" and byteshift.suspicious(text, i)]
+    if not starts:
+        return []
+    from pipeline.repair import langmodel
+    from pipeline.repair import pinyin as py
+
+    doc = langmodel.DocModel(langmodel.load(), py.strip(_masked(text, starts)))
+    cands = {i: c for i in starts if (c := byteshift.candidates(doc, text, i)) is not None}
+    groups: dict[str, list] = {}
+    for c in cands.values():
+        groups.setdefault(c.key, []).append(c)
+    out: list[Edit] = []
+    done = -1
+    for i in starts:
+        if i < done or i not in cands:
+            continue
+        c = cands[i]
+        res = byteshift.decide(text, groups[c.key], c)
+        if res is None:
+            continue
+        if res.status == "unresolved":
+            out.append(Edit(res.start, res.end, res.after, "unresolved", res.confidence, True))
+        else:
+            out.append(Edit(res.start, res.end, res.after, "byte_shift", res.confidence))
+            if res.lost:
+                pass
+        done = res.end
+    return out
+
+
+def _masked(text: str, starts: list[int]) -> str:
+    chars = list(text)
+    for i in starts:
+        for j in range(max(0, i - 1), min(len(chars), i + _MASK_AFTER)):
+            chars[j] = "\x00"
+    return "".join(chars)
+
+
+_unused = re
