@@ -295,7 +295,26 @@ def browser():
         shutil.rmtree(profile, ignore_errors=True)
 
 
+class Screenshots:
+    """Whole-page screenshots into test-artifacts/screenshots/ (named in docs/web.md)."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+
+    def save(self, driver, name: str) -> Path:
+        # grow the window to the page so the picture holds all of it, then restore
+        size = driver.get_window_size()
+        height = driver.execute_script("return document.documentElement.scrollHeight")
+        driver.set_window_size(size["width"], min(max(height, 600), 6000))
+        path = self.folder / name
+        try:
+            assert driver.save_screenshot(str(path)), f"screenshot {path} failed"
+        finally:
+            driver.set_window_size(size["width"], size["height"])
+        return path
+
+
 @pytest.fixture(scope="session")
-def screenshots() -> Path:
+def screenshots() -> Screenshots:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    return SCREENSHOTS
+    return Screenshots(SCREENSHOTS)

@@ -50,7 +50,7 @@ def test_front_page_lists_latest_and_search_in_simplified_finds_traditional(brow
     # the URL is the shareable contract
     query = parse_qs(urlsplit(browser.current_url).query)
     assert urlsplit(browser.current_url).path == "/search" and query["q"] == ["营商环境"]
-    browser.save_screenshot(str(screenshots / "search.png"))
+    screenshots.save(browser, "search.png")
     assert no_dialog(browser)
 
 
@@ -111,7 +111,7 @@ def test_article_shows_its_repairs_and_copies(browser, live_server, screenshots)
     assert marked == ["漢陽", "企業"]
     original = browser.find_element(By.ID, "original")
     assert original.get_attribute("href") == "https://news.cjn.cn/sywh/202402/t5000002.htm"
-    browser.save_screenshot(str(screenshots / "article.png"))
+    screenshots.save(browser, "article.png")
     # a story's page names its other copies
     browser.get(live_server + "/articles/story000")
     copies = browser.find_element(By.ID, "copies").text
@@ -147,7 +147,7 @@ def test_monitor_page(browser, live_server, screenshots):
     hostile = browser.find_element(By.CSS_SELECTOR, 'div.rule[data-rule="hostile"]').text
     assert XSS_TITLE in hostile
     assert no_dialog(browser)
-    browser.save_screenshot(str(screenshots / "monitor.png"))
+    screenshots.save(browser, "monitor.png")
 
 
 def test_untitled_seed_shows_first_words_marked(browser, live_server):

@@ -104,7 +104,7 @@ def test_browser_on_es(browser, es_store, es_site, screenshots):
         box.send_keys("营商环境", Keys.ENTER)
         assert "trad0001" in result_ids(browser)
         assert no_dialog(browser)
-        browser.save_screenshot(str(screenshots / "search-elasticsearch.png"))
+        screenshots.save(browser, "search-elasticsearch.png")
         browser.get(url + "/articles/xss00001")
         assert browser.find_element(By.ID, "title").text == XSS_TITLE
         assert no_dialog(browser)
