@@ -11,10 +11,21 @@ import pytest
 from selenium.common.exceptions import NoAlertPresentException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support import expected_conditions as EC
+from selenium.webdriver.support.ui import WebDriverWait
 
 from tests.web.conftest import STORY, XSS_TITLE
 
 pytestmark = pytest.mark.browser
+
+
+def navigates(driver, action, timeout: float = 15) -> None:
+    """Run ``action`` (a click, an Enter) and wait until the next page has replaced this one:
+    selenium does not wait for a navigation it did not start with get()."""
+    old = driver.find_element(By.TAG_NAME, "html")
+    action()
+    WebDriverWait(driver, timeout).until(EC.staleness_of(old))
+    WebDriverWait(driver, timeout).until(lambda d: d.execute_script("return document.readyState") == "complete")
 
 
 def no_dialog(driver) -> bool:
@@ -36,7 +47,7 @@ def test_front_page_lists_latest_and_search_in_simplified_finds_traditional(brow
     assert len(result_ids(browser)) == 20  # a full first page, newest first
     box = browser.find_element(By.ID, "q")
     box.send_keys("营商环境")
-    box.send_keys(Keys.ENTER)
+    navigates(browser, lambda: box.send_keys(Keys.ENTER))
     found = result_ids(browser)
     assert "trad0001" in found and "repair01" in found
     # the hit is highlighted in the script the page used
@@ -60,7 +71,7 @@ def test_source_filter_through_the_form(browser, live_server):
     assert len(before) > 1
     browser.find_element(By.CSS_SELECTOR, "details summary").click()  # open "Sources"
     browser.find_element(By.CSS_SELECTOR, 'input[name="source"][value="hubei_gov"]').click()
-    browser.find_element(By.ID, "go").click()
+    navigates(browser, browser.find_element(By.ID, "go").click)
     sources = {li.find_element(By.CSS_SELECTOR, ".source").text for li in browser.find_elements(By.CSS_SELECTOR, "li.hit")}
     assert sources == {"hubei_gov"}
     assert parse_qs(urlsplit(browser.current_url).query)["source"] == ["hubei_gov"]
@@ -83,7 +94,7 @@ def test_pagination(browser, live_server):
     browser.get(live_server + "/search?q=%E5%AE%A1%E6%89%B9%E6%9C%8D%E5%8A%A1%E7%AE%80%E6%8A%A5")  # 审批服务简报
     first = result_ids(browser)
     assert len(first) == 20
-    browser.find_element(By.ID, "next").click()
+    navigates(browser, browser.find_element(By.ID, "next").click)
     second = result_ids(browser)
     assert len(second) == 5 and not set(first) & set(second)
     assert parse_qs(urlsplit(browser.current_url).query)["page"] == ["2"]
@@ -99,7 +110,7 @@ def test_bad_query_is_a_message_not_a_traceback(browser, live_server):
 
 def test_article_shows_its_repairs_and_copies(browser, live_server, screenshots):
     browser.get(live_server + "/search?q=%E6%BC%A2%E9%99%BD%E5%8D%80")  # 漢陽區
-    browser.find_element(By.CSS_SELECTOR, 'li.hit[data-id="repair01"] a.title').click()
+    navigates(browser, browser.find_element(By.CSS_SELECTOR, 'li.hit[data-id="repair01"] a.title').click)
     assert browser.current_url.endswith("/articles/repair01")
     assert browser.find_element(By.ID, "title").text == "漢陽區營商環境考核全省第一"
     assert browser.find_element(By.ID, "published").text == "2024-02-23 09:27 Beijing time"
@@ -125,7 +136,7 @@ def test_hostile_title_renders_as_text_with_no_dialog(browser, live_server):
     link = browser.find_element(By.CSS_SELECTOR, 'li.hit[data-id="xss00001"] a.title')
     assert link.text == XSS_TITLE
     assert browser.find_elements(By.CSS_SELECTOR, "main img") == []
-    link.click()
+    navigates(browser, link.click)
     assert no_dialog(browser)
     assert browser.find_element(By.ID, "title").text == XSS_TITLE
     assert "<script>alert(4)</script>" in browser.find_element(By.ID, "text").text
@@ -154,3 +165,12 @@ def test_untitled_seed_shows_first_words_marked(browser, live_server):
     browser.get(live_server + "/search?source=seed")
     titles = [a.text for a in browser.find_elements(By.CSS_SELECTOR, "li.hit a.title")]
     assert any(t.startswith("[untitled] ") and len(t) > 15 for t in titles), titles
+
+
+def test_the_dialog_check_can_fail(browser):
+    """The XSS test relies on no_dialog noticing an alert(): show that it does."""
+    browser.get("data:text/html,<title>x</title><script>alert('caught')</script>")
+    with pytest.raises(AssertionError, match="caught"):
+        no_dialog(browser)
+    browser.get("about:blank")
+    assert no_dialog(browser)

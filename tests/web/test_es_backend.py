@@ -96,12 +96,13 @@ def test_browser_on_es(browser, es_store, es_site, screenshots):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
 
-    from tests.web.test_browser import no_dialog, result_ids
+    from tests.web.test_browser import navigates, no_dialog, result_ids
 
     with serving(es_store, es_site) as url:
         browser.get(url + "/")
         box = browser.find_element(By.ID, "q")
-        box.send_keys("营商环境", Keys.ENTER)
+        box.send_keys("营商环境")
+        navigates(browser, lambda: box.send_keys(Keys.ENTER))
         assert "trad0001" in result_ids(browser)
         assert no_dialog(browser)
         screenshots.save(browser, "search-elasticsearch.png")
