@@ -11,6 +11,7 @@ An URL is marked seen only after its article is safely stored (or judged irrelev
 from __future__ import annotations
 
 import logging
+import time
 
 from pipeline import crawlstate
 from pipeline.storing import save
@@ -30,6 +31,7 @@ class StorePipeline:
         spider = self.crawler.spider
         rt, source, tally = spider.rt, spider.source, spider.tally
         url = item["url"]
+        started = time.perf_counter()
         try:
             article = await rt.build_article(
                 item["body"], url=url, source=source.name,
@@ -41,7 +43,18 @@ class StorePipeline:
             tally.problem(f"{url}: processing failed ({exc.__class__.__name__})")
             logger.warning("%s: processing failed for %s: %s", source.name, url, exc.__class__.__name__)
             return {"url": url, "outcome": "error"}
+        finally:
+            tally.process_seconds += time.perf_counter() - started
 
+        started = time.perf_counter()
+        try:
+            return self._keep(article, item, spider)
+        finally:
+            tally.store_seconds += time.perf_counter() - started
+
+    def _keep(self, article, item, spider):
+        rt, source, tally = spider.rt, spider.source, spider.tally
+        url = item["url"]
         if not (article.text or "").strip():
             outcome = "empty"
             tally.empty += 1

@@ -14,6 +14,8 @@ class Tally:
     title: str = ""
     started_at: str | None = None
     finished_at: str | None = None
+    #: seconds from spider open to close (precise; the ISO times are to the second)
+    seconds: float = 0.0
     #: HTTP responses received (listing pages, feeds, sitemaps, articles; 304s included)
     pages: int = 0
     listing_pages: int = 0
@@ -34,6 +36,10 @@ class Tally:
     #: article links left for a later crawl because of `max_articles`
     deferred: int = 0
     interrupted: bool = False
+    #: time spent turning pages into articles (in this process, or waiting for workers)
+    process_seconds: float = 0.0
+    #: time spent storing articles and marking URLs seen
+    store_seconds: float = 0.0
     problems: list[str] = field(default_factory=list)
 
     def problem(self, text: str) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from urllib.parse import urlsplit
 
 import scrapy
@@ -260,12 +261,14 @@ class SourceSpider(scrapy.Spider):
     def on_opened(self, spider):
         if spider is self:
             self.tally.started_at = now_iso()
+            self._opened = time.perf_counter()
 
     def on_closed(self, spider, reason):
         if spider is not self:
             return
         t = self.tally
         t.finished_at = now_iso()
+        t.seconds = round(time.perf_counter() - getattr(self, "_opened", time.perf_counter()), 3)
         t.interrupted = reason != "finished"
         if reason == "finished" and self.clean and not t.errors:
             when = t.finished_at

@@ -110,3 +110,21 @@ def test_sigterm_finishes_pages_in_hand_stores_and_exits_quickly(portal, tmp_pat
         assert run["new"] == html["new"] and "interrupted" in run["message"]
     finally:
         conn.close()
+
+
+def test_max_articles_defers_the_rest_to_the_next_crawl(portal, tmp_path):
+    config = write_config(tmp_path / "config", f"""\
+sources:
+  - name: capped
+    urls: [{portal.base}/api/list.json]
+    json: {{items: data.list, url: URL}}
+    max_articles: 1
+""")
+    data = tmp_path / "data"
+    first = json.loads(newsmon(config, data, "crawl", "--json").stdout)["sources"][0]
+    assert first["new"] == 1 and first["deferred"] == 1
+    # validators were not saved (an article was left behind), so the list is read again
+    second = json.loads(newsmon(config, data, "crawl", "--json").stdout)["sources"][0]
+    assert second["not_modified"] == 0 and second["new"] == 1 and second["unchanged"] == 1
+    third = json.loads(newsmon(config, data, "crawl", "--json").stdout)["sources"][0]
+    assert third["not_modified"] == 1 and third["pages"] == 1
