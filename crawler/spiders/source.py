@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 import scrapy
 from scrapy import signals
 from scrapy.exceptions import IgnoreRequest
+from w3lib.url import safe_url_string
 
 from crawler.blocking import blocked_reason
 from crawler.handlers import AbortedAtShutdown
@@ -113,7 +114,9 @@ class SourceSpider(scrapy.Spider):
         fresh: list[str] = []
         for raw in urls:
             try:
-                url = canonical_url(raw)
+                # the key every later crawl will compute for this link: percent-encoded as
+                # Scrapy will send it, then canonical (no tracking parameters, no fragment)
+                url = canonical_url(safe_url_string(raw.strip()))
             except ValueError:
                 continue
             if url in self.handled or not host_allowed(url, self.sites):
@@ -143,7 +146,7 @@ class SourceSpider(scrapy.Spider):
                 url,
                 callback=self.parse_article,
                 errback=self.on_error,
-                meta={"nm_role": "article", "handle_httpstatus_list": HANDLED_STATUSES},
+                meta={"nm_role": "article", "nm_key": url, "handle_httpstatus_list": HANDLED_STATUSES},
             )
 
     # --- responses -----------------------------------------------------------------------
@@ -182,8 +185,9 @@ class SourceSpider(scrapy.Spider):
             return
         meta = response.meta
         etag, modified = _h(response, "ETag"), _h(response, "Last-Modified")
-        if etag or modified:
-            self.validators[response.request.url] = (etag, modified)
+        if etag or modified:  # kept under the URL asked for, which is what the next crawl asks
+            first = (response.meta.get("redirect_urls") or [response.request.url])[0]
+            self.validators[first] = (etag, modified)
         try:
             body = maybe_gunzip(response.body)
             kind = meta.get("nm_kind") or (self.source.kind if self.source.kind != "auto" else None) \
@@ -228,11 +232,21 @@ class SourceSpider(scrapy.Spider):
         self.tally.pages += 1
         if self._bad_status(response):
             return
+        final = canonical_url(response.url)
+        keys = [response.meta.get("nm_key"), *(canonical_url(u) for u in response.meta.get("redirect_urls", []))]
+        also = list(dict.fromkeys(k for k in keys if k and k != final))
+        ctype = (_h(response, "Content-Type") or "").lower()
+        if ctype and not any(t in ctype for t in ("html", "xml", "text/plain")):
+            # a PDF or image behind an article-shaped link: nothing to extract, never refetch
+            self.tally.empty += 1
+            logger.info("%s: %s is %s, not a page", self.source.name, response.url, ctype.split(";")[0])
+            for key in [final, *also]:
+                crawlstate.mark_seen(self.rt.state, key, self.source.name, when=now_iso(), outcome="empty")
+            return
         self.tally.articles_fetched += 1
-        requested = [canonical_url(u) for u in response.meta.get("redirect_urls", [])]
         yield {
             "url": response.url,
-            "also": [u for u in requested if u != canonical_url(response.url)],
+            "also": also,
             "body": response.body,
             "header_charset": header_charset(response.headers.get("Content-Type")),
             "fetched_at": now_iso(),

@@ -14,7 +14,7 @@ import hashlib
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 LAST_MODIFIED = "Tue, 05 Mar 2024 08:00:00 GMT"
 
@@ -114,6 +114,8 @@ def build_articles() -> dict[str, Article]:
                 _paras("国务院办公厅印发意见"), date="2024-03-25 16:00", origin="中国政府网"),
         Article("/zhengce/content/202403/content_9002.htm", "国务院关于取消和下放一批行政许可事项的决定",
                 _paras("国务院决定取消和下放一批行政许可事项"), date="2024-03-26 16:00", origin="中国政府网"),
+        Article("/news/202403/专题/t20240316_1009.html", "专题文章：链接里有中文的地址",
+                _paras("专题报道"), date="2024-03-16 09:00", origin="示例省人民政府网"),
         # added between crawls by the incremental test
         Article("/news/202403/t20240330_1099.html", "新增文章：全省营商环境评价结果发布",
                 _paras("全省营商环境评价结果发布"), date="2024-03-30 09:00", origin="湖北日报"),
@@ -126,6 +128,10 @@ GONE = "/news/202403/t20240310_1404.html"
 FAILING = "/news/202403/t20240311_1500.html"
 HANGING = "/news/202403/t20240312_1777.html"
 MOVED = "/news/202403/t20240313_1005.html"
+#: an article-shaped link that serves a PDF
+PDF = "/news/202403/t20240315_1008.html"
+#: linked raw, requested percent-encoded
+CHINESE_PATH = "/news/202403/专题/t20240316_1009.html"
 
 
 def _li(path: str, title: str, date: str = "2024-03-05") -> str:
@@ -185,15 +191,15 @@ class Portal:
 
     def paths(self) -> list[str]:
         with self._lock:
-            return [urlsplit(r[1]).path for r in self.requests]
+            return [unquote(urlsplit(r[1]).path) for r in self.requests]
 
     def times(self, path: str) -> list[float]:
         with self._lock:
-            return [r[3] for r in self.requests if urlsplit(r[1]).path == path]
+            return [r[3] for r in self.requests if unquote(urlsplit(r[1]).path) == path]
 
     def headers_of(self, path: str) -> list[dict]:
         with self._lock:
-            return [r[2] for r in self.requests if urlsplit(r[1]).path == path]
+            return [r[2] for r in self.requests if unquote(urlsplit(r[1]).path) == path]
 
     # --- responses ------------------------------------------------------------------------
 
@@ -237,7 +243,9 @@ class Portal:
             pager = '<script>createPageHTML(2, 0, "index", "html");</script>'
         else:
             items = [_li("/news/202403/t20240314_1007.html", a["/news/202403/t20240314_1007.html"].title),
-                     _li("/news/202403/t20240305_1001.html", a["/news/202403/t20240305_1001.html"].title)]
+                     _li("/news/202403/t20240305_1001.html", a["/news/202403/t20240305_1001.html"].title),
+                     _li(PDF, "关于印发实施方案的通知（附件下载）"),
+                     _li(CHINESE_PATH, a[CHINESE_PATH].title)]
             head = ""
             pager = '<script>createPageHTML(2, 1, "index", "html");</script>'
         html = (
@@ -300,7 +308,7 @@ class Portal:
         return json.dumps({"code": 200, "data": {"total": 2, "list": items}}, ensure_ascii=False).encode()
 
     def handle(self, h) -> None:
-        path = urlsplit(h.path).path
+        path = unquote(urlsplit(h.path).path)
         if path == "/robots.txt":
             return self._send(h, 200, b"User-agent: *\nDisallow: /private/\n", "text/plain")
         if path in ("/news/", "/news/index.html"):
@@ -327,6 +335,8 @@ class Portal:
         if path == "/news/202403/t20240312_1777.html":
             self._stop.wait(self.hang_seconds)
             return None
+        if path == PDF:
+            return self._send(h, 200, b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\n", "application/pdf")
         if path == "/news/202403/t20240313_1005.html":
             return self._send(h, 301, b"", "text/html", extra={"Location": "/news/202403/t20240313_1006.html"})
         article = self.articles.get(path)

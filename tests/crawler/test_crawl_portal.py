@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 from conftest import crawl_json, portal_sources, write_config
-from portal import FAILING, GONE, HANGING, MOVED, NEW_ARTICLE
+from portal import CHINESE_PATH, FAILING, GONE, HANGING, MOVED, NEW_ARTICLE, PDF
 
 from pipeline.crawlstate import last_runs, open_crawlstate, runs
 from pipeline.settings import load_settings
@@ -67,6 +67,14 @@ def test_navigation_share_bar_and_recommendations_stay_out_of_the_text(first, st
 def test_pagination_follows_the_trs_pager(first, store, portal):
     assert "/news/index_1.html" in first["paths"]
     assert stored(store, portal, "/news/202403/t20240314_1007.html") is not None
+
+
+def test_non_ascii_links_and_non_html_answers(first, store, portal):
+    from urllib.parse import quote
+
+    assert stored(store, portal, quote(CHINESE_PATH)) is not None
+    assert PDF in first["paths"] and stored(store, portal, PDF) is None
+    assert first["result"]["portal_html"]["empty"] == 1
 
 
 @pytest.mark.parametrize("source, paths", [
