@@ -29,6 +29,8 @@ MAX_TOKENS = 24
 TOP_PER_SLOT = 8
 #: ... when two or more characters are unknown (a vanished pair), and the beam over them
 TOP_JOINT = 5
+#: pairs scored in full for a vanished pair (after a cheap dictionary ranking)
+PAIR_POOL = 40
 BEAM = 5
 
 #: log-prior of the readings the damage leaves open (relative to a plain reading)
@@ -49,7 +51,7 @@ PY_CLASH = -9.0
 
 #: accept a repair only with this gain over the damaged text and margin over the runner-up
 MIN_GAIN = 4.0
-MIN_MARGIN = 2.5
+MIN_MARGIN = 3.0
 #: ... and over the best reading of the other kind (vanished pair or not), vanish prior aside
 MIN_RIVAL = 2.0
 
@@ -296,8 +298,10 @@ class Chooser:
                 # a comma's trail byte (AC) starts a user-defined pair with almost any
                 # following lead byte: after a comma, a vanished pair is the rule
                 prior -= PRIOR_VANISH
-            sc = self.window(start, r.end, mid, right_end) + prior + PRIOR_ODD_WIDE * odd
-            result.append((sc, mid, odd))
+            lm = self.window(start, r.end, mid, right_end) + PRIOR_ODD_WIDE * odd
+            # the vanish prior aside, for comparing readings of the two kinds
+            bare = lm + r.prior - (PRIOR_VANISH if r.vanish else 0.0)
+            result.append((lm + prior, mid, odd, bare))
         return result
 
     def _pair_up(self, options: list[list[str]]) -> list[list[str]]:
@@ -343,8 +347,8 @@ class Chooser:
         top_a = sorted(a, key=lambda c: -self._quick(prev, c, ""))[:TOP_JOINT]
         top_b = sorted(b, key=lambda c: -self._quick("", c, nxt))[:TOP_JOINT]
         cands.update(x + y for x in top_a for y in top_b)
-        if len(cands) > 150:
-            cands = set(sorted(cands, key=lambda ab: -self._quick(prev, ab, nxt))[:150])
+        if len(cands) > PAIR_POOL:
+            cands = set(sorted(cands, key=lambda ab: -self._quick(prev, ab, nxt))[:PAIR_POOL])
         score = self.doc.score
         ranked = sorted(cands, key=lambda ab: -score(prev + ab + nxt))
         return ranked[:40]
@@ -409,10 +413,10 @@ def candidates(doc, text: str, start: int) -> Candidates | None:
     base = chooser.window(start, start, "", right_end)
     best: dict[tuple[str, int], tuple[float, Reading]] = {}
     for r in rs:
-        for sc, mid, odd in chooser.fill(r, start, right_end):
+        for sc, mid, odd, bare in chooser.fill(r, start, right_end):
             key = (mid, r.end - start)
             if key not in best or sc > best[key][0]:
-                best[key] = (sc, r, odd)
+                best[key] = (sc, r, odd, bare)
     if not best:
         return None
     return Candidates(start, base, best, text[start:max_end + 2])
@@ -448,7 +452,7 @@ def decide(text: str, group: list[Candidates], own: Candidates) -> Outcome | Non
     rival = _rival(group, own, r.vanish)
     close_rival = False
     if rival is not None:
-        mine = top - (PRIOR_VANISH * len(group) if r.vanish else 0.0)
+        mine = sum(c.scored[(mid, length)][3] for c in group)
         close_rival = mine - rival < MIN_RIVAL
     if margin < MIN_MARGIN or odd or close_rival:
         return Outcome(start, end, text[start:end], confidence, "unresolved")
@@ -463,12 +467,10 @@ def decide(text: str, group: list[Candidates], own: Candidates) -> Outcome | Non
 def _rival(group: list[Candidates], own: Candidates, vanish: bool) -> float | None:
     """Best pooled score, vanish prior removed, among readings of the other kind."""
     best = None
-    for key, (_, r, _) in own.scored.items():
+    for key, (_, r, _, _) in own.scored.items():
         if r.vanish == vanish or not all(key in c.scored for c in group):
             continue
-        total = sum(c.scored[key][0] for c in group)
-        if r.vanish:
-            total -= PRIOR_VANISH * len(group)
+        total = sum(c.scored[key][3] for c in group)
         if best is None or total > best:
             best = total
     return best

@@ -22,6 +22,8 @@ class Edit:
     confidence: float
     #: True: text unchanged, only recorded (lost, unresolved)
     note_only: bool = False
+    #: records inside the replacement: (offset in ``after``, kind, text), e.g. a lost byte
+    notes: tuple = ()
 
 
 def apply(text: str, edits: list[Edit], repairs: list[Repair]) -> str:
@@ -39,6 +41,8 @@ def apply(text: str, edits: list[Edit], repairs: list[Repair]) -> str:
         after = text[e.start:e.end] if e.note_only else e.after
         new_records.append(Repair(e.kind, e.start + delta, text[e.start:e.end], after,
                                   round(e.confidence, 3)))
+        for rel, kind, piece in e.notes:
+            new_records.append(Repair(kind, e.start + delta + rel, piece, piece, 1.0))
         out.append(after)
         delta += len(after) - (e.end - e.start)
         shifts.append((e.end, delta))

@@ -23,7 +23,8 @@ _LATIN = (
     "\u0080-\u00ff\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc\u2013\u2014"
     "\u2018-\u201e\u2020-\u2022\u2026\u2030\u2039\u203a\u20ac\u2122"
 )
-_LATIN_RUN = re.compile("[" + _LATIN + "]{2,}")
+#: a GBK pair read as Latin-1 is a high char, then a high char or an ASCII one (trail 40-7E)
+_LATIN_RUN = re.compile("(?:[" + _LATIN + "][\x40-\x7e]?){2,}")
 _HAS_LETTER = re.compile("[\u00c0-\u00ff]")
 
 
@@ -139,15 +140,39 @@ def _latin_runs(text: str) -> list[Edit]:
         if fixed is not None:
             out.append(Edit(m.start(), m.end(), fixed, "utf8_as_cp1252", 0.95))
             continue
+        found = _gbk_from_latin(run)
+        if found is not None:
+            length, candidate = found
+            out.append(Edit(m.start(), m.start() + length, candidate, "gbk_as_latin1", 0.9))
+    return out
+
+
+def _gbk_from_latin(run: str) -> tuple[int, str] | None:
+    """(length used, Chinese) when the run's Latin-1/cp1252 bytes are GBK Chinese.
+
+    The run may end in genuine ASCII the pattern took for a trail byte: try one shorter.
+    """
+    for cut in (len(run), len(run) - 1):
+        part = run[:cut]
+        if len(part) < 2 or part[-1] < "\x80" and cut != len(run):
+            pass
         for codec in ("latin-1", "cp1252"):
             try:
-                candidate = run.encode(codec).decode("gbk")
+                candidate = part.encode(codec).decode("gbk")
             except (UnicodeEncodeError, UnicodeDecodeError):
                 continue
-            if _chinese(candidate):
-                out.append(Edit(m.start(), m.end(), candidate, "gbk_as_latin1", 0.9))
-                break
-    return out
+            if _chinese(candidate) and _common(candidate):
+                return cut, candidate
+    return None
+
+
+def _common(text: str) -> bool:
+    """Real Chinese read back is made of common characters; ``brûlée`` read as GBK is not."""
+    from pipeline.repair import langmodel
+
+    chars = langmodel.load().chars
+    probs = [chars.get(ch, langmodel.UNSEEN) for ch in text if "\u4e00" <= ch <= "\u9fff"]
+    return bool(probs) and min(probs) > -15.0 and sum(probs) / len(probs) > -11.5
 
 
 def _ftfy(run: str) -> str | None:

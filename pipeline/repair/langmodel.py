@@ -201,6 +201,35 @@ def _char_table(path: Path) -> dict[str, list[str]]:
     return table
 
 
+def _abbreviations(lm: LanguageModel, text: str) -> set[str]:
+    """Two-character abbreviations of the article's compounds (太平洋+保險 → 太保).
+
+    Chinese shortens a name of two words to their first characters; a repair that yields
+    such an abbreviation is backed by the article itself.
+    """
+    out: set[str] = set()
+    words = lm.words
+    for seg in re.split(r"[^\u3400-\u9fff]+", text):
+        i, n = 0, len(seg)
+        prev = None
+        while i < n:
+            # longest dictionary word at i (greedy is enough to find compounds)
+            for k in range(min(MAX_WORD, n - i), 1, -1):
+                if seg[i:i + k] in words:
+                    if prev is not None:
+                        out.add(prev[0] + seg[i])
+                    prev = seg[i:i + k]
+                    for cut in range(2, k - 1):  # a compound word: 太平洋保險
+                        if prev[:cut] in words and prev[cut:] in words:
+                            out.add(prev[0] + prev[cut])
+                    i += k
+                    break
+            else:
+                prev = None
+                i += 1
+    return out
+
+
 class DocModel:
     """The dictionary model plus the article's own words and script.
 
@@ -224,6 +253,8 @@ class DocModel:
                     grams[seg[i:i + k]] += 1
         # a sequence seen once may be an accident of the damage; twice is the article's own
         self.grams = {g: c for g, c in grams.items() if c >= 2}
+        for g in _abbreviations(lm, text):
+            self.grams[g] = self.grams.get(g, 0) + 2
         self.doc_chars = chars
         self.n = float(n)
         simp = sum(c for ch, c in chars.items() if ch in lm.simp_only)

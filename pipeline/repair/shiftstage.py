@@ -7,8 +7,6 @@ costs far more than judging one run.
 
 from __future__ import annotations
 
-import re
-
 from pipeline.repair import byteshift
 from pipeline.repair.chain import Edit
 
@@ -40,9 +38,12 @@ def edits(text: str) -> list[Edit]:
         if res.status == "unresolved":
             out.append(Edit(res.start, res.end, res.after, "unresolved", res.confidence, True))
         else:
-            out.append(Edit(res.start, res.end, res.after, "byte_shift", res.confidence))
-            if res.lost:
-                pass
+            notes = ()
+            if res.lost and res.after.endswith("?"):
+                # the ASCII byte a bad pair took is gone: shown as "?", counted
+                notes = ((len(res.after) - 1, "lost", "?"),)
+            out.append(Edit(res.start, res.end, res.after, "byte_shift", res.confidence,
+                            notes=notes))
         done = res.end
     return out
 
@@ -54,5 +55,3 @@ def _masked(text: str, starts: list[int]) -> str:
             chars[j] = "\x00"
     return "".join(chars)
 
-
-_unused = re

@@ -1,0 +1,51 @@
+"""Random byte-shift damage on clean Chinese text: repaired exactly, left alone, or wrong.
+
+A sample of the bench (``bench/repair.py`` runs thousands): the thresholds sit below
+what the bench measures so the test is stable, yet far above what a naive repair does.
+"""
+
+from __future__ import annotations
+
+import opencc
+import pytest
+
+from pipeline import damage
+from pipeline.repair import repair_text
+from tests.pipeline.repair_shared import cleaned_texts
+
+
+def test_simulator_reproduces_the_seed_damage():
+    d = damage.damage_at("真情服務。”江華縣", 4)
+    assert d.text == "真情服務?!苯A縣" and d.vanished == 1 and not d.swallowed
+    d = damage.damage_at("太保科技服務(wù)(武漢)", 1)
+    assert d.text == "太??萍挤\ue848?wù)(武漢)" and d.swallowed
+
+
+def test_classify_tells_exact_left_and_wrong():
+    d = damage.damage_at("他緊接着又補充道，這並不等於說", 4)
+    assert damage.classify(d.expected, d, "") == "exact"
+    assert damage.classify(d.text, d, "") == "left"
+    assert damage.classify(d.expected.replace("又", "分"), d, "") == "wrong"
+
+
+@pytest.fixture(scope="module")
+def texts():
+    cc = opencc.OpenCC("s2t")
+    # short documents keep the test quick; the bench uses whole articles
+    out = []
+    for t in cleaned_texts():
+        t = cc.convert(t)
+        out.extend(t[i:i + 1500] for i in range(0, min(len(t), 3000), 1500))
+    return out
+
+
+def test_random_damage(texts):
+    tallies, _, _ = damage.evaluate(texts, 120, seed=7,
+                                    repair=lambda t: repair_text(t).text)
+    none = tallies["none"]
+    assert none.runs > 40
+    rates = none.rates()
+    assert rates["exact"] >= 0.4, rates
+    made = sum(t.exact + t.wrong for t in tallies.values())
+    wrong = sum(t.wrong for t in tallies.values())
+    assert wrong <= 0.25 * made, {k: v.rates() for k, v in tallies.items()}
