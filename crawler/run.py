@@ -103,10 +103,20 @@ def run_crawl(sources, *, store, state, lexicon, data_dir: Path, options: CrawlO
         from twisted.internet import task
 
         def show():
-            line = " | ".join(t.progress() for t in runtime.tallies.values())
-            sys.stderr.write("\r\x1b[K" + line[:200])
+            tallies = list(runtime.tallies.values())
+            if len(tallies) == 1:
+                line = tallies[0].progress()
+            else:
+                done = sum(1 for t in tallies if t.finished_at)
+                line = (f"{done}/{len(tallies)} sources done: {sum(t.pages for t in tallies)} pages, "
+                        f"{sum(t.new for t in tallies)} new, {sum(t.unchanged for t in tallies)} unchanged, "
+                        f"{sum(t.errors for t in tallies)} errors")
+            sys.stderr.write("\r\x1b[K" + line[:160])
             sys.stderr.flush()
 
+        progress_filter = _ClearProgressLine()
+        for handler in logging.getLogger().handlers:
+            handler.addFilter(progress_filter)
         ticker = task.LoopingCall(show)
         ticker.start(0.5, now=False)
     try:
@@ -121,9 +131,19 @@ def run_crawl(sources, *, store, state, lexicon, data_dir: Path, options: CrawlO
         if progress:
             sys.stderr.write("\r\x1b[K")
             sys.stderr.flush()
+            for handler in logging.getLogger().handlers:
+                handler.removeFilter(progress_filter)
         runtime.close()
     _record_unfinished(runtime)
     return [runtime.tallies[s.name] for s in sources]
+
+
+class _ClearProgressLine(logging.Filter):
+    """Clears the live progress line before a log message is written over it."""
+
+    def filter(self, record) -> bool:
+        sys.stderr.write("\r\x1b[K")
+        return True
 
 
 def _record_unfinished(runtime: Runtime) -> None:
