@@ -116,12 +116,13 @@ def main() -> None:
         sq = SQLiteStore(Path(tmp) / "newsmon.db")
         r_sq = run(sq, docs, queries, args.batch)
         sq.close()
-    same = sum(1 for a, b in zip(r_es["totals"], r_sq["totals"]) if a == b)
+    # both stores count up to 10,000 matches; past that a total is "at least"
+    same = sum(1 for a, b in zip(r_es["totals"], r_sq["totals"]) if a == b or min(a, b) > 10_000)
     print(f"{args.n} articles, batches of {args.batch}, {args.queries} queries (same articles and queries for both)")
     print(f"{'backend':<44} {'bulk docs/s':>11} {'re-upsert':>10} {'p50 ms':>7} {'p95 ms':>7} {'max ms':>7}")
     for name, r in ((label, r_es), ("SQLite (FTS5, this machine)", r_sq)):
         print(f"{name:<44} {r['docs_s']:>11.0f} {r['unchanged_docs_s']:>10.0f} {r['p50']:>7.1f} {r['p95']:>7.1f} {r['max']:>7.1f}")
-    print(f"queries with the same total on both: {same}/{len(queries)}")
+    print(f"queries with the same total on both (or both past the 10,000 count limit): {same}/{len(queries)}")
 
 
 if __name__ == "__main__":

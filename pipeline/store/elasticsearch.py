@@ -50,6 +50,8 @@ _TIME_FIELDS = ("published_at", "fetched_at", "ingested_at")
 #: per-item statuses worth retrying (the cluster is busy or recovering, not the document)
 _RETRY_STATUS = {408, 429, 500, 502, 503, 504}
 CHUNK = 500
+#: searches count matches up to this many, like SQLite's store; beyond, the total is "at least"
+COUNT_LIMIT = 10_000
 
 
 class Unavailable(Exception):
@@ -564,7 +566,8 @@ class ElasticsearchStore(Store):
             "query": build_query(node, req),
             "from_": req.offset,
             "size": req.limit,
-            "track_total_hits": True,
+            # counts stop past COUNT_LIMIT, as on SQLite: the total is then a lower bound
+            "track_total_hits": COUNT_LIMIT + 1,
             "source_excludes": ["title_s", "text_s"],
         }
         if node is not None and req.sort != "newest":
@@ -580,8 +583,10 @@ class ElasticsearchStore(Store):
         self._call(self.ensure_ready)
         res = self._call(self.es.search, index=self.names.alias, **body)
         total = res["hits"]["total"]["value"]
+        exact = res["hits"]["total"].get("relation", "eq") == "eq" and total <= COUNT_LIMIT
         if req.collapse:
-            total = int(res["aggregations"]["stories"]["value"])
+            stories = int(res["aggregations"]["stories"]["value"])
+            total, exact = min(stories, COUNT_LIMIT + 1), stories <= COUNT_LIMIT
         hits_raw = res["hits"]["hits"]
         articles = [from_doc(h["_source"]) for h in hits_raw]
         sizes = self._story_sizes([a.story_id for a in articles if a.story_id])
@@ -594,7 +599,9 @@ class ElasticsearchStore(Store):
             )
             for a, h in zip(articles, hits_raw)
         ]
-        return SearchResult(total=total, hits=hits)
+        result = SearchResult(total=total, hits=hits)
+        result.total_exact = exact
+        return result
 
     def _story_sizes(self, story_ids: list[str]) -> dict[str, int]:
         ids = sorted(set(story_ids))
@@ -752,6 +759,11 @@ def make_client(index: dict, settings: dict | None = None) -> tuple[Elasticsearc
 def open_es_store(index_settings: dict, data_dir: Path, settings: dict | None = None) -> ElasticsearchStore:
     """The store for ``settings.yaml``'s ``index:`` block. Does not contact the cluster:
     a daemon starts (and spools) even while the cluster is away."""
+    # the node pool's "node failed, putting on timeout" warnings repeat what the store says
+    # in one line (spooled / did not answer); keep them for -vv
+    pool_log = logging.getLogger("elastic_transport.node_pool")
+    if pool_log.level == logging.NOTSET and logging.getLogger().level > logging.DEBUG:
+        pool_log.setLevel(logging.ERROR)
     es, url = make_client(index_settings, settings)
     return ElasticsearchStore(
         es,
