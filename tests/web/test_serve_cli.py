@@ -73,3 +73,15 @@ def test_serve_process_answers_and_stops_cleanly(tmp_path, site, stop):
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+def test_listening_socket_says_tcp():
+    """asyncio turns on TCP_NODELAY for accepted connections only when the listening socket
+    names IPPROTO_TCP; without it each keep-alive response stalls on a delayed ACK."""
+    from pipeline.web.server import bind
+
+    sock = bind("127.0.0.1", 0)
+    try:
+        assert sock.proto == socket.IPPROTO_TCP
+    finally:
+        sock.close()
