@@ -4,28 +4,61 @@ Decoding happens in ``pipeline.process.process_html`` from the raw bytes and the
 claimed charset; Scrapy's ``response.text`` is never used, because Chinese portals lie about
 their encoding often enough that trusting the header corrupts text.
 
-An URL is marked seen only after its article is safely stored (or judged irrelevant for a
-``keep: relevant`` source), so an interrupted crawl refetches rather than loses.
+Articles are stored in small batches (``BATCH`` articles or ``MAX_WAIT`` seconds, whichever
+comes first, and always when the spider closes): one store transaction for many articles
+costs a fraction of one per article (bench/crawl.py: ~17 ms → ~3 ms per article). A URL is
+marked seen only after its batch is stored (or the article judged not relevant), so a crash
+costs a refetch of at most one batch, never a lost article.
 """
 
 from __future__ import annotations
 
 import logging
 import time
+from dataclasses import dataclass
 
 from pipeline import crawlstate
 from pipeline.storing import save
 
 logger = logging.getLogger(__name__)
 
+#: articles stored per store transaction
+BATCH = 50
+#: seconds an article may wait in a batch before it is stored anyway
+MAX_WAIT = 1.0
+
+
+@dataclass
+class _Pending:
+    article: object
+    url: str
+    keys: list[str]
+    fetched_at: str
+    #: "store", or an outcome decided without the store ("irrelevant", "empty")
+    outcome: str
+
 
 class StorePipeline:
     def __init__(self, crawler):
         self.crawler = crawler
+        self.pending: list[_Pending] = []
+        self.oldest = 0.0
+        self._ticker = None
 
     @classmethod
     def from_crawler(cls, crawler):
         return cls(crawler)
+
+    def open_spider(self):
+        from twisted.internet import task
+
+        self._ticker = task.LoopingCall(self._flush_if_stale)
+        self._ticker.start(MAX_WAIT / 2, now=False)
+
+    def close_spider(self):
+        if self._ticker is not None and self._ticker.running:
+            self._ticker.stop()
+        self.flush()
 
     async def process_item(self, item):
         spider = self.crawler.spider
@@ -46,15 +79,6 @@ class StorePipeline:
         finally:
             tally.process_seconds += time.perf_counter() - started
 
-        started = time.perf_counter()
-        try:
-            return self._keep(article, item, spider)
-        finally:
-            tally.store_seconds += time.perf_counter() - started
-
-    def _keep(self, article, item, spider):
-        rt, source, tally = spider.rt, spider.source, spider.tally
-        url = item["url"]
         if not (article.text or "").strip():
             outcome = "empty"
             tally.empty += 1
@@ -63,21 +87,50 @@ class StorePipeline:
             outcome = "irrelevant"
             tally.irrelevant += 1
         else:
-            try:
-                outcome = save(rt.store, [article], data_dir=rt.data_dir)[0]
-            except Exception as exc:
-                tally.errors += 1
-                spider.clean = False
-                tally.problem(f"{url}: not stored ({exc.__class__.__name__})")
-                logger.error("%s: storing %s failed: %s", source.name, url, exc)
-                return {"url": url, "outcome": "error"}
-            if outcome == "new":
-                tally.new += 1
-            elif outcome == "updated":
-                tally.updated += 1
-            else:
-                tally.unchanged += 1
-        when = item["fetched_at"]
-        for seen_url in [article.url or url, *item.get("also", [])]:
-            crawlstate.mark_seen(rt.state, seen_url, source.name, when=when, article_id=article.id, outcome=outcome)
+            outcome = "store"
+        keys = list(dict.fromkeys([article.url or url, *item.get("also", [])]))
+        if not self.pending:
+            self.oldest = time.monotonic()
+        self.pending.append(_Pending(article, url, keys, item["fetched_at"], outcome))
+        if len(self.pending) >= BATCH:
+            self.flush()
         return {"url": url, "outcome": outcome}
+
+    def _flush_if_stale(self) -> None:
+        if self.pending and time.monotonic() - self.oldest >= MAX_WAIT:
+            self.flush()
+
+    def flush(self) -> None:
+        """Store the pending articles in one go, then mark their URLs seen."""
+        if not self.pending:
+            return
+        batch, self.pending = self.pending, []
+        spider = self.crawler.spider
+        rt, source, tally = spider.rt, spider.source, spider.tally
+        started = time.perf_counter()
+        try:
+            to_store = [p for p in batch if p.outcome == "store"]
+            if to_store:
+                try:
+                    outcomes = save(rt.store, [p.article for p in to_store], data_dir=rt.data_dir)
+                except Exception as exc:
+                    # not marked seen: the next crawl fetches these pages again
+                    tally.errors += len(to_store)
+                    spider.clean = False
+                    tally.problem(f"{len(to_store)} articles not stored ({exc.__class__.__name__})")
+                    logger.error("%s: storing %d articles failed: %s", source.name, len(to_store), exc)
+                    batch = [p for p in batch if p.outcome != "store"]
+                else:
+                    for p, outcome in zip(to_store, outcomes):
+                        p.outcome = outcome
+                        if outcome == "new":
+                            tally.new += 1
+                        elif outcome == "updated":
+                            tally.updated += 1
+                        else:
+                            tally.unchanged += 1
+            crawlstate.mark_seen_many(rt.state, [
+                (key, source.name, p.article.id, p.outcome, p.fetched_at) for p in batch for key in p.keys
+            ])
+        finally:
+            tally.store_seconds += time.perf_counter() - started

@@ -103,6 +103,27 @@ def mark_seen(conn: sqlite3.Connection, url: str, source: str, *, when: str,
     )
 
 
+def mark_seen_many(conn: sqlite3.Connection, rows: Iterable[tuple[str, str, str | None, str, str]]) -> None:
+    """``mark_seen`` for many ``(url, source, article_id, outcome, when)`` rows in one transaction."""
+    ensure_crawl_schema(conn)
+    rows = list(rows)
+    if not rows:
+        return
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        conn.executemany(
+            """INSERT INTO crawl_seen(url, source, article_id, outcome, first_seen, last_seen)
+               VALUES (?1, ?2, ?3, ?4, ?5, ?5)
+               ON CONFLICT(url) DO UPDATE SET last_seen=excluded.last_seen, outcome=excluded.outcome,
+                                              article_id=COALESCE(excluded.article_id, crawl_seen.article_id)""",
+            rows,
+        )
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
 def forget_seen(conn: sqlite3.Connection, *, source: str | None = None, url: str | None = None) -> int:
     """Drop seen marks (all of a source, or one URL) so the next crawl refetches them."""
     ensure_crawl_schema(conn)

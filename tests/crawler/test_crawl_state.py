@@ -47,3 +47,13 @@ def test_runs_and_last_runs(tmp_path):
     assert state["hubei"]["last_run"]["message"] == "HTTP 412"
     assert [r["started_at"][:10] for r in cs.runs(conn, "cjrb")] == ["2024-03-02", "2024-03-01"]
     assert len(cs.runs(conn, limit=3)) == 3
+
+
+def test_mark_seen_many_is_one_transaction(tmp_path):
+    conn = cs.open_crawlstate(tmp_path)
+    cs.mark_seen_many(conn, [(f"http://x/{i}.html", "a", f"id{i}", "new", "t1") for i in range(3)])
+    cs.mark_seen_many(conn, [("http://x/1.html", "a", None, "unchanged", "t2")])
+    cs.mark_seen_many(conn, [])
+    assert cs.seen_count(conn, "a") == 3
+    row = conn.execute("SELECT article_id, outcome, first_seen, last_seen FROM crawl_seen WHERE url='http://x/1.html'").fetchone()
+    assert row == ("id1", "unchanged", "t1", "t2")
