@@ -75,10 +75,29 @@ class Runtime:
             self.pool = None
 
 
+class _NoTraceback(logging.Filter):
+    """A site that cannot be reached is news for the summary, not a traceback on stderr."""
+
+    def filter(self, record) -> bool:
+        if record.exc_info:
+            exc = record.exc_info[1]
+            record.exc_info = None
+            record.exc_text = None
+            if exc is not None:
+                record.msg = f"{record.getMessage()} ({exc.__class__.__name__})"
+                record.args = None
+        return True
+
+
 def _set_levels(log_level: str) -> None:
     level = getattr(logging, log_level, logging.WARNING)
     for name in ("scrapy", "twisted", "py.warnings", "asyncio", "crawler"):
         logging.getLogger(name).setLevel(level)
+    # robots.txt failures repeat the page's own failure, which the spider reports
+    robots = logging.getLogger("scrapy.downloadermiddlewares.robotstxt")
+    robots.setLevel(max(level, logging.WARNING) if level > logging.DEBUG else level)
+    if not any(isinstance(f, _NoTraceback) for f in robots.filters):
+        robots.addFilter(_NoTraceback())
 
 
 def run_crawl(sources, *, store, state, lexicon, data_dir: Path, options: CrawlOptions, polite: bool = True,
