@@ -146,7 +146,12 @@ class Portal:
         #: (method, path with query, headers, monotonic time) of every request
         self.requests: list[tuple[str, str, dict, float]] = []
         self.show_new_article = False
+        #: requests being answered right now, and the most there ever were at once
+        self.in_flight = 0
+        self.max_in_flight = 0
         self.hang_seconds = 20.0
+        #: delay before every answer (to observe concurrency)
+        self.slow_seconds = 0.0
         self._lock = threading.Lock()
         self._stop = threading.Event()
         portal = self
@@ -161,12 +166,21 @@ class Portal:
             def do_GET(self):
                 with portal._lock:
                     portal.requests.append(("GET", self.path, dict(self.headers), time.monotonic()))
+                    portal.in_flight += 1
+                    portal.max_in_flight = max(portal.max_in_flight, portal.in_flight)
                 try:
+                    if portal.slow_seconds:
+                        time.sleep(portal.slow_seconds)
                     portal.handle(self)
                 except (BrokenPipeError, ConnectionResetError):
                     pass
+                finally:
+                    with portal._lock:
+                        portal.in_flight -= 1
 
         class Server(ThreadingHTTPServer):
+            request_queue_size = 128  # the default 5 drops SYNs when a crawl opens 16 connections
+
             def handle_error(self, request, client_address):  # clients hanging up are expected
                 pass
 

@@ -128,3 +128,29 @@ sources:
     assert second["not_modified"] == 0 and second["new"] == 1 and second["unchanged"] == 1
     third = json.loads(newsmon(config, data, "crawl", "--json").stdout)["sources"][0]
     assert third["not_modified"] == 1 and third["pages"] == 1
+
+
+def test_polite_crawl_keeps_to_two_requests_per_site(portal, tmp_path):
+    sources = f"sources:\n  - name: news\n    urls: [{portal.base}/news/]\n    max_pages: 1\n"
+    config = write_config(tmp_path / "config", sources)
+    (config / "settings.yaml").write_text(
+        "crawl:\n  contact: https://example.org/polite\n  download_delay: 0.1\n  concurrency_per_domain: 8\n"
+        "  download_timeout: 3\n  retries: 0\n",
+        encoding="utf-8")  # polite (the default), asking for more concurrency than it may have
+    portal.slow_seconds = 0.3
+    try:
+        observed = {}
+        for label, args in (("polite", ()), ("impolite", ("--no-polite",))):
+            portal.clear_log()
+            portal.max_in_flight = 0
+            proc = newsmon(config, tmp_path / f"data-{label}", "crawl", "--json", *args)
+            assert proc.returncode == 0, proc.stderr
+            summary = json.loads(proc.stdout)["sources"][0]
+            assert summary["new"] >= 5, (label, summary["problems"], summary["new"], summary["unchanged"])
+            observed[label] = portal.max_in_flight
+            uas = [h["User-Agent"] for h in portal.headers_of("/news/")]
+            assert uas and all("https://example.org/polite" in ua for ua in uas)
+    finally:
+        portal.slow_seconds = 0.0
+    assert 1 <= observed["polite"] <= 2
+    assert observed["impolite"] > 2  # the same crawl without politeness does go wider
