@@ -38,6 +38,10 @@ def display_title(article: Article) -> Title:
     return Title(cut + ("…" if len(words) > UNTITLED_WORDS else "") or article.id, True)
 
 
+#: kinds that leave the text as it was and only record the damage
+LEFT_AS_IS = ("lost", "unresolved")
+
+
 @dataclass
 class Segment:
     text: str
@@ -47,60 +51,82 @@ class Segment:
 
 @dataclass
 class RepairView:
+    """One distinct repair (field, kind, before → after) and how often it was made."""
+
     number: int
     field: str
     kind: str
     before: str
     after: str
+    #: the lowest confidence among its occurrences
     confidence: float | None
-    #: whether the span was found in the text and marked there
-    located: bool
+    count: int = 1
+    #: occurrences found in the text and marked there
+    located: int = 0
+
+    @property
+    def left_as_is(self) -> bool:
+        """Damage recorded but not changed (lost bytes, a run too close to call)."""
+        return self.kind in LEFT_AS_IS or self.before == self.after
+
+    @property
+    def removed(self) -> bool:
+        return not self.after and not self.left_as_is
 
 
 def repairs_view(article: Article) -> tuple[list[RepairView], list[Segment]]:
-    """Each repair as before → after, and the text cut into plain and repaired segments.
+    """Each distinct repair as before → after (identical ones counted, not repeated: an
+    article can carry hundreds of pinyin glosses), and the text cut into plain and
+    repaired segments.
 
     Offsets in the repair log count in the repaired text the repair stage saw, which may
     include lines the extractor later moved to the title or dropped; so a span is marked
     where its ``after`` actually sits (at the offset, else the nearest occurrence before
     it), and merely listed when it cannot be found. A wrong mark is worse than none.
+    Removals (``after`` empty) leave nothing to mark.
     """
     text = article.text or ""
     views: list[RepairView] = []
+    by_key: dict[tuple, int] = {}
     spans: list[tuple[int, int, int]] = []
     taken: list[tuple[int, int]] = []
-    for i, entry in enumerate(article.repair_log or []):
+    for entry in article.repair_log or []:
         if not isinstance(entry, dict):
             continue
         before = str(entry.get("before") or "")
         after = str(entry.get("after") or "")
         field_name = str(entry.get("field") or "text")
+        kind = str(entry.get("kind") or "?")
         conf = entry.get("confidence")
-        located = False
+        conf = float(conf) if isinstance(conf, (int, float)) and not isinstance(conf, bool) else None
+        key = (field_name, kind, before, after)
+        idx = by_key.get(key)
+        if idx is None:
+            idx = by_key[key] = len(views)
+            views.append(RepairView(len(views) + 1, field_name, kind, before, after, conf, count=0))
+        view = views[idx]
+        view.count += 1
+        if conf is not None:
+            view.confidence = conf if view.confidence is None else min(view.confidence, conf)
         if field_name == "text" and after:
             start = _locate(text, after, entry.get("offset"), taken)
             if start is not None:
-                spans.append((start, start + len(after), len(views)))
+                spans.append((start, start + len(after), idx))
                 taken.append((start, start + len(after)))
-                located = True
-        views.append(
-            RepairView(
-                number=len(views) + 1,
-                field=field_name,
-                kind=str(entry.get("kind") or "?"),
-                before=before,
-                after=after,
-                confidence=float(conf) if isinstance(conf, (int, float)) else None,
-                located=located,
-            )
-        )
+                view.located += 1
+    # what changed the words first, pinyin glosses (many, and mere removals) last
+    order = sorted(range(len(views)), key=lambda i: (views[i].kind == "pinyin", i))
+    new_index = {old: new for new, old in enumerate(order)}
+    views = [views[i] for i in order]
+    for n, v in enumerate(views, start=1):
+        v.number = n
     spans.sort()
     segments: list[Segment] = []
     pos = 0
     for s, e, idx in spans:
         if s > pos:
             segments.append(Segment(text[pos:s]))
-        segments.append(Segment(text[s:e], idx))
+        segments.append(Segment(text[s:e], new_index[idx]))
         pos = e
     if pos < len(text) or not segments:
         segments.append(Segment(text[pos:]))

@@ -75,12 +75,16 @@ def article(request: Request, article_id: str):
     if a is None:
         raise HTTPException(404, f"no article with id {article_id!r}")
     repairs, segments = repairs_view(a)
+    kinds: dict[str, int] = {}
+    for r in repairs:
+        kinds[r.kind] = kinds.get(r.kind, 0) + r.count
     copies = story_copies(web.store, a.story_id, exclude=a.id) if a.story_id else []
     history = web.store.history(a.id)
     return html_page(
         request,
         "article.html",
-        {"a": a, "repairs": repairs, "segments": segments, "copies": copies, "history": history},
+        {"a": a, "repairs": repairs, "kinds": sorted(kinds.items(), key=lambda kv: -kv[1]), "segments": segments,
+         "copies": copies, "history": history},
     )
 
 
