@@ -175,7 +175,7 @@ def _record_unfinished(runtime: Runtime) -> None:
             t.finished_at = now_iso()
             t.interrupted = True
             crawlstate.record_run(runtime.state, t.source, t.started_at or t.finished_at, t.finished_at,
-                                  t.pages, t.new, t.unchanged, t.errors, t.blocked, t.message)
+                                  t.pages, t.new, t.unchanged, t.errors, t.blocked, t.message, failed=t.failed)
 
 
 class _Stopper:

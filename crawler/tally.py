@@ -19,6 +19,8 @@ class Tally:
     #: HTTP responses received (listing pages, feeds, sitemaps, articles; 304s included)
     pages: int = 0
     listing_pages: int = 0
+    #: listing pages, feeds, sitemaps and JSON lists read (or answered 304)
+    listings_ok: int = 0
     #: listing pages / feeds that answered 304 Not Modified
     not_modified: int = 0
     articles_fetched: int = 0
@@ -42,6 +44,11 @@ class Tally:
     store_seconds: float = 0.0
     problems: list[str] = field(default_factory=list)
 
+    @property
+    def failed(self) -> bool:
+        """The source as a whole did not work: blocked, or not one listing could be read."""
+        return self.blocked or (self.listings_ok == 0 and not self.interrupted)
+
     def problem(self, text: str) -> None:
         if len(self.problems) < MAX_PROBLEMS:
             self.problems.append(text[:300])
@@ -61,6 +68,7 @@ class Tally:
     def to_dict(self) -> dict:
         d = asdict(self)
         d["message"] = self.message
+        d["failed"] = self.failed
         return d
 
     def progress(self) -> str:

@@ -55,6 +55,12 @@ _MIGRATIONS: list[list[str]] = [
            )""",
         "CREATE INDEX crawl_runs_source ON crawl_runs(source, id)",
     ],
+    [
+        # a run "failed" when the source as a whole did not work (blocked, or no listing
+        # could be read); a few broken article links are errors but not a failed run
+        "ALTER TABLE crawl_runs ADD COLUMN failed INTEGER",
+        "UPDATE crawl_runs SET failed = CASE WHEN blocked = 1 OR (errors > 0 AND pages <= errors) THEN 1 ELSE 0 END",
+    ],
 ]
 
 #: outcomes ``mark_seen`` records for an article URL
@@ -169,25 +175,35 @@ def set_validators(conn: sqlite3.Connection, url: str, etag: str | None, last_mo
 # --- crawl runs ------------------------------------------------------------------------------
 
 def record_run(conn: sqlite3.Connection, source: str, started_at: str, finished_at: str, pages: int,
-               new: int, unchanged: int, errors: int, blocked: bool, message: str | None = None) -> int:
-    """Store one source's crawl result; returns the run id. Times are ISO 8601 strings."""
+               new: int, unchanged: int, errors: int, blocked: bool, message: str | None = None,
+               *, failed: bool | None = None) -> int:
+    """Store one source's crawl result; returns the run id. Times are ISO 8601 strings.
+
+    ``failed``: the source as a whole did not work this time (blocked, unreachable, no
+    listing readable). When not given it is guessed: blocked, or errors with no more pages
+    fetched than errors. A run with some broken article links is not a failed run.
+    """
     ensure_crawl_schema(conn)
+    if failed is None:
+        failed = bool(blocked) or (errors > 0 and pages <= errors)
     cur = conn.execute(
-        """INSERT INTO crawl_runs(source, started_at, finished_at, pages, new, unchanged, errors, blocked, message)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+        """INSERT INTO crawl_runs(source, started_at, finished_at, pages, new, unchanged, errors, blocked, message,
+                                  failed)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
         (source, started_at, finished_at, int(pages), int(new), int(unchanged), int(errors),
-         1 if blocked else 0, (message or "")[:500] or None),
+         1 if blocked else 0, (message or "")[:500] or None, 1 if failed else 0),
     )
     return int(cur.lastrowid)
 
 
 _RUN_COLUMNS = ("id", "source", "started_at", "finished_at", "pages", "new", "unchanged", "errors",
-                "blocked", "message")
+                "blocked", "message", "failed")
 
 
 def _run_dict(row) -> dict:
     d = dict(zip(_RUN_COLUMNS, row))
     d["blocked"] = bool(d["blocked"])
+    d["failed"] = bool(d["failed"])
     return d
 
 
@@ -207,11 +223,11 @@ def last_runs(conn: sqlite3.Connection) -> dict[str, dict]:
     """Per source: its latest run plus what a monitor needs to judge it.
 
     Keys of each dict: ``source``, ``last_run`` (the latest run's dict: started_at,
-    finished_at, pages, new, unchanged, errors, blocked, message), ``last_crawl_at`` (its
-    finished_at), ``last_new_at`` (finished_at of the latest run that found a new article, or
-    None), ``last_ok_at`` (latest run with no errors and not blocked, or None), ``blocked``
+    finished_at, pages, new, unchanged, errors, blocked, message, failed), ``last_crawl_at``
+    (its finished_at), ``last_new_at`` (finished_at of the latest run that found a new
+    article, or None), ``last_ok_at`` (latest run that did not fail, or None), ``blocked``
     (latest run was blocked), ``errors`` (latest run's error count), ``failing_runs``
-    (consecutive latest runs with errors or blocked), ``runs`` (runs recorded),
+    (consecutive latest runs that failed; see ``record_run``), ``runs`` (runs recorded),
     ``total_new`` (new articles over all runs).
     """
     ensure_crawl_schema(conn)
@@ -226,8 +242,8 @@ def last_runs(conn: sqlite3.Connection) -> dict[str, dict]:
         agg = conn.execute(
             """SELECT COUNT(*), COALESCE(SUM(new), 0),
                       MAX(CASE WHEN new > 0 THEN finished_at END),
-                      MAX(CASE WHEN errors = 0 AND blocked = 0 THEN finished_at END),
-                      MAX(CASE WHEN errors = 0 AND blocked = 0 THEN id END)
+                      MAX(CASE WHEN failed = 0 THEN finished_at END),
+                      MAX(CASE WHEN failed = 0 THEN id END)
                FROM crawl_runs WHERE source=?""",
             (name,),
         ).fetchone()

@@ -180,6 +180,7 @@ class SourceSpider(scrapy.Spider):
         self.tally.listing_pages += 1
         if response.status == 304:
             self.tally.not_modified += 1
+            self.tally.listings_ok += 1
             return
         if self._bad_status(response):
             return
@@ -193,6 +194,7 @@ class SourceSpider(scrapy.Spider):
             kind = meta.get("nm_kind") or (self.source.kind if self.source.kind != "auto" else None) \
                 or detect_kind(body, _h(response, "Content-Type"))
             yield from self._read_listing(response, body, kind)
+            self.tally.listings_ok += 1
         except KindError as exc:
             self.tally.errors += 1
             self.tally.problem(f"{response.url}: {exc}")
@@ -290,7 +292,7 @@ class SourceSpider(scrapy.Spider):
                 crawlstate.set_validators(self.rt.state, url, etag, modified, when=when)
         crawlstate.record_run(
             self.rt.state, t.source, t.started_at or t.finished_at, t.finished_at,
-            t.pages, t.new, t.unchanged, t.errors, t.blocked, t.message,
+            t.pages, t.new, t.unchanged, t.errors, t.blocked, t.message, failed=t.failed,
         )
         self.rt.source_done(t)
 

@@ -7,8 +7,8 @@ import signal
 import subprocess
 import time
 
-from conftest import NEWSMON, REPO, newsmon, write_config
-from portal import HANGING
+from crawl_helpers import NEWSMON, REPO, newsmon, write_config
+from crawl_portal import HANGING
 
 from pipeline.crawlstate import last_runs, open_crawlstate
 from pipeline.settings import load_settings

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import crawl_json, portal_sources, write_config
-from portal import CHINESE_PATH, FAILING, GONE, HANGING, MOVED, NEW_ARTICLE, PDF
+from crawl_helpers import crawl_json, portal_sources, write_config
+from crawl_portal import CHINESE_PATH, FAILING, GONE, HANGING, MOVED, NEW_ARTICLE, PDF
 
 from pipeline.crawlstate import last_runs, open_crawlstate, runs
 from pipeline.settings import load_settings

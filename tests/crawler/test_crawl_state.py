@@ -57,3 +57,27 @@ def test_mark_seen_many_is_one_transaction(tmp_path):
     assert cs.seen_count(conn, "a") == 3
     row = conn.execute("SELECT article_id, outcome, first_seen, last_seen FROM crawl_seen WHERE url='http://x/1.html'").fetchone()
     assert row == ("id1", "unchanged", "t1", "t2")
+
+
+def test_broken_article_links_are_errors_but_not_a_failed_run(tmp_path):
+    conn = cs.open_crawlstate(tmp_path)
+    cs.record_run(conn, "s", "t0", "t1", 12, 3, 5, 1, False, "HTTP 404 at one old link")
+    cs.record_run(conn, "s", "t2", "t3", 12, 0, 8, 1, False, "HTTP 404 at one old link")
+    info = cs.last_runs(conn)["s"]
+    assert info["errors"] == 1 and info["failing_runs"] == 0 and info["last_ok_at"] == "t3"
+    cs.record_run(conn, "s", "t4", "t5", 0, 0, 0, 1, False, "DNS lookup failed")
+    cs.record_run(conn, "s", "t6", "t7", 9, 0, 0, 3, False, "listing gone", failed=True)
+    info = cs.last_runs(conn)["s"]
+    assert info["failing_runs"] == 2 and info["last_ok_at"] == "t3"
+    assert info["last_run"]["failed"] is True
+
+
+def test_runs_recorded_before_the_failed_column_are_migrated(tmp_path):
+    conn = open_state(tmp_path)
+    from pipeline.statedb import ensure_schema
+
+    ensure_schema(conn, cs.COMPONENT, cs._MIGRATIONS[:1])
+    conn.execute("INSERT INTO crawl_runs(source, started_at, finished_at, pages, new, unchanged, errors, blocked)"
+                 " VALUES ('old', 't0', 't1', 1, 0, 0, 1, 1)")
+    info = cs.last_runs(conn)["old"]
+    assert info["last_run"]["failed"] is True and info["failing_runs"] == 1
