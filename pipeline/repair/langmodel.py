@@ -52,6 +52,7 @@ _STOPS = frozenset("。，,、；;：:！!？?")
 _FINALS = frozenset("了呢嗎吗的啊吧呀哦嘛么麼們们者等說说時时後后中上下里裡")
 STOP_AFTER_LONE = -3.0
 _OPENERS = frozenset("“‘《（(「『")
+_MEASURES = frozenset("天年月日時时分秒個个元人次件家名位米噸吨倍歲岁項项條条種种座輛辆台臺套")
 
 
 def _opens(ch: str) -> bool:
@@ -247,10 +248,9 @@ class DocModel:
         chars: Counter[str] = Counter()
         for seg in re.split(r"[\s?!,\x00]+", text):
             chars.update(seg)
-            ls = len(seg)
-            for k in (2, 3, 4):
-                for i in range(ls - k + 1):
-                    grams[seg[i:i + k]] += 1
+            grams.update(map("".join, zip(seg, seg[1:])))
+            grams.update(map("".join, zip(seg, seg[1:], seg[2:])))
+            grams.update(map("".join, zip(seg, seg[1:], seg[2:], seg[3:])))
         # a sequence seen once may be an accident of the damage; twice is the article's own
         self.grams = {g: c for g, c in grams.items() if c >= 2}
         for g in _abbreviations(lm, text):
@@ -355,6 +355,8 @@ class DocModel:
                 if w not in prefixes and w not in grams and w not in _PUNCT_PAIRS:
                     break
                 lp = word_logp(w)
+                if lp is not None and j and w[0] in _MEASURES and "0" <= text[j - 1] <= "9":
+                    lp += STOP_AFTER_LONE  # after a number the measure stands alone: 150天|。
                 if lp is not None and w[-1] in _OPENERS and j + k < n and not _opens(text[j + k]):
                     lp += STOP_AFTER_LONE
                 if lp is not None and b + lp > best[j + k]:

@@ -21,7 +21,12 @@ def edits(text: str) -> list[Edit]:
     from pipeline.repair import langmodel
     from pipeline.repair import pinyin as py
 
-    doc = langmodel.DocModel(langmodel.load(), py.strip(_masked(text, starts)))
+    lm = langmodel.load()
+    bare = _dictionary_only(lm)
+    starts = [i for i in starts if byteshift.worth_a_look(bare, text, i)]
+    if not starts:
+        return []
+    doc = langmodel.DocModel(lm, py.strip(_masked(text, starts)))
     cands = {i: c for i in starts if (c := byteshift.candidates(doc, text, i)) is not None}
     groups: dict[str, list] = {}
     for c in cands.values():
@@ -46,6 +51,19 @@ def edits(text: str) -> list[Edit]:
                             notes=notes))
         done = res.end
     return out
+
+
+_BARE = {}
+
+
+def _dictionary_only(lm):
+    """A document model with no document: the dictionary alone, for the first look."""
+    if id(lm) not in _BARE:
+        from pipeline.repair import langmodel
+
+        _BARE.clear()
+        _BARE[id(lm)] = langmodel.DocModel(lm, "")
+    return _BARE[id(lm)]
 
 
 def _masked(text: str, starts: list[int]) -> str:
