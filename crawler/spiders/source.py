@@ -74,7 +74,9 @@ class SourceSpider(scrapy.Spider):
         self.handled: set[str] = set()
         #: listing URL → (etag, last_modified) to save if the crawl ends clean
         self.validators: dict[str, tuple[str | None, str | None]] = {}
-        #: False once an article was left behind (error, cap): validators are then not saved
+        #: False once something worth retrying was left behind (a listing or article that
+        #: failed for a reason other than 404/410, the max_articles cap, a store error):
+        #: the listing validators are then not saved, so the next crawl reads every listing
         self.clean = True
         self.budget = source.max_articles
 
@@ -171,7 +173,8 @@ class SourceSpider(scrapy.Spider):
             logger.warning("%s: HTTP %d for %s", self.source.name, status, response.url)
             self.tally.problem(f"HTTP {status} at {response.url}")
         self.tally.errors += 1
-        if response.meta.get("nm_role") == "article":
+        if not (response.meta.get("nm_role") == "article" and status in (404, 410)):
+            # worth another look next time; a gone article is not, so it keeps the crawl clean
             self.clean = False
         return True
 
@@ -197,6 +200,7 @@ class SourceSpider(scrapy.Spider):
             self.tally.listings_ok += 1
         except KindError as exc:
             self.tally.errors += 1
+            self.clean = False
             self.tally.problem(f"{response.url}: {exc}")
             logger.warning("%s: cannot read %s: %s", self.source.name, response.url, exc)
 
@@ -268,8 +272,7 @@ class SourceSpider(scrapy.Spider):
         detail = str(failure.value).splitlines()[0][:120] if str(failure.value) else ""
         self.tally.errors += 1
         self.tally.problem(f"{request.url}: {reason}")
-        if request.meta.get("nm_role") == "article":
-            self.clean = False
+        self.clean = False
         logger.warning("%s: giving up on %s: %s %s", self.source.name, request.url, reason, detail)
 
     # --- lifecycle -------------------------------------------------------------------------
@@ -286,7 +289,7 @@ class SourceSpider(scrapy.Spider):
         t.finished_at = now_iso()
         t.seconds = round(time.perf_counter() - getattr(self, "_opened", time.perf_counter()), 3)
         t.interrupted = reason != "finished"
-        if reason == "finished" and self.clean and not t.errors:
+        if reason == "finished" and self.clean:
             when = t.finished_at
             for url, (etag, modified) in self.validators.items():
                 crawlstate.set_validators(self.rt.state, url, etag, modified, when=when)

@@ -146,6 +146,8 @@ class Portal:
         #: (method, path with query, headers, monotonic time) of every request
         self.requests: list[tuple[str, str, dict, float]] = []
         self.show_new_article = False
+        #: body of /custom/, a listing a test writes itself
+        self.custom = b"<html></html>"
         #: requests being answered right now, and the most there ever were at once
         self.in_flight = 0
         self.max_in_flight = 0
@@ -332,6 +334,8 @@ class Portal:
             return self._send(h, 200, self.listing_page(0), "text/html; charset=gb2312", conditional=True)
         if path == "/news/index_1.html":
             return self._send(h, 200, self.listing_page(1), "text/html; charset=gb2312", conditional=True)
+        if path == "/custom/":
+            return self._send(h, 200, self.custom, "text/html; charset=utf-8", conditional=True)
         if path == "/feed.xml":
             return self._send(h, 200, self.feed(False), "application/rss+xml", conditional=True)
         if path == "/atom.xml":

@@ -154,3 +154,27 @@ def test_polite_crawl_keeps_to_two_requests_per_site(portal, tmp_path):
         portal.slow_seconds = 0.0
     assert 1 <= observed["polite"] <= 2
     assert observed["impolite"] > 2  # the same crawl without politeness does go wider
+
+
+def test_a_gone_article_does_not_stop_conditional_get_but_a_failing_one_does(portal, tmp_path):
+    from crawl_portal import GONE
+
+    def listing(paths):
+        return "".join(f'<li><a href="{p}">一篇足够长的文章标题用于测试</a></li>' for p in paths)
+
+    config = write_config(tmp_path / "config", f"sources:\n  - name: lst\n    urls: [{portal.base}/custom/]\n")
+    data = tmp_path / "data"
+    good = "/news/202403/t20240306_1002.html"
+    portal.custom = listing([good, GONE]).encode()
+    first = json.loads(newsmon(config, data, "crawl", "--json").stdout)["sources"][0]
+    assert first["new"] == 1 and first["errors"] == 1
+    second = json.loads(newsmon(config, data, "crawl", "--json").stdout)["sources"][0]
+    assert second["not_modified"] == 1 and second["pages"] == 1  # the 404 alone kept it clean
+    from crawl_portal import FAILING
+
+    portal.custom = listing([good, FAILING]).encode()
+    third = json.loads(newsmon(config, data, "crawl", "--json").stdout)["sources"][0]
+    assert third["errors"] == 1 and third["not_modified"] == 0
+    fourth = json.loads(newsmon(config, data, "crawl", "--json").stdout)["sources"][0]
+    assert fourth["not_modified"] == 0  # the 500 is worth retrying: the listing is read again
+    assert portal.paths().count(FAILING) >= 4  # first try + retry, in both crawls
