@@ -175,8 +175,9 @@ def _field(item, path: str | None) -> str | None:
 _URLISH = re.compile(r"^(https?://|/)[^\s]+$")
 
 
-def _guess_items(data):
-    """Without a configured path: the longest list of objects that hold a URL-looking string."""
+def _guess_items(data, url_key: str | None = None):
+    """Without a configured path: the longest list of objects that hold a URL-looking string
+    (under ``url_key`` when given)."""
     best = None
     stack = [data]
     while stack:
@@ -185,7 +186,8 @@ def _guess_items(data):
             stack.extend(value.values())
         elif isinstance(value, list):
             dicts = [v for v in value if isinstance(v, dict)]
-            if dicts and any(isinstance(x, str) and _URLISH.match(x) for x in dicts[0].values()):
+            if dicts and (isinstance(_field(dicts[0], url_key), str) if url_key else
+                          any(isinstance(x, str) and _URLISH.match(x) for x in dicts[0].values())):
                 if best is None or len(dicts) > len(best):
                     best = dicts
             stack.extend(value)
@@ -201,6 +203,11 @@ def json_entries(body: bytes, base_url: str, spec=None) -> list[Entry]:
         raise KindError(f"not valid JSON ({exc.msg} at line {exc.lineno})") from None
     if spec is not None:
         items = _walk(data, spec.items, spec.items)
+        if not spec.items and not isinstance(items, list):
+            # "the document is the list" but it is an object: look for the list inside
+            items = _guess_items(data, spec.url)
+            if items is None:
+                raise KindError(f"no list of items with a {spec.url!r} field found; set json.items")
         url_path, title_path, date_path = spec.url, spec.title, spec.date
     else:
         items = _guess_items(data)

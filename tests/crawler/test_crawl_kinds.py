@@ -91,3 +91,11 @@ def test_blocked_reasons():
 ])
 def test_header_charset(value, expected):
     assert header_charset(value) == expected
+
+
+def test_json_list_configured_as_the_document_but_wrapped_in_an_object():
+    body = '{"code": 0, "result": {"rows": [{"URL": "/c/9.htm", "TITLE": "t"}], "meta": [{"x": 1}]}}'.encode()
+    got = json_entries(body, "http://www.gov.cn/", JsonList(items="", url="URL", title="TITLE"))
+    assert [(e.url, e.title) for e in got] == [("http://www.gov.cn/c/9.htm", "t")]
+    with pytest.raises(KindError, match="set json.items"):
+        json_entries(b'{"a": [{"b": 1}]}', "http://x/", JsonList(items="", url="URL"))
