@@ -126,16 +126,14 @@ class SourceSpider(scrapy.Spider):
             if filtered and self.source.article_urls is not None and not self.source.article_urls.search(url):
                 continue
             self.handled.add(url)
-            if url in self.rt.claimed:  # another source of this crawl fetches it
-                self.tally.unchanged += 1
-                continue
-            self.rt.claimed.add(url)
             fresh.append(url)
         if not fresh:
             return
         seen = crawlstate.seen_among(self.rt.state, fresh)
         for url in fresh:
-            if url in seen:
+            # seen before, or taken on by another source of this crawl (checked at the last
+            # moment: the spiders' generators interleave)
+            if url in seen or url in self.rt.claimed:
                 self.tally.unchanged += 1
                 continue
             if self.budget is not None:
@@ -144,6 +142,7 @@ class SourceSpider(scrapy.Spider):
                     self.clean = False
                     continue
                 self.budget -= 1
+            self.rt.claimed.add(url)
             yield scrapy.Request(
                 url,
                 callback=self.parse_article,
