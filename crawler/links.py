@@ -57,9 +57,8 @@ _NON_PAGE_EXT = re.compile(
 _PAGE_EXT = re.compile(r"\.(s?html?|jsp|php|aspx?)$|/[^./]+$", re.IGNORECASE)
 
 NEXT_TEXT = re.compile(r"^\s*(下一页|下一頁|下页|下頁|后页|後頁|next|next\s*page|›|»|>|>>)\s*$", re.IGNORECASE)
-_TRS_PAGER = re.compile(
-    r"createPageHTML\(\s*['\"]?(\d+)['\"]?\s*,\s*['\"]?(\d+)['\"]?\s*,\s*['\"]([\w-]+)['\"]\s*,\s*['\"](\w+)['\"]"
-)
+_TRS_PAGER = re.compile(r"createPage(?:HTML|Html)\s*\(([^)]{0,200})\)")
+_ARG = re.compile(r"""\s*(?:['"]([^'"]*)['"]|([\w.-]+))\s*(?:,|$)""")
 _PAGED_NAME = re.compile(r"([\w-]+?)_(\d+)\.(s?html?)\b")
 
 #: second-level labels under which a registrable domain has three labels (hubei.gov.cn)
@@ -197,6 +196,28 @@ def article_links(doc, page_url: str, *, sites: Iterable[str], pattern: re.Patte
     return list(out.values())
 
 
+def _trs_pager(raw_text: str) -> tuple[int, int, str, str] | None:
+    """(total, current, name, suffix) from a TRS pager call, in its two common forms:
+    ``createPageHTML(9, 0, "index", "shtml")`` and
+    ``createPageHTML('page_div', 9, 1, 'index', 'shtml', 20)`` (the current page is 0-based in
+    the first, 1-based in the second; either way page N+1 is ``index_N``)."""
+    m = _TRS_PAGER.search(raw_text)
+    if not m:
+        return None
+    args = [q or b for q, b in _ARG.findall(m.group(1))]
+    numbers = [(i, int(a)) for i, a in enumerate(args) if a.isdigit()]
+    suffixes = [i for i, a in enumerate(args) if re.fullmatch(r"s?html?", a or "")]
+    if len(numbers) < 2 or not suffixes or suffixes[0] == 0:
+        return None
+    (i_total, total), (i_cur, current) = numbers[0], numbers[1]
+    name = args[suffixes[0] - 1]
+    if not re.fullmatch(r"[\w-]+", name or ""):
+        return None
+    zero_based = i_total == 0  # the old form starts with the numbers
+    index = current if zero_based else current - 1
+    return total, index, name, args[suffixes[0]]
+
+
 def _page_number(url: str) -> tuple[str, int, str] | None:
     """``…/index_3.html`` → ("index", 3, "html"); ``…/index.html`` or ``…/`` → ("index", 0, …)."""
     path = urlsplit(url).path
@@ -233,9 +254,9 @@ def next_page(doc, raw_text: str, page_url: str, *, sites: Iterable[str]) -> str
         return None
     stem, number, ext = here
     # 2. TRS pager written by JavaScript: createPageHTML(total, current, "index", "shtml")
-    m = _TRS_PAGER.search(raw_text)
-    if m:
-        total, current, name, suffix = int(m.group(1)), int(m.group(2)), m.group(3), m.group(4)
+    pager = _trs_pager(raw_text)
+    if pager:
+        total, current, name, suffix = pager
         if current + 1 < total:
             return urljoin(page, f"{name}_{current + 1}.{suffix}")
         return None

@@ -115,3 +115,11 @@ def test_sites_and_hosts():
 def test_garbage_and_empty_pages_give_no_links():
     assert links("") == []
     assert links("\x00\x01 not html at all") == []
+
+
+def test_next_page_from_the_newer_trs_pager_with_a_div_id():
+    url = "http://www.ndrc.gov.cn/xxgk/zcfb/tz/"
+    html = "<script>createPageHTML('page_div', 25, 1, 'index', 'html', 500);</script>"
+    assert next_page(parse_html(html, url), html, url, sites=["ndrc.gov.cn"]) == url + "index_1.html"
+    html = "<script>createPageHTML('page_div', 25, 25, 'index', 'html', 500);</script>"
+    assert next_page(parse_html(html, url + "index_24.html"), html, url + "index_24.html", sites=["ndrc.gov.cn"]) is None
