@@ -12,6 +12,7 @@ reach a log or `newsmon status`.
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
 import json
@@ -19,6 +20,7 @@ import os
 import re
 import smtplib
 import ssl
+import threading
 import time
 import urllib.parse
 from email.message import EmailMessage
@@ -98,10 +100,24 @@ def _timeout(opts: dict) -> float:
     return parse_duration(opts["timeout"]) if "timeout" in opts else 10.0
 
 
+_client: httpx.Client | None = None
+_client_lock = threading.Lock()
+
+
+def _http() -> httpx.Client:
+    """One client for the process. A client per message would build a new TLS context (CA
+    bundle and all) each time, and the daemon's memory would grow with every alert sent."""
+    global _client
+    with _client_lock:
+        if _client is None:
+            _client = httpx.Client(follow_redirects=False, trust_env=False,
+                                   limits=httpx.Limits(max_keepalive_connections=4, keepalive_expiry=30))
+        return _client
+
+
 def _post(url: str, body: dict, opts: dict, headers: dict | None = None) -> httpx.Response:
     try:
-        with httpx.Client(timeout=_timeout(opts), follow_redirects=False, trust_env=False) as client:
-            return client.post(url, json=body, headers=headers or {})
+        return _http().post(url, json=body, headers=headers or {}, timeout=_timeout(opts))
     except httpx.HTTPError as exc:
         raise DeliveryError(_scrub(f"{type(exc).__name__}: {exc}", opts)) from None
 
@@ -171,6 +187,12 @@ def send_feishu(opts: dict, payload: dict, **_) -> None:
     _check_robot(_post(opts["url"], body, opts), opts, code_keys=("code", "StatusCode"))
 
 
+@functools.lru_cache(maxsize=8)
+def _tls_context(cafile: str | None) -> ssl.SSLContext:
+    """Built once per CA file, for the same reason as ``_http``."""
+    return ssl.create_default_context(cafile=cafile)
+
+
 def send_email(opts: dict, payload: dict, key: str, **_) -> None:
     subject, text = render_text(payload)
     msg = EmailMessage()
@@ -180,7 +202,7 @@ def send_email(opts: dict, payload: dict, key: str, **_) -> None:
     msg["Message-ID"] = f"<{key.replace(':', '.')}@newsmon>"
     msg.set_content(text)
     timeout = _timeout(opts)
-    context = ssl.create_default_context(cafile=opts.get("cafile") or None)
+    context = _tls_context(opts.get("cafile") or None)
     try:
         if opts.get("ssl"):
             smtp = smtplib.SMTP_SSL(opts["host"], opts.get("port", 465), timeout=timeout, context=context)

@@ -18,8 +18,11 @@ def run(args, ctx) -> int:
 
     from pipeline.daemon.service import Daemon
 
-    if not logging.getLogger().handlers or logging.getLogger().level > logging.INFO:
-        # the daemon's own progress lines are worth seeing without -v
-        logging.getLogger("newsmon").setLevel(logging.INFO)
+    # the daemon's own progress lines (crawls, alerts queued, silence) are worth seeing without -v
+    for name in ("newsmon", "pipeline.alerts"):
+        if logging.getLogger(name).getEffectiveLevel() > logging.INFO:
+            logging.getLogger(name).setLevel(logging.INFO)
+    for handler in logging.getLogger().handlers:  # a daemon's log lines need their time
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     daemon = Daemon(ctx, once=args.once, crawl_timeout=args.crawl_timeout)
     return daemon.run()

@@ -19,6 +19,8 @@ BEIJING = timezone(timedelta(hours=8))
 SITES = {
     "city": ("示例市人民政府", "traditional"),
     "prov": ("示例省人民政府", "simplified"),
+    "county": ("示例县人民政府", "simplified"),
+    "town": ("示例镇人民政府", "traditional"),
 }
 
 RELEASE = [
@@ -62,13 +64,16 @@ class Page:
 
 
 class Portals:
-    def __init__(self):
+    def __init__(self, sites=("city", "prov")):
+        self.sites = tuple(sites)
         self.pages: dict[str, Page] = {}
         self.lock = threading.Lock()
         self.counter = 1000
         self.requests = 0
         #: seconds each article page takes to answer (to catch a crawl in the middle)
         self.article_delay = 0.0
+        #: seconds each listing page takes (to make every crawl overrun its interval)
+        self.listing_delay = 0.0
         #: article paths served so far
         self.served: list[str] = []
         portals = self
@@ -86,6 +91,8 @@ class Portals:
                     is_article = path in portals.pages
                 if is_article and portals.article_delay:
                     time.sleep(portals.article_delay)
+                elif path.endswith("/list.html") and portals.listing_delay:
+                    time.sleep(portals.listing_delay)
                 body, status = portals.render(path)
                 if is_article:
                     with portals.lock:
@@ -112,7 +119,7 @@ class Portals:
 
     def render(self, path: str) -> tuple[str, int]:
         with self.lock:
-            for site in SITES:
+            for site in self.sites:
                 if path == f"/{site}/list.html":
                     items = sorted((p for p in self.pages.values() if p.site == site),
                                    key=lambda p: p.published, reverse=True)[:30]
@@ -141,7 +148,7 @@ class Portals:
 
     def sources_yaml(self, every: str = "2s") -> str:
         out = ["sources:"]
-        for site in SITES:
+        for site in self.sites:
             out += [
                 f"  - name: {site}",
                 f"    title: {SITES[site][0]}",

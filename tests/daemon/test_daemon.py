@@ -141,3 +141,25 @@ def test_a_second_daemon_on_the_same_data_refuses(tmp_path, daemons):
         d2.proc.wait(30)
         assert d2.proc.returncode != 0 and "another `newsmon run`" in d2.output()
         d.stop()
+
+
+def test_an_overrunning_crawl_is_skipped_not_queued_and_never_doubled(tmp_path, daemons):
+    import sqlite3
+
+    data = tmp_path / "data"
+    with Portals() as p, Receiver() as r:
+        setup_portals(p, tmp_path, r.url + "/hook")
+        p.listing_delay = 5.0  # every crawl takes > 5 s; the interval is 2 s
+        d = daemons()
+        time.sleep(20)
+        d.stop()
+    conn = sqlite3.connect(str(data / "state.db"))
+    runs = conn.execute("SELECT source, started_at, finished_at FROM crawl_runs ORDER BY source, started_at").fetchall()
+    skipped = dict(conn.execute("SELECT source, skipped FROM daemon_sources"))
+    conn.close()
+    for source in ("city", "prov"):
+        mine = [(s, f) for src, s, f in runs if src == source]
+        assert 2 <= len(mine) <= 4, mine  # ~20 s / >5 s per crawl, not 10 queued turns
+        for (_, f1), (s2, _) in zip(mine, mine[1:]):
+            assert f1 <= s2, mine  # one after the other, never two at once
+        assert skipped.get(source, 0) >= 2

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import subprocess
 import threading
+import time
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -41,6 +42,7 @@ class Receiver:
                             "raw_query": parts.query,
                             "headers": {k.lower(): v for k, v in self.headers.items()},
                             "body": json.loads(raw.decode("utf-8")) if raw else None,
+                            "t": time.time(),
                         })
                     else:
                         receiver.refused = getattr(receiver, "refused", 0) + 1
