@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.exceptions import HTTPException
 
 from pipeline.errors import UserError
@@ -30,7 +30,7 @@ def search(request: Request):
     return _search_page(request)
 
 
-def _search_page(request: Request) -> HTMLResponse:
+def _search_page(request: Request):
     web = _web(request)
     error = None
     page = None
@@ -40,6 +40,11 @@ def _search_page(request: Request) -> HTMLResponse:
     except UserError as exc:
         params = SearchParams(q=(request.query_params.get("q") or "").strip())
         error, status = str(exc), 400
+    if error is None and any(not v.strip() for _, v in request.query_params.multi_items()):
+        # the form sends every field, filled or not: answer with the clean URL, so what an
+        # editor copies from the address bar is the short, shareable one
+        qs = params.query_string()
+        return RedirectResponse(f"/search?{qs}" if qs else "/search", status_code=303)
     if error is None:
         try:
             page = run_search(web.store, params)

@@ -84,6 +84,15 @@ def test_pagination_covers_every_story_once(client):
     assert len(seen) == 25 and len(set(seen)) == 25
 
 
+def test_form_submissions_redirect_to_the_clean_url(client):
+    r = client.get("/search?q=%E8%90%A5%E5%95%86&sort=&since=&until=&source=cjrb", follow_redirects=False)
+    assert r.status_code == 303
+    assert r.headers["location"] == "/search?q=%E8%90%A5%E5%95%86&source=cjrb"
+    r = client.get("/search?q=&sort=", follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == "/search"
+    assert client.get("/search?q=%E8%90%A5%E5%95%86&source=cjrb", follow_redirects=False).status_code == 200
+
+
 def test_page_past_the_end(client):
     r = client.get("/search", params={"q": "审批服务简报", "page": 9})
     assert r.status_code == 200 and "past the last page of 25 stories" in r.text
