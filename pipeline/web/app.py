@@ -132,7 +132,7 @@ def create_app(
         return error_response(request, exc.status_code, message)
 
     @app.exception_handler(Exception)
-    async def crash(request: Request, exc: Exception):  # pragma: no cover - last resort
+    async def crash(request: Request, exc: Exception):
         import logging
 
         logging.getLogger(__name__).exception("web request failed: %s", request.url.path)

@@ -7,7 +7,7 @@ import re
 import httpx
 import pytest
 
-from tests.web.conftest import STORY, XSS_TITLE
+from tests.web.conftest import STORY
 
 
 def ids(resp) -> list[str]:

@@ -118,3 +118,21 @@ def test_basic_auth_user_when_named(store, site):
     with TestClient(app) as c:
         assert c.get("/", headers={"Authorization": _basic("desk", token)}).status_code == 200
         assert c.get("/", headers={"Authorization": _basic("other", token)}).status_code == 401
+
+
+def test_a_crash_is_a_page_without_a_traceback(store, site):
+    """A bug below the page (here a store that fails) must not show the editor a traceback."""
+
+    class Broken:
+        def __getattr__(self, name):
+            return getattr(store, name)
+
+        def search(self, req):
+            raise RuntimeError("secret internals /home/x/db")
+
+    with TestClient(make_app(Broken(), site), raise_server_exceptions=False) as c:
+        r = c.get("/search", params={"q": "营商"})
+        assert r.status_code == 500
+        assert "internal error" in r.text and "Traceback" not in r.text and "secret internals" not in r.text
+        api = c.get("/api/search", params={"q": "营商"})
+        assert api.status_code == 500 and api.json() == {"error": "internal error; the server log has the details"}
