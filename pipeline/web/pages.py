@@ -38,7 +38,7 @@ def _search_page(request: Request):
     try:
         params = SearchParams.from_query(request.query_params)
     except UserError as exc:
-        params = SearchParams(q=(request.query_params.get("q") or "").strip())
+        params = SearchParams.as_given(request.query_params)  # refill the form as sent
         error, status = str(exc), 400
     if error is None and any(not v.strip() for _, v in request.query_params.multi_items()):
         # the form sends every field, filled or not: answer with the clean URL, so what an

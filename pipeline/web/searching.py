@@ -34,8 +34,8 @@ class SearchParams:
     page: int = 1
 
     @classmethod
-    def from_query(cls, params) -> "SearchParams":
-        """From a Starlette ``QueryParams`` (or any mapping with ``getlist``)."""
+    def as_given(cls, params) -> "SearchParams":
+        """The fields as the URL has them, unchecked (to refill the form beside an error)."""
         def one(name: str) -> str:
             return (params.get(name) or "").strip()
 
@@ -47,17 +47,25 @@ class SearchParams:
                     out.append(v)
             return out
 
-        page_text = one("page") or "1"
+        sort = one("sort")
+        return cls(one("q"), many("source"), many("tag"), one("since"), one("until"),
+                   sort if sort in SORTS else "", 1)
+
+    @classmethod
+    def from_query(cls, params) -> "SearchParams":
+        """From a Starlette ``QueryParams`` (or any mapping with ``getlist``); raises
+        UserError with a one-line reason for a bad page, order or date."""
+        p = cls.as_given(params)
+        page_text = (params.get("page") or "").strip() or "1"
         try:
-            page = int(page_text)
+            p.page = int(page_text)
         except ValueError:
             raise UserError(f"page must be a number, not {page_text!r}") from None
-        if not 1 <= page <= MAX_PAGE:
+        if not 1 <= p.page <= MAX_PAGE:
             raise UserError(f"page must be between 1 and {MAX_PAGE}")
-        sort = one("sort")
+        sort = (params.get("sort") or "").strip()
         if sort and sort not in SORTS:
             raise UserError(f"sort must be one of {', '.join(SORTS)}, not {sort!r}")
-        p = cls(one("q"), many("source"), many("tag"), one("since"), one("until"), sort, page)
         # a bad date is the user's to fix: say so before the store is asked
         for name in ("since", "until"):
             value = getattr(p, name)

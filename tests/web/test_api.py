@@ -122,6 +122,13 @@ def test_bad_input_is_a_400_with_one_line(client, params, needle):
     assert 'id="q"' in page.text  # the form is still there to fix the query
 
 
+def test_a_bad_date_keeps_the_rest_of_the_form(client):
+    page = client.get("/search", params=[("q", "营商"), ("source", "cjrb"), ("since", "yesterday")]).text
+    assert "not a date" in page
+    assert 'value="营商"' in page and 'value="yesterday"' in page
+    assert re.search(r'value="cjrb" checked', page)
+
+
 # --- articles -------------------------------------------------------------------------------
 
 def test_article_api_has_repairs_copies_and_beijing_time(client):
