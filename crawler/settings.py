@@ -39,6 +39,7 @@ def build_settings(opts: CrawlOptions, *, polite: bool, log_level: str = "WARNIN
         "RETRY_HTTP_CODES": [500, 502, 503, 504, 520, 522, 524, 408, 429],
         "RETRY_GIVE_UP_LOG_LEVEL": "INFO",  # the spider logs the failure once, per source
         "NEWSMON_RETRY_BACKOFF": opts.retry_backoff,
+        "NEWSMON_POLITE": polite,
         "REDIRECT_MAX_TIMES": 5,
         "COOKIES_ENABLED": True,
         "CONCURRENT_REQUESTS": 16 if polite else 64,
@@ -54,6 +55,7 @@ def build_settings(opts: CrawlOptions, *, polite: bool, log_level: str = "WARNIN
         "DOWNLOADER_MIDDLEWARES": {
             "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
             "crawler.middlewares.BackoffRetryMiddleware": 550,
+            "crawler.middlewares.RobotsCrawlDelayMiddleware": 560,
         },
         "DOWNLOAD_HANDLERS": {
             "http": "crawler.handlers.AbortableHTTPDownloadHandler",

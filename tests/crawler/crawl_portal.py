@@ -146,6 +146,8 @@ class Portal:
         #: (method, path with query, headers, monotonic time) of every request
         self.requests: list[tuple[str, str, dict, float]] = []
         self.show_new_article = False
+        #: more robots.txt lines (a test's Crawl-delay)
+        self.robots_extra = b""
         #: body of /custom/, a listing a test writes itself
         self.custom = b"<html></html>"
         #: requests being answered right now, and the most there ever were at once
@@ -329,7 +331,8 @@ class Portal:
     def handle(self, h) -> None:
         path = unquote(urlsplit(h.path).path)
         if path == "/robots.txt":
-            return self._send(h, 200, b"User-agent: *\nDisallow: /private/\n", "text/plain")
+            robots = b"User-agent: *\nDisallow: /private/\n" + self.robots_extra
+            return self._send(h, 200, robots, "text/plain")
         if path in ("/news/", "/news/index.html"):
             return self._send(h, 200, self.listing_page(0), "text/html; charset=gb2312", conditional=True)
         if path == "/news/index_1.html":

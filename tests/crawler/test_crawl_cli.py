@@ -178,3 +178,20 @@ def test_a_gone_article_does_not_stop_conditional_get_but_a_failing_one_does(por
     fourth = json.loads(newsmon(config, data, "crawl", "--json").stdout)["sources"][0]
     assert fourth["not_modified"] == 0  # the 500 is worth retrying: the listing is read again
     assert portal.paths().count(FAILING) >= 4  # first try + retry, in both crawls
+
+
+def test_polite_crawl_honours_robots_crawl_delay(portal, tmp_path):
+    config = write_config(tmp_path / "config", f"sources:\n  - name: atom\n    urls: [{portal.base}/atom.xml]\n")
+    (config / "settings.yaml").write_text("crawl:\n  download_delay: 0.1\n", encoding="utf-8")  # polite
+    portal.clear_log()
+    portal.robots_extra = b"Crawl-delay: 1.6\n"
+    try:
+        proc = newsmon(config, tmp_path / "data", "crawl", "--json")
+    finally:
+        portal.robots_extra = b""
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["sources"][0]["new"] == 2
+    times = sorted(t for p in ("/atom.xml", "/feeds/202403/t20240322_2003.html", "/feeds/202403/t20240321_2002.html")
+                   for t in portal.times(p))
+    gaps = [b - a for a, b in zip(times, times[1:])]
+    assert len(gaps) == 2 and min(gaps) >= 1.5, gaps
