@@ -49,9 +49,7 @@ PY_CLASH = -9.0
 MIN_GAIN = 4.0
 MIN_MARGIN = 3.0
 #: ... and over the best reading of the other kind (vanished pair or not), vanish prior aside
-MIN_RIVAL = 2.0
-#: ... more when that other reading differs by a comma
-COMMA_RIVAL = 0.0
+MIN_RIVAL = 3.0
 
 @dataclass
 class Outcome:
@@ -173,8 +171,9 @@ class Chooser:
         # words that the pair completes on the right (``莫斯`` from ``斯``, ``莫斯科`` from ``斯科``)
         for y in b:
             for key in (y, y + nxt[:1], y + nxt[:2]):
-                for x in heads.get(key, ()):
-                    if x in aset:
+                h = heads.get(key)
+                if h:
+                    for x in aset.intersection(h):
                         cands.add(x + y)
         top_a = self._top(a, prev, "")
         top_b = self._top(b, "", nxt)
@@ -329,12 +328,7 @@ def decide(text: str, group: list[Candidates], own: Candidates) -> Outcome | Non
     close_rival = False
     if rival is not None:
         mine = sum(c.scored[(mid, length)][3] for c in group)
-        need = MIN_RIVAL
-        if "," in rival[1] and "," not in mid:
-            # a lost comma: its trail byte makes the pair after it vanish, and a word model
-            # cannot tell that "進行維護" lacks the comma "進行,維護" has
-            need += COMMA_RIVAL
-        close_rival = mine - rival[0] < need
+        close_rival = mine - rival[0] < MIN_RIVAL
     if margin < MIN_MARGIN or odd or close_rival:
         return Outcome(start, end, text[start:end], confidence, "unresolved")
     if r.hint and mid.endswith("("):

@@ -30,22 +30,18 @@ def test_classify_tells_exact_left_and_wrong():
 
 @pytest.fixture(scope="module")
 def texts():
+    # whole articles: the rest of the article is part of the evidence
     cc = opencc.OpenCC("s2t")
-    # short documents keep the test quick; the bench uses whole articles
-    out = []
-    for t in cleaned_texts():
-        t = cc.convert(t)
-        out.extend(t[i:i + 1500] for i in range(0, min(len(t), 3000), 1500))
-    return out
+    return [cc.convert(t) for t in cleaned_texts()]
 
 
 def test_random_damage(texts):
-    tallies, _, _ = damage.evaluate(texts, 120, seed=7,
+    tallies, _, _ = damage.evaluate(texts, 90, seed=7,
                                     repair=lambda t: repair_text(t).text)
     none = tallies["none"]
     assert none.runs > 40
     rates = none.rates()
-    assert rates["exact"] >= 0.4, rates
+    assert rates["exact"] >= 0.45, rates
     made = sum(t.exact + t.wrong for t in tallies.values())
     wrong = sum(t.wrong for t in tallies.values())
     assert wrong <= 0.25 * made, {k: v.rates() for k, v in tallies.items()}
