@@ -268,7 +268,8 @@ class SourceSpider(scrapy.Spider):
                 logger.info("%s: robots.txt forbids %s", self.source.name, request.url)
             return
         reason = failure.value.__class__.__name__
-        detail = str(failure.value).splitlines()[0][:120] if str(failure.value) else ""
+        # exception texts can quote what a server sent: printable characters only, and short
+        detail = "".join(c if c.isprintable() else "?" for c in str(failure.value)[:120])
         self.tally.errors += 1
         self.tally.problem(f"{request.url}: {reason}")
         self.clean = False
