@@ -7,11 +7,6 @@ from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared"
-SEEDS = REPO / "seeds"
-SEED_000 = SEEDS / "000_63aa607454dee101.txt"
-SEED_004 = SEEDS / "004_8d2475812c2d4b17.txt"
 
 
 @pytest.fixture(autouse=True)

@@ -5,7 +5,7 @@ import shutil
 
 import pytest
 
-from conftest import SEED_000, SEEDS
+from seedpaths import SEED_000, SEEDS
 
 def ids(out: str) -> set[str]:
     return {a["id"] for a in json.loads(out)}
@@ -190,7 +190,7 @@ def test_bad_dates_and_limits_are_errors(cli):
 
 
 def test_seeds_are_byte_identical_to_the_shared_ones():
-    from conftest import SHARED
+    from seedpaths import SHARED
 
     shared = SHARED / "seeds"
     if not shared.is_dir():

@@ -73,9 +73,11 @@ SCHEMA_VERSION = MIGRATIONS[-1][0]
 _WEIGHTS = "5.0, 1.0, 0.0"
 #: a query matching more articles than this ranks by relevance among the newest this many
 #: (ranking every copy of a ubiquitous word costs ~1 ms per 1,000 matches)
-RANK_WINDOW = 10_000
+RANK_WINDOW = 5_000
 #: counting stops here, as Elasticsearch's track_total_hits does: the result says "at least"
 COUNT_LIMIT = 10_000
+#: matches sampled (newest first) for the "at least N stories" of an inexact count
+STORY_COUNT_SAMPLE = 2_000
 _FTS_SHIFT = 20
 #: marks articles with no publication date, which a date range must leave out
 _UNDATED = field_token("date", "none")
@@ -451,12 +453,17 @@ class SQLiteStore(Store):
         if not req.collapse:
             rows = self.conn.execute(sql + " LIMIT ? OFFSET ?", [*params, req.limit, req.offset]).fetchall()
             return total, rows, exact
-        # one row per story: the copy that ranks first within it
+        # one row per story: the copy that ranks first within it. Stories are counted
+        # exactly while the matches are; past COUNT_LIMIT the count is a lower bound taken
+        # from the newest matches, as cheap as the article count it stands beside
+        scope = COUNT_LIMIT + 1 if exact else STORY_COUNT_SAMPLE
         stories = self.conn.execute(
-            f"SELECT COUNT(DISTINCT k) FROM (SELECT COALESCE(a.story_id, a.id) AS k FROM articles_fts"
-            f" JOIN articles a ON a.fts_id = articles_fts.rowid WHERE {cond} LIMIT {COUNT_LIMIT + 1})",
+            f"SELECT COUNT(*), COUNT(a.story_id), COUNT(DISTINCT a.story_id) FROM"
+            f" (SELECT rowid FROM articles_fts WHERE {cond} ORDER BY rowid DESC LIMIT {scope}) f"
+            f" JOIN articles a ON a.fts_id = f.rowid",
             params,
-        ).fetchone()[0]
+        ).fetchone()
+        stories = stories[0] - stories[1] + stories[2]
         cursor = self.conn.execute(sql, params)
         seen: set[str] = set()
         picked: list[tuple[int, float | None]] = []
