@@ -195,3 +195,24 @@ def test_polite_crawl_honours_robots_crawl_delay(portal, tmp_path):
                    for t in portal.times(p))
     gaps = [b - a for a, b in zip(times, times[1:])]
     assert len(gaps) == 2 and min(gaps) >= 1.5, gaps
+
+
+def test_worker_processes_give_the_same_articles(portal, tmp_path):
+    config = write_config(tmp_path / "config", f"""\
+sources:
+  - name: news
+    urls: [{portal.base}/news/]
+    max_pages: 1
+    article_urls: 't2024030[5-7]_'
+""")
+    (config / "settings.yaml").write_text("crawl:\n  polite: false\n  workers: 1\n", encoding="utf-8")
+    proc = newsmon(config, tmp_path / "data", "crawl", "--json")
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(proc.stdout)["sources"][0]
+    assert result["new"] == 3 and result["errors"] == 0
+    store = open_store(load_settings(config), tmp_path / "data")
+    try:
+        big5 = store.get_by_url(portal.base + "/news/202403/t20240307_1003.html")
+        assert big5.title == "湖南省優化營商環境條例正式施行" and "條例明確政務服務" in big5.text
+    finally:
+        store.close()
