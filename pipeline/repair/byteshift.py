@@ -72,6 +72,8 @@ class Chooser:
         self.left = py.strip(text[max(0, start - 3 * LEFT_CTX):start])[-LEFT_CTX:]
         self._after = ""
         self._tops: dict = {}
+        self._freq: dict = {}
+        self._pruned: dict = {}
 
     def window(self, start: int, end: int, middle: str, right_end: int) -> float:
         right = self.text[end:right_end]
@@ -185,26 +187,56 @@ class Chooser:
         return ranked[:40]
 
     def _top(self, pool: list[str], prev: str, nxt: str) -> list[str]:
-        """The few best of a pool on their own (cached: every vanish reading asks again)."""
-        key = (id(pool), prev, nxt)
+        """The few best of a pool on their own (cached: every vanish reading asks again).
+
+        Only characters that make a word with a neighbour are scored; the rest of the pool
+        fills up by the character's own frequency, ranked once per pool.
+        """
+        key = (tuple(pool), prev, nxt)
         got = self._tops.get(key)
+        if got is not None:
+            return got
+        wl = self.doc.word_logp
+        words, grams = self.doc.lm.words, self.doc.grams
+        probes = [w for w in (prev[-1:], ) if w]
+        n1, n2 = nxt[:1], nxt[:2]
+
+        def joins(c: str) -> bool:
+            for w in ([p + c for p in probes] + ([c + n1] if n1 else [])
+                      + ([c + n2] if len(n2) == 2 else [])):
+                if w in words or w in grams:
+                    return True
+            return False
+
+        def quick(c: str) -> float:
+            best = -30.0
+            for w in (prev[-1:] + c, c + n1, c + n2):
+                if len(w) > 1:
+                    lp = wl(w)
+                    if lp is not None and lp > best:
+                        best = lp
+            return best
+
+        hits = sorted((c for c in pool if joins(c)), key=lambda c: -quick(c))[:TOP_JOINT]
+        for c in self._by_frequency(pool):
+            if len(hits) >= TOP_JOINT:
+                break
+            if c not in hits:
+                hits.append(c)
+        self._tops[key] = hits
+        return hits
+
+    def _by_frequency(self, pool: list[str]) -> list[str]:
+        got = self._freq.get(tuple(pool))
         if got is None:
-            wl = self.doc.word_logp
-            single = self.doc.single_logp
+            wl, single = self.doc.word_logp, self.doc.single_logp
 
-            def quick(c: str) -> float:
-                best = wl(c)
-                if best is None:
-                    best = single(c)
-                for w in (prev[-1:] + c, c + nxt[:1], c + nxt[:2]):
-                    if len(w) > 1:
-                        lp = wl(w)
-                        if lp is not None and lp + 4 > best:
-                            best = lp + 4
-                return best
+            def own(c: str) -> float:
+                lp = wl(c)
+                return lp if lp is not None else single(c)
 
-            got = sorted(pool, key=lambda c: -quick(c))[:TOP_JOINT]
-            self._tops[key] = got
+            got = sorted(pool, key=lambda c: -own(c))[:TOP_JOINT]
+            self._freq[tuple(pool)] = got
         return got
 
     def _quick(self, prev: str, c: str, nxt: str) -> float:
@@ -241,10 +273,14 @@ class Chooser:
         else:
             nxt += self._after
         nxt = nxt[:2]
-        if len(pool) > 200:
-            pool = sorted(pool, key=lambda c: -self._quick(prev, c, nxt))[:40]
-        ranked = sorted(pool, key=lambda c: -self.doc.score(prev + c + nxt))
-        return ranked[:keep]
+        key = (tuple(pool), prev, nxt, keep)
+        got = self._pruned.get(key)
+        if got is None:
+            if len(pool) > 200:
+                pool = sorted(pool, key=lambda c: -self._quick(prev, c, nxt))[:40]
+            got = sorted(pool, key=lambda c: -self.doc.score(prev + c + nxt))[:keep]
+            self._pruned[key] = got
+        return got
 
 
 #: a "?" whose best plain reading scores this much below the text as it stands is a real

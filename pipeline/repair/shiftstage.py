@@ -12,10 +12,14 @@ from pipeline.repair.chain import Edit
 
 #: characters masked around each ``?`` when the article's own statistics are gathered
 _MASK_AFTER = 12
+#: ``?`` looked at per text: past that a text is a page of question marks or of lost
+#: characters, and judging each would stall ingest (the rest is left as it is)
+MAX_LOOKS = 400
 
 
 def edits(text: str) -> list[Edit]:
     starts = [i for i, ch in enumerate(text) if ch == "?" and byteshift.suspicious(text, i)]
+    starts = starts[:MAX_LOOKS]
     if not starts:
         return []
     from pipeline.repair import langmodel
