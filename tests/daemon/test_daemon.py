@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from conftest import finished_crawls, pids_using, stored_urls, wait_until
+from daemonproc import finished_crawls, pids_using, stored_urls, wait_until
 from portal import RELEASES, Portals, write_config
 from test_alerts_receivers import Receiver
 
