@@ -87,6 +87,11 @@ class Daemon:
             raise UserError("no enabled sources in sources.yaml: nothing to monitor")
         self.alerts = load_alerts(ctx.config_dir)
         self._check_secrets()
+        known = {s.name for s in load_sources(ctx.config_dir)}
+        for rule in self.alerts.rules:
+            for name in rule.sources or []:
+                if name not in known:
+                    log.warning("rule %s names source %r, which sources.yaml does not define", rule.name, name)
         self.runner = CrawlRunner(ctx.config_dir, ctx.data_dir, extra_args=crawl_args, timeout=crawl_timeout)
         self.stop_event = threading.Event()
         self.alert_lock = threading.Lock()
