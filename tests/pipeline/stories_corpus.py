@@ -21,7 +21,11 @@ import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-CWCED = Path("/work/shared/eval/cwced/cleaned")
+CWCED = next(
+    (p for p in (ROOT.parent / "shared" / "eval" / "cwced" / "cleaned", Path("/work/shared/eval/cwced/cleaned"))
+     if p.is_dir()),
+    Path("/work/shared/eval/cwced/cleaned"),
+)
 
 HEADERS = [
     "首頁 > 新聞中心 > 政務要聞\n發布時間：{date} 來源：{portal} 瀏覽次數：{n}\n【字體：大 中 小】【打印】【關閉】\n",
