@@ -30,12 +30,14 @@ class Extracted:
 
 
 def extract_html(html: str, url: str | None = None) -> Extracted:
+    # one parse: the stages below get copies of this tree (a deep copy costs a fraction of
+    # a parse, and every extractor used to parse the page again from text)
     doc = dom.parse(html)
     lines = dom.visible_lines(doc)
 
-    pruned = dom.parse(html)
+    pruned = dom.copy_tree(doc)
     dom.prune(pruned)
-    method, body = extract_body(dom.to_html(pruned), url)
+    method, body = extract_body(pruned, url)
     body_start = metadata.find_line(lines, body[0]) if body else None
     title, title_idx = metadata.choose_title(doc, lines, body_start)
     body = _drop_header_lines(body, title)

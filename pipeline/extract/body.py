@@ -27,7 +27,8 @@ _MIN_CONTAINED = 0.8
 _SENTENCE_PUNCT = re.compile(r"[。！？；，、：“”]")
 
 
-def _trafilatura(html: str, url: str | None) -> list[str]:
+def _trafilatura(html, url: str | None) -> list[str]:
+    """``html``: markup, or a parsed tree this call may change."""
     import trafilatura
 
     try:
@@ -40,7 +41,8 @@ def _trafilatura(html: str, url: str | None) -> list[str]:
     return split_table_rows((text or "").splitlines())
 
 
-def _readability(html: str) -> list[str]:
+def _readability(html) -> list[str]:
+    """``html``: markup, or a parsed tree this call may change."""
     from readability import Document
 
     try:
@@ -78,7 +80,8 @@ def _squash(s: str) -> str:
 
 
 def _bigrams(s: str) -> Counter:
-    return Counter(s[i:i + 2] for i in range(len(s) - 1))
+    # map over two offsets runs in C; a generator of slices was a tenth of extraction time
+    return Counter(map(str.__add__, s, s[1:]))
 
 
 def contained(small: str, big: str) -> float:
@@ -111,6 +114,12 @@ def choose(cands: dict[str, list[str]]) -> tuple[str, list[str]]:
 #: below this many characters the extractors are taken to have missed the article
 _TINY = 100
 
+#: readability's body alone is trusted when it holds at least this share of the pruned
+#: page's text (and is not tiny): trafilatura could then only trim a little chrome or
+#: agree, and running it too doubled the cost of extraction (bench/crawl.py, docs/crawler.md)
+_TRUST_SHARE = 0.8
+_TRUST_MIN = 2 * _TINY
+
 
 def densest_run(lines: list[str]) -> list[str]:
     """The longest stretch of consecutive prose lines: a last resort for pages both
@@ -128,14 +137,29 @@ def densest_run(lines: list[str]) -> list[str]:
     return best
 
 
-def extract_body(html: str, url: str | None = None) -> tuple[str, list[str]]:
-    """(which extractor won, body lines)."""
-    cands = {"readability": _readability(html), "trafilatura": _trafilatura(html, url)}
+def _trusted(lines: list[str], tree) -> bool:
+    """Readability's body is most of what the pruned page says: nothing for a second opinion
+    to decide (a portal page where it found one box of many fails the share test)."""
+    got = len(_squash("".join(lines)))
+    if got < _TRUST_MIN:
+        return False
+    body = tree.find("body")
+    total = len(_squash("".join((body if body is not None else tree).itertext())))
+    return got >= _TRUST_SHARE * total
+
+
+def extract_body(html, url: str | None = None) -> tuple[str, list[str]]:
+    """(which extractor won, body lines). ``html``: markup or a parsed (pruned) tree; a tree
+    is not changed (each extractor gets its own copy, cheaper than parsing text again)."""
+    from pipeline.extract.dom import copy_tree, parse, visible_lines
+
+    tree = parse(html) if isinstance(html, str) else html
+    cands = {"readability": _readability(copy_tree(tree))}
+    if not _trusted(cands["readability"], tree):
+        cands["trafilatura"] = _trafilatura(copy_tree(tree), url)
     method, body = choose(cands)
     if len(_squash("".join(body))) < _TINY:
-        from pipeline.extract.dom import parse, visible_lines
-
-        run = densest_run(visible_lines(parse(html)))
+        run = densest_run(visible_lines(tree))
         if len(_squash("".join(run))) > max(_TINY, len(_squash("".join(body)))):
             return "density", run
     return method, body

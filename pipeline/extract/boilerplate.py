@@ -82,6 +82,27 @@ def cut_tail(lines: list[str]) -> list[str]:
     return lines
 
 
+#: a site footer's notices: licence and ICP numbers, report hotlines, reprint bans
+_FOOTER_LINE = re.compile(
+    r"ICP[备備证證]|[许許]可[证證]|[举舉][报報](?:[电電][话話]|[邮郵]箱|中心)|[违違]法和不良信息|"
+    r"版[权權]所有|All Rights Reserved|未[经經](?:许可|許可|授[权權]).{0,6}(?:转载|轉載|使用|复制|複製)|"
+    r"公[网網]安[备備]",
+    re.I,
+)
+
+
+def cut_footer(lines: list[str]) -> list[str]:
+    """Drop the page footer's notices at the end of the body.
+
+    Only trailing lines: readability keeps a footer box that sits beside the article in
+    the same container, and such notices never end an article's own text.
+    """
+    end = len(lines)
+    while end and len(lines[end - 1]) <= 200 and _FOOTER_LINE.search(lines[end - 1]):
+        end -= 1
+    return lines[:end]
+
+
 def clean_lines(lines: list[str]) -> list[str]:
     out = [l for l in lines if not is_junk_line(l)]
-    return cut_tail(out)
+    return cut_footer(cut_tail(out))

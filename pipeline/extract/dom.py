@@ -9,6 +9,7 @@ more reliable than cleaning the text afterwards.
 
 from __future__ import annotations
 
+import copy
 import re
 
 import lxml.html
@@ -97,6 +98,11 @@ def prune(doc) -> None:
             el.drop_tree()
 
 
+def copy_tree(doc):
+    """An independent copy of a parsed page, for a stage that changes the tree it gets."""
+    return copy.deepcopy(doc)
+
+
 def to_html(doc) -> str:
     return lxml.html.tostring(doc, encoding="unicode")
 
@@ -107,9 +113,9 @@ def visible_lines(doc) -> list[str]:
     Works on a copy: line breaks are written into tails, which would otherwise change
     what the body extractors see.
     """
-    doc = lxml.html.fromstring(lxml.html.tostring(doc, encoding="unicode")) if doc is not None else None
     if doc is None:
         return []
+    doc = copy.deepcopy(doc)
     for el in list(doc.iter("head", "title", "script", "style", "noscript", "template")):
         if el.getparent() is not None:
             el.drop_tree()

@@ -228,3 +228,18 @@ def test_density_fallback_when_both_extractors_give_up():
              "第二段：继续写正文，仍然是足够长的句子，读起来像文章而不像导航。", "回复", "第三段：另一处较长的内容，但只有一行，不如前面连续的两行长。"]
     assert densest_run(lines) == lines[2:4]
     assert densest_run(["首页", "论坛"]) == []
+
+
+def test_body_extraction_from_a_tree_leaves_the_tree_as_it_was():
+    import lxml.html
+
+    from pipeline.extract import dom
+    from pipeline.extract.body import extract_body
+
+    paras = "".join(f"<p>第{i}段：全市优化营商环境，压缩审批时限，提升企业和群众办事的获得感。</p>" for i in range(8))
+    tree = dom.parse(f"<html><body><div class='content'>{paras}</div><div>页脚</div></body></html>")
+    before = lxml.html.tostring(tree)
+    method, body = extract_body(tree)
+    assert method in ("readability", "trafilatura")
+    assert len(body) == 8 and body[0].startswith("第0段")
+    assert lxml.html.tostring(tree) == before

@@ -65,3 +65,23 @@ def test_heading_early_in_a_long_article_with_prose_after_stays():
 def test_clean_lines_keeps_order_and_prose():
     lines = ["分享到：微信", "第一段正文。", "【字体：大 中 小】", "第二段正文。", "相关阅读", "某条链接"]
     assert clean_lines(lines) == ["第一段正文。", "第二段正文。"]
+
+
+def test_a_site_footer_at_the_end_of_the_body_is_dropped():
+    body = [
+        "全省召开优化营商环境大会，部署下一阶段工作。",
+        "会议要求各地压缩审批时限。",
+        "云南日报网 滇ICP备11000491号-1 yndaily.com All Rights Reserved since 1999.11",
+        "云南日报报业集团 版权所有，未经许可不得转载",
+        "云南省互联网违法和不良信息举报电话：0871-64166935；举报邮箱： jubao@yunnan.cn",
+        "互联网新闻信息服务许可证编号：53120170001",
+    ]
+    assert clean_lines(body) == body[:2]
+
+
+def test_a_licence_mentioned_inside_the_article_stays():
+    body = [
+        "市场监管局今天起为个体工商户办理食品经营许可证，材料可网上提交。",
+        "办理时限压缩到三个工作日。",
+    ]
+    assert clean_lines(body) == body
