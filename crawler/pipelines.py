@@ -127,6 +127,10 @@ class StorePipeline:
                             tally.new += 1
                         elif outcome == "updated":
                             tally.updated += 1
+                        elif outcome == "queued":
+                            tally.queued += 1
+                        elif outcome == "rejected":
+                            tally.rejected += 1
                         else:
                             tally.unchanged += 1
             crawlstate.mark_seen_many(rt.state, [

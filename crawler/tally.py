@@ -28,6 +28,10 @@ class Tally:
     updated: int = 0
     #: known articles: skipped as already seen, or refetched and found identical
     unchanged: int = 0
+    #: taken by the store but not indexed yet: held in its durable spool (Elasticsearch down)
+    queued: int = 0
+    #: refused by the store for their content; kept aside with the reason, not indexed
+    rejected: int = 0
     #: fetched but not kept (`keep: relevant` and the lexicon says no)
     irrelevant: int = 0
     #: fetched but no article text found in the page

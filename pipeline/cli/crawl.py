@@ -76,6 +76,10 @@ def _print_table(tallies) -> None:
         extras = []
         if t.updated:
             extras.append(f"{t.updated} updated")
+        if t.queued:
+            extras.append(f"{t.queued} queued for the index")
+        if t.rejected:
+            extras.append(f"{t.rejected} refused by the index")
         if t.irrelevant:
             extras.append(f"{t.irrelevant} not relevant")
         if t.not_modified:
