@@ -15,9 +15,10 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-## make run: set up, then run the monitor on the embedded (SQLite) index in ./data
+## make run: set up, then run the monitor on the embedded (SQLite) index in ./data, with the
+## editors' page on http://127.0.0.1:8080
 run: setup
-	$(BIN)/newsmon run
+	$(BIN)/newsmon run --serve
 
 ## make test: set up, then run the whole test suite
 test: setup browser

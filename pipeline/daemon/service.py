@@ -178,6 +178,11 @@ class Daemon:
             try:
                 store = open_store(self.ctx.settings, self.data_dir)
                 try:
+                    # an Elasticsearch store writes what it spooled while the cluster was away
+                    # now, not only when the next article happens to arrive
+                    replay_due = getattr(store, "replay_due", None)
+                    if replay_due is not None:
+                        replay_due()
                     evaluate(store, self.data_dir, self.alerts)
                 finally:
                     store.close()

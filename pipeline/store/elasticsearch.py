@@ -470,6 +470,11 @@ class ElasticsearchStore(Store):
         if self.spool.pending() and time.monotonic() >= self._down_until:
             self.replay()
 
+    def replay_due(self) -> None:
+        """Replay the spool if anything waits and the cluster is not known to be down
+        (the daemon calls this on its alert tick)."""
+        self._maybe_replay()
+
     def replay(self) -> dict:
         """Write spooled operations in order until the spool is empty or the cluster fails.
 

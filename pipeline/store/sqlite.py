@@ -29,7 +29,6 @@ from pipeline.timeutil import parse_user_date, timestamp
 log = logging.getLogger(__name__)
 
 APP_ID = "newsmon"
-SQLITE_MAGIC = b"SQLite format 3\x00"
 
 #: (version, statements): applied in order to bring an older file up to date
 MIGRATIONS: list[tuple[int, list[str]]] = [
@@ -103,12 +102,14 @@ class SQLiteStore(Store):
     def __init__(self, path: Path):
         self.path = Path(path)
         self._lock = threading.RLock()
-        self._refuse_foreign_file()
+        if self.path.is_dir():
+            raise StoreError(f"{self.path}: is a folder, not a newsmon database")
         self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
             self.conn = sqlite3.connect(
                 str(self.path), timeout=30, isolation_level=None, check_same_thread=False
             )
+            self._refuse_foreign_file()
             self.conn.execute("PRAGMA journal_mode=WAL")
             self.conn.execute("PRAGMA synchronous=NORMAL")
             self.conn.execute("PRAGMA busy_timeout=30000")
@@ -119,14 +120,19 @@ class SQLiteStore(Store):
     # -- opening -------------------------------------------------------------------------
 
     def _refuse_foreign_file(self) -> None:
-        if not self.path.exists() or self.path.stat().st_size == 0:
-            return
-        if self.path.is_dir():
-            raise StoreError(f"{self.path}: is a folder, not a newsmon database")
-        with self.path.open("rb") as fh:
-            head = fh.read(16)
-        if head != SQLITE_MAGIC:
-            raise StoreError(f"{self.path}: not a SQLite database; refusing to overwrite it")
+        """Let SQLite itself read the header before anything is written.
+
+        Never open the file with plain ``open()``: closing any descriptor of a database file
+        drops every POSIX lock this process holds on it, so a second store in the same
+        process (the daemon serving the web page) would corrupt the first one's view.
+        """
+        try:
+            self.conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
+        except sqlite3.DatabaseError as exc:
+            self.conn.close()
+            if "not a database" in str(exc):
+                raise StoreError(f"{self.path}: not a SQLite database; refusing to overwrite it") from None
+            raise
 
     def _check_and_migrate(self) -> None:
         tables = {r[0] for r in self.conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}

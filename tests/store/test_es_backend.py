@@ -137,6 +137,26 @@ def test_cluster_goes_away_mid_ingest_and_nothing_is_lost(es_settings, relay_fac
     assert again.search(SearchRequest("", ingested_after=first.ingested_at, limit=1)).total >= 151
 
 
+def test_replay_due_drains_the_spool_without_a_new_write(es_settings, relay_factory, tmp_path):
+    """The daemon's alert tick calls replay_due, so spooled articles reach the index even when
+    no new article arrives to trigger the replay."""
+    relay = relay_factory(es_settings["url"])
+    settings = {**es_settings, "url": relay.url}
+    data = tmp_path / "data"
+    relay.stop()
+    store = es_store(settings, data)
+    assert save(store, [article(i) for i in range(5)]) == ["queued"] * 5
+    store.close()
+    relay.start()
+    again = es_store(settings, data)
+    assert again.spool.pending() == 5
+    again._down_until = 0  # whatever the first contact attempt decided, the cluster is back
+    again.replay_due()
+    assert again.spool.pending() == 0
+    assert again.stats()["total"] == 5
+    again.close()
+
+
 def test_a_bulk_whose_answer_is_lost_is_retried_without_miscounting(es_settings, relay_factory, tmp_path):
     """A request that timed out may still have been applied: the retry must neither write a
     second copy nor report the new articles as "unchanged"."""
