@@ -37,10 +37,18 @@ def _spans(folded: str, terms: list[str]) -> list[tuple[int, int]]:
 def make_snippet(text: str | None, terms: list[str], width: int = WIDTH) -> str:
     """The window of ``text`` with the most hits, hits marked; its start when none."""
     text = (text or "").replace("\n", " ")
-    spans = _spans(simplify(text), terms)
+    return snippet_from_spans(text, _spans(simplify(text), terms), width)
+
+
+def snippet_from_spans(text: str | None, spans: list[tuple[int, int]], width: int = WIDTH) -> str:
+    """The window of ``text`` with the most marked spans, as safe HTML; its start when none.
+
+    Shared by every backend: SQLite finds the spans itself, Elasticsearch's highlighter
+    finds them on the server (``pipeline.store.es_highlight``).
+    """
+    text = (text or "").replace("\n", " ")
     if not spans:
-        cut = text[:width]
-        return html.escape(cut) + ("…" if len(text) > width else "")
+        return html.escape(text[:width]) + ("…" if len(text) > width else "")
     best_start, best_count = spans[0][0], 0
     for s, _ in spans:
         count = sum(1 for s2, e2 in spans if s <= s2 and e2 <= s + width)

@@ -6,12 +6,9 @@ from __future__ import annotations
 import re
 
 from pipeline.extract import Extracted
-from pipeline.timeutil import BEIJING
+from pipeline.extract.dates import DATE_RE as _DATE
+from pipeline.extract.dates import parse_date
 
-_DATE = re.compile(
-    r"(?P<y>(?:19|20)\d{2})\s*[-/.年]\s*(?P<m>\d{1,2})\s*[-/.月]\s*(?P<d>\d{1,2})\s*日?"
-    r"(?:\s*(?P<H>\d{1,2})[:：时時](?P<M>\d{2})(?:[:：分](?P<S>\d{2}))?)?"
-)
 _ORIGIN = re.compile(r"(?:信息)?[來来]\s*源\s*[:：]\s*(?P<origin>[^\s|｜]+(?:\s[^\s|｜:：]+)?)")
 _AUTHOR = re.compile(
     r"(?:作者|[記记]者)\s*[:：]?\s*(?P<names>[\u4e00-\u9fff·]{2,4}(?:[ 、,，][\u4e00-\u9fff·]{2,4})*)"
@@ -19,23 +16,6 @@ _AUTHOR = re.compile(
 _STOP_NAMES = re.compile(r"通[訊讯][員员]|攝影|摄影|[編编][輯辑]")
 _SENTENCE_END = "。！？!?；;，,"
 _TRAILER = re.compile(r"^\s*[•·●▪■◆-]\s*\S{0,12}\s*$")
-
-
-def parse_date(text: str) -> str | None:
-    """First date (with time when given) in ``text``, ISO 8601 at +08:00."""
-    m = _DATE.search(text)
-    if not m:
-        return None
-    try:
-        from datetime import datetime
-
-        dt = datetime(
-            int(m["y"]), int(m["m"]), int(m["d"]),
-            int(m["H"] or 0), int(m["M"] or 0), int(m["S"] or 0), tzinfo=BEIJING,
-        )
-    except ValueError:
-        return None
-    return dt.isoformat()
 
 
 def _is_meta_line(line: str) -> bool:

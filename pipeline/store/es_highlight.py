@@ -14,8 +14,8 @@ import html
 import re
 
 from pipeline.chinese import simplify
+from pipeline.snippet import WIDTH, snippet_from_spans
 
-WIDTH = 120
 _TAG = re.compile(r"(</?mark>)")
 
 
@@ -63,32 +63,6 @@ def spans_from_highlight(text: str, fragments: list[str]) -> list[tuple[int, int
         else:
             merged.append((s, e))
     return merged
-
-
-def snippet_from_spans(text: str | None, spans: list[tuple[int, int]], width: int = WIDTH) -> str:
-    """The window of ``text`` with the most marked spans, as safe HTML; its start when none."""
-    text = (text or "").replace("\n", " ")
-    if not spans:
-        return html.escape(text[:width]) + ("…" if len(text) > width else "")
-    best_start, best_count = spans[0][0], 0
-    for s, _ in spans:
-        count = sum(1 for s2, e2 in spans if s <= s2 and e2 <= s + width)
-        if count > best_count:
-            best_start, best_count = s, count
-    start = max(0, best_start - width // 4)
-    end = min(len(text), start + width)
-    out = ["…" if start > 0 else ""]
-    pos = start
-    for s, e in spans:
-        if e <= start or s >= end:
-            continue
-        s, e = max(s, start), min(e, end)
-        out.append(html.escape(text[pos:s]))
-        out.append("<mark>" + html.escape(text[s:e]) + "</mark>")
-        pos = e
-    out.append(html.escape(text[pos:end]))
-    out.append("…" if end < len(text) else "")
-    return "".join(out)
 
 
 def snippet_from_hit(text: str | None, highlight: dict | None) -> str:
