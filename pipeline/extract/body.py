@@ -5,6 +5,10 @@ page laid out in <table>s reads to it as one long article), and readability-lxml
 sometimes keeps only one box of several. Where they agree, the shorter text is the same
 article with less chrome; where readability's text is a small part of trafilatura's,
 readability found one box of many and trafilatura is the safer answer.
+
+Why readability first and trafilatura only in doubt: on most article pages readability's
+body is nearly all the pruned page says, and the second opinion cost as much again while
+never changing the outcome by more than a trimmed line (eval set: same body F1).
 """
 
 from __future__ import annotations

@@ -243,3 +243,15 @@ def test_body_extraction_from_a_tree_leaves_the_tree_as_it_was():
     assert method in ("readability", "trafilatura")
     assert len(body) == 8 and body[0].startswith("第0段")
     assert lxml.html.tostring(tree) == before
+
+
+def test_trafilatura_is_asked_only_when_readability_kept_a_small_part_of_the_page():
+    from pipeline.extract import dom
+    from pipeline.extract.body import _trusted
+
+    prose = "全市优化营商环境，压缩审批时限，提升企业和群众办事的获得感。" * 4
+    one_box = dom.parse(f"<html><body><div>{prose}</div></body></html>")
+    assert _trusted([prose], one_box)
+    many = dom.parse("<html><body>" + "".join(f"<div>{prose}</div>" for _ in range(5)) + "</body></html>")
+    assert not _trusted([prose], many)  # one box of many: a portal page, ask the other
+    assert not _trusted(["短"], dom.parse("<html><body><p>短</p></body></html>"))  # tiny: ask
