@@ -249,7 +249,7 @@ def test_trafilatura_is_asked_only_when_readability_kept_a_small_part_of_the_pag
     from pipeline.extract import dom
     from pipeline.extract.body import _trusted
 
-    prose = "全市优化营商环境，压缩审批时限，提升企业和群众办事的获得感。" * 4
+    prose = "全市优化营商环境，压缩审批时限，提升企业和群众办事的获得感。" * 8
     one_box = dom.parse(f"<html><body><div>{prose}</div></body></html>")
     assert _trusted([prose], one_box)
     many = dom.parse("<html><body>" + "".join(f"<div>{prose}</div>" for _ in range(5)) + "</body></html>")
