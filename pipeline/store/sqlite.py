@@ -75,7 +75,8 @@ _WEIGHTS = "5.0, 1.0, 0.0"
 RANK_WINDOW = 5_000
 #: counting stops here, as Elasticsearch's track_total_hits does: the result says "at least"
 COUNT_LIMIT = 10_000
-#: matches sampled (newest first) for the "at least N stories" of an inexact count
+#: one-row-per-story results count stories exactly up to this many matches, and past it
+#: give a lower bound from the newest this many ("at least N stories")
 STORY_COUNT_SAMPLE = 2_000
 _FTS_SHIFT = 20
 #: marks articles with no publication date, which a date range must leave out
@@ -459,13 +460,13 @@ class SQLiteStore(Store):
         if not req.collapse:
             rows = self.conn.execute(sql + " LIMIT ? OFFSET ?", [*params, req.limit, req.offset]).fetchall()
             return total, rows, exact
-        # one row per story: the copy that ranks first within it. Stories are counted
-        # exactly while the matches are; past COUNT_LIMIT the count is a lower bound taken
-        # from the newest matches, as cheap as the article count it stands beside
-        scope = COUNT_LIMIT + 1 if exact else STORY_COUNT_SAMPLE
+        # one row per story: the copy that ranks first within it. Stories are counted exactly
+        # up to STORY_COUNT_SAMPLE matches (each costs a lookup in the articles table); past
+        # that the count is a lower bound taken from the newest matches
+        exact = total <= STORY_COUNT_SAMPLE
         stories = self.conn.execute(
             f"SELECT COUNT(*), COUNT(a.story_id), COUNT(DISTINCT a.story_id) FROM"
-            f" (SELECT rowid FROM articles_fts WHERE {cond} ORDER BY rowid DESC LIMIT {scope}) f"
+            f" (SELECT rowid FROM articles_fts WHERE {cond} ORDER BY rowid DESC LIMIT {STORY_COUNT_SAMPLE}) f"
             f" JOIN articles a ON a.fts_id = f.rowid",
             params,
         ).fetchone()
