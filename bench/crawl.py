@@ -220,6 +220,7 @@ def chain_cpu(data_dir: Path, n: int = 300) -> None:
     """CPU time per article of the processing chain and of the store, in this process: a
     figure that holds still when other jobs share the cores (the pages/s above do not)."""
     sys.path.insert(0, str(REPO))
+    from crawler.pipelines import BATCH
     from pipeline.paths import default_config_dir
     from pipeline.process import process_html
     from pipeline.storing import save
@@ -235,12 +236,12 @@ def chain_cpu(data_dir: Path, n: int = 300) -> None:
     chain = time.process_time() - t
     store = open_store({}, data_dir)
     t = time.process_time()
-    for i in range(0, n, 50):
-        save(store, articles[i:i + 50], data_dir=data_dir)
+    for i in range(0, n, BATCH):  # as the crawler's item pipeline stores them
+        save(store, articles[i:i + BATCH], data_dir=data_dir)
     stored = time.process_time() - t
     store.close()
     print(f"CPU per article (in-process, {n} pages): {1000 * chain / n:.2f} ms decode+extract+repair+normalise, "
-          f"{1000 * stored / n:.2f} ms store (batches of 50)")
+          f"{1000 * stored / n:.2f} ms store (batches of {BATCH})")
 
 
 def main() -> None:
