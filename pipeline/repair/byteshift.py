@@ -41,15 +41,21 @@ BEAM = 5
 #: a repair that makes a full-width letter, digit or symbol (``Ｍ``, ``＋``) is suspect
 PRIOR_ODD_WIDE = -6.0
 _COMMON_WIDE = frozenset("！，．：；？（）％、")
+#: tried in every slot whose bytes allow them, whatever the neighbours
+_ALWAYS_TRY = ("，",)
 #: pinyin evidence, per annotation
 PY_MATCH = 6.0
 PY_CLASH = -9.0
 
 #: accept a repair only with this gain over the damaged text and margin over the runner-up
 MIN_GAIN = 4.0
-MIN_MARGIN = 3.0
+MIN_MARGIN = 4.0
 #: ... and over the best reading of the other kind (vanished pair or not), vanish prior aside
-MIN_RIVAL = 3.0
+MIN_RIVAL = 5.0
+#: ... and over a reading that differs only by a restored leading comma (``進行,維護``)
+MIN_RIVAL_COMMA = 7.0
+#: a restored character rarer than this (log-probability) must make a word with a neighbour
+STRAY_LOGP = -10.0
 
 @dataclass
 class Outcome:
@@ -218,6 +224,8 @@ class Chooser:
             return best
 
         hits = sorted((c for c in pool if joins(c)), key=lambda c: -quick(c))[:TOP_JOINT]
+        # a clause stop makes no word yet is the commonest thing a vanished pair follows
+        hits += [c for c in _ALWAYS_TRY if c in pool and c not in hits]
         for c in self._by_frequency(pool):
             if len(hits) >= TOP_JOINT:
                 break
@@ -312,6 +320,8 @@ class Candidates:
     base: float
     scored: dict
     key: str
+    #: the document model the run was scored with
+    doc: object = None
 
 
 def candidates(doc, text: str, start: int) -> Candidates | None:
@@ -330,7 +340,7 @@ def candidates(doc, text: str, start: int) -> Candidates | None:
                 best[key] = (sc, r, odd, bare)
     if not best:
         return None
-    return Candidates(start, base, best, text[start:max_end + 2])
+    return Candidates(start, base, best, text[start:max_end + 2], doc)
 
 
 def decide(text: str, group: list[Candidates], own: Candidates) -> Outcome | None:
@@ -364,8 +374,14 @@ def decide(text: str, group: list[Candidates], own: Candidates) -> Outcome | Non
     close_rival = False
     if rival is not None:
         mine = sum(c.scored[(mid, length)][3] for c in group)
-        close_rival = mine - rival[0] < MIN_RIVAL
-    if margin < MIN_MARGIN or odd or close_rival:
+        need_rival = MIN_RIVAL
+        if (not r.vanish and mid[:1] >= "\u3400" and rival[1] != mid
+                and rival[1].lstrip(",，") == mid):
+            # the same text but for a lost comma: the word model always prefers the
+            # reading without it, and is wrong about one time in five
+            need_rival = MIN_RIVAL_COMMA
+        close_rival = mine - rival[0] < need_rival
+    if margin < MIN_MARGIN or odd or close_rival or _stray(own.doc, text, start, end, mid):
         return Outcome(start, end, text[start:end], confidence, "unresolved")
     if r.hint and mid.endswith("("):
         # the annotation whose "(" the bad pair took goes with the repair
@@ -373,6 +389,32 @@ def decide(text: str, group: list[Candidates], own: Candidates) -> Outcome | Non
         if m:
             mid, end = mid[:-1], m.end()
     return Outcome(start, end, mid, confidence, "repaired", lost=r.lost)
+
+
+def _stray(doc, text: str, start: int, end: int, mid: str) -> bool:
+    """Does the repair hold a rare character that makes no word with its neighbours?
+
+    A right reading is made of words; a reading that restores one vanished pair when two
+    vanished reads fluently up to a stray rare character (``當重夷地位``, ``寧夏固孕``),
+    or one of the other script. Such a repair is left unresolved.
+    """
+    left = py.strip(text[max(0, start - 3 * LEFT_CTX):start])[-2:]
+    right = py.strip(text[end:end + 3 * RIGHT_CTX])[:2]
+    full = left + mid + right
+    words, grams, chars = doc.lm.words, doc.grams, doc.lm.chars
+    for p in range(len(left), len(left) + len(mid)):
+        ch = full[p]
+        if ch < "\u3400":
+            continue
+        if doc._script_penalty(ch):
+            return True
+        if chars.get(ch, -99.0) >= STRAY_LOGP:
+            continue
+        if not any(full[a:b] in words or full[a:b] in grams
+                   for a in range(max(0, p - 3), p + 1)
+                   for b in range(max(a + 2, p + 1), min(len(full), a + 4) + 1)):
+            return True
+    return False
 
 
 def _rival(group: list[Candidates], own: Candidates, vanish: bool) -> tuple[float, str] | None:
