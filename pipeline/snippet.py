@@ -24,9 +24,13 @@ def _spans(folded: str, terms: list[str]) -> list[tuple[int, int]]:
         # a phrase may span whitespace differently from the text: allow any spacing
         pattern = r"\s*".join(re.escape(ch) for ch in t if not ch.isspace())
         spans.extend((m.start(), m.end()) for m in re.finditer(pattern, folded))
-    spans.sort()
+    return merge_spans(spans)
+
+
+def merge_spans(spans) -> list[tuple[int, int]]:
+    """Sorted, with overlapping or touching spans joined (one <mark> each)."""
     merged: list[tuple[int, int]] = []
-    for s, e in spans:
+    for s, e in sorted(spans):
         if merged and s <= merged[-1][1]:
             merged[-1] = (merged[-1][0], max(e, merged[-1][1]))
         else:

@@ -14,7 +14,7 @@ import html
 import re
 
 from pipeline.chinese import simplify
-from pipeline.snippet import WIDTH, snippet_from_spans
+from pipeline.snippet import WIDTH, merge_spans, snippet_from_spans
 
 _TAG = re.compile(r"(</?mark>)")
 
@@ -55,14 +55,7 @@ def _fragment_spans(folded: str, fragment: str) -> list[tuple[int, int]]:
 
 def spans_from_highlight(text: str, fragments: list[str]) -> list[tuple[int, int]]:
     folded = simplify(text)
-    spans = sorted(s for frag in fragments for s in _fragment_spans(folded, frag))
-    merged: list[tuple[int, int]] = []
-    for s, e in spans:
-        if merged and s <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(e, merged[-1][1]))
-        else:
-            merged.append((s, e))
-    return merged
+    return merge_spans(s for frag in fragments for s in _fragment_spans(folded, frag))
 
 
 def snippet_from_hit(text: str | None, highlight: dict | None) -> str:
