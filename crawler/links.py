@@ -209,7 +209,7 @@ def _trs_pager(raw_text: str) -> tuple[int, int, str, str] | None:
     suffixes = [i for i, a in enumerate(args) if re.fullmatch(r"s?html?", a or "")]
     if len(numbers) < 2 or not suffixes or suffixes[0] == 0:
         return None
-    (i_total, total), (i_cur, current) = numbers[0], numbers[1]
+    (i_total, total), (_, current) = numbers[0], numbers[1]
     name = args[suffixes[0] - 1]
     if not re.fullmatch(r"[\w-]+", name or ""):
         return None

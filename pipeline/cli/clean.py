@@ -8,8 +8,8 @@ chain runs on every ingested article, so this is also the way to see what ingest
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
+from pipeline.cli._input import read_input
 from pipeline.errors import UserError
 
 VERB = "clean"
@@ -26,26 +26,10 @@ def add_arguments(parser) -> None:
                         help="input is raw bytes of unknown encoding: decode them first")
 
 
-def _read(name: str) -> bytes:
-    if name == "-":
-        return sys.stdin.buffer.read()
-    path = Path(name)
-    try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        raise UserError(f"{name}: no such file") from None
-    except IsADirectoryError:
-        raise UserError(f"{name}: is a directory, not a file") from None
-    except PermissionError:
-        raise UserError(f"{name}: permission denied") from None
-    except OSError as exc:
-        raise UserError(f"{name}: cannot read ({exc.strerror or exc})") from None
-
-
 def run(args, ctx) -> int:
     from pipeline.repair import repair_text
 
-    data = _read(args.file)
+    data = read_input(args.file)
     source = "stdin" if args.file == "-" else args.file
     if args.raw_bytes:
         from pipeline.decode import decode_bytes

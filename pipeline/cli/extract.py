@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import json
 import sys
-from pathlib import Path
 
-from pipeline.errors import UserError
+from pipeline.cli._input import read_input
 
 VERB = "extract"
 HELP = "decode, extract and repair one saved HTML page; print title, date, body"
@@ -31,15 +30,7 @@ def add_arguments(p) -> None:
 def run(args, ctx) -> int:
     from pipeline.process import process_html
 
-    path = Path(args.file)
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise UserError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise UserError(f"{path}: is a folder, not a saved page") from None
-    except OSError as exc:
-        raise UserError(f"{path}: cannot read ({exc.strerror})") from None
+    raw = read_input(args.file)
     article = process_html(raw, url=args.url, source="local", header_charset=args.charset)
     lexicon = _lexicon(ctx)
     if lexicon is not None:

@@ -13,9 +13,8 @@ repair is worse than none, since editors read the result as fact.
 
 from __future__ import annotations
 
-import functools
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from pipeline.repair import gbk
 from pipeline.repair import pinyin as py
