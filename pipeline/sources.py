@@ -24,6 +24,7 @@ _EVERY_RE = re.compile(r"^\s*(\d+)\s*([smhd])\s*$")
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 KEEP_VALUES = ("all", "relevant")
 KINDS = ("auto", "html", "feed", "sitemap", "json")
+METHODS = ("GET", "POST")
 
 DEFAULT_EVERY = "1h"
 DEFAULT_MAX_PAGES = 3
@@ -33,6 +34,8 @@ _KNOWN_KEYS = {
     "enabled", "kind", "json", "domains", "max_articles", "notes",
 }
 _JSON_KEYS = {"items", "url", "title", "date"}
+#: keys of one `urls` entry written as a mapping (a list fetched with POST, or with headers)
+_LIST_KEYS = {"url", "method", "form", "json_body", "headers", "page_field", "first_page", "kind", "json"}
 
 
 @dataclass(frozen=True)
@@ -48,6 +51,53 @@ class JsonList:
     url: str = "url"
     title: str | None = None
     date: str | None = None
+
+
+@dataclass
+class ListRequest:
+    """How one start URL is asked for.
+
+    Most lists are a plain GET of the URL. Some portals fill their lists from an API that
+    answers only POST (a form or a JSON body naming the channel and the page); such a list
+    pages by rewriting one field of the body, not by following links, so the page number
+    lives here and the spider counts it up to the source's ``max_pages``.
+    """
+
+    url: str
+    method: str = "GET"
+    #: form fields sent url-encoded (POST only)
+    form: dict[str, str] | None = None
+    #: a JSON document sent as the body (POST only)
+    json_body: dict[str, Any] | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    #: the body field holding the page number; None: one page only
+    page_field: str | None = None
+    first_page: int = 1
+    #: how to read the answer; None: the source's kind (else detected)
+    kind: str | None = None
+    #: JSON-list paths for this answer; None: the source's ``json``
+    json: JsonList | None = None
+
+    @property
+    def plain(self) -> bool:
+        """A bare GET of the URL (conditional GET and link pagination apply)."""
+        return self.method == "GET" and not self.headers and self.kind is None and self.json is None
+
+    def form_for(self, page: int) -> dict[str, str]:
+        data = dict(self.form or {})
+        if self.page_field:
+            data[self.page_field] = str(page)
+        return data
+
+    def json_for(self, page: int) -> dict[str, Any]:
+        data = dict(self.json_body or {})
+        if self.page_field:
+            data[self.page_field] = page
+        return data
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        return d
 
 
 @dataclass
@@ -75,8 +125,15 @@ class Source:
     #: site whose sitemap lists every page it ever published
     max_articles: int | None = None
     notes: str | None = None
+    #: how each start URL is asked for, in the order of ``urls`` (a plain GET unless the
+    #: ``urls`` entry is a mapping)
+    lists: list[ListRequest] = field(default_factory=list)
     #: where the entry stood, for messages
     line: int = 0
+
+    def __post_init__(self):
+        if not self.lists:
+            self.lists = [ListRequest(u) for u in self.urls]
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-friendly view (the regex as its pattern string)."""
@@ -95,6 +152,7 @@ class Source:
             "json": None if self.json is None else asdict(self.json),
             "domains": list(self.domains),
             "max_articles": self.max_articles,
+            "lists": [lst.to_dict() for lst in self.lists],
         }
 
 
@@ -189,11 +247,18 @@ def _parse_one(entry: Any, items: list, i: int, path: Path) -> Source:
     if not isinstance(urls, list) or not urls:
         raise err("urls", "required: a list of listing pages, feeds, sitemaps or JSON lists")
     clean_urls: list[str] = []
+    lists: list[ListRequest] = []
     for j, u in enumerate(urls):
+        if isinstance(u, dict):
+            lst = _parse_list(u, urls, j, where, label, path)
+            clean_urls.append(lst.url)
+            lists.append(lst)
+            continue
         if not isinstance(u, str) or not _is_http_url(u.strip()):
             raise config_error(path, urls if hasattr(urls, "lines") else entry, j if hasattr(urls, "lines") else "urls",
                                f"{where}.urls[{j}]", label + f"{u!r} is not an http(s) URL")
         clean_urls.append(u.strip())
+        lists.append(ListRequest(u.strip()))
 
     every = entry.get("every", DEFAULT_EVERY)
     try:
@@ -269,8 +334,83 @@ def _parse_one(entry: Any, items: list, i: int, path: Path) -> Source:
         domains=domains,
         max_articles=max_articles,
         notes=notes,
+        lists=lists,
         line=getattr(entry, "line", 0),
     )
+
+
+def _parse_list(raw: dict, urls: list, j: int, where: str, label: str, path: Path) -> ListRequest:
+    """One `urls` entry written as a mapping: ``{url, method, form | json_body, headers,
+    page_field, first_page, kind, json}``."""
+    here = f"{where}.urls[{j}]"
+
+    def err(key: str, problem: str) -> ConfigError:
+        return config_error(path, raw, key, f"{here}.{key}", label + problem)
+
+    for key in raw:
+        if key not in _LIST_KEYS:
+            raise err(str(key), "unknown key (allowed: " + ", ".join(sorted(_LIST_KEYS)) + ")")
+    url = raw.get("url")
+    if url is None:
+        raise config_error(path, urls, j, f"{here}.url", label + "required: the list's http(s) URL")
+    if not isinstance(url, str) or not _is_http_url(url.strip()):
+        raise err("url", f"{url!r} is not an http(s) URL")
+
+    method = raw.get("method", "GET")
+    if not isinstance(method, str) or method.strip().upper() not in METHODS:
+        raise err("method", f"{method!r}: expected GET or POST")
+    method = method.strip().upper()
+
+    form = raw.get("form")
+    if form is not None:
+        if not isinstance(form, dict):
+            raise err("form", "expected a mapping of form fields (name: value)")
+        form = {str(k): _scalar(v, lambda p, k=k: config_error(path, form, k, f"{here}.form.{k}", label + p))
+                for k, v in form.items()}
+    json_body = raw.get("json_body")
+    if json_body is not None and not isinstance(json_body, dict):
+        raise err("json_body", "expected a mapping (the JSON object to send)")
+    if form is not None and json_body is not None:
+        raise err("json_body", "give either form or json_body, not both")
+
+    headers = raw.get("headers", {})
+    if not isinstance(headers, dict):
+        raise err("headers", "expected a mapping of header names to values")
+    clean_headers = {}
+    for k, v in headers.items():
+        value = _scalar(v, lambda p, k=k: config_error(path, headers, k, f"{here}.headers.{k}", label + p))
+        if not isinstance(k, str) or not re.match(r"^[A-Za-z0-9-]+$", k) or any(c in value for c in "\r\n"):
+            raise config_error(path, headers, k, f"{here}.headers.{k}", label + "not a valid header name or value")
+        clean_headers[k] = value
+
+    page_field = raw.get("page_field")
+    if page_field is not None and (not isinstance(page_field, str) or not page_field.strip()):
+        raise err("page_field", "expected the name of the body field holding the page number")
+    first_page = raw.get("first_page", 1)
+    if isinstance(first_page, bool) or not isinstance(first_page, int) or first_page < 0:
+        raise err("first_page", f"{first_page!r}: expected a whole number (0 or more)")
+    if method == "GET":
+        for key in ("form", "json_body", "page_field"):
+            if raw.get(key) is not None:
+                raise err(key, f"{key} is sent in a request body: add `method: POST`")
+
+    kind = raw.get("kind")
+    if kind is not None and (kind not in KINDS or kind == "auto"):
+        raise err("kind", f"{kind!r}: expected one of html, feed, sitemap, json")
+    json_list = _parse_json(raw["json"], raw, here, label, path) if raw.get("json") is not None else None
+    return ListRequest(
+        url=url.strip(), method=method, form=form, json_body=json_body, headers=clean_headers,
+        page_field=page_field.strip() if page_field else None, first_page=first_page,
+        kind=kind, json=json_list,
+    )
+
+
+def _scalar(value: Any, fail) -> str:
+    """A form field or header value: text or a number (YAML's true/false would be sent as
+    'True', which no server expects)."""
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        raise fail(f"{value!r}: expected a string or a number")
+    return str(value)
 
 
 def _parse_json(raw: Any, entry: dict, where: str, label: str, path: Path) -> JsonList:

@@ -6,6 +6,11 @@ conditionally (``If-None-Match`` / ``If-Modified-Since``); article URLs already 
 seen-URL store are not fetched at all, so a second crawl of an unchanged site costs only its
 listings. New validators are saved only when the whole crawl of the source finished with
 no article left behind: otherwise a 304 next time would hide the articles this run missed.
+
+A start URL may be a list API answered to POST (``pipeline.sources.ListRequest``): its body
+names the page, so it pages by counting that field up (to ``max_pages``, or until a page
+lists nothing new) instead of following links, and it is refetched every crawl, because
+servers do not answer POST conditionally.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from urllib.parse import urlsplit
 
 import scrapy
 from scrapy import signals
+from scrapy.http import FormRequest, JsonRequest
 from scrapy.exceptions import IgnoreRequest
 from w3lib.url import safe_url_string
 
@@ -90,11 +96,17 @@ class SourceSpider(scrapy.Spider):
     # --- requests -----------------------------------------------------------------------
 
     async def start(self):
-        for url in self.source.urls:
-            yield self.listing_request(url, depth=1, origin=url, kind=None)
+        for i, lst in enumerate(self.source.lists):
+            if lst.method == "POST":
+                yield self.post_list_request(i, page=lst.first_page, depth=1, seen_before=())
+            else:
+                yield self.listing_request(lst.url, depth=1, origin=lst.url, kind=lst.kind, list_index=i)
 
-    def listing_request(self, url: str, *, depth: int, origin: str, kind: str | None) -> scrapy.Request:
+    def listing_request(self, url: str, *, depth: int, origin: str, kind: str | None,
+                        list_index: int | None = None) -> scrapy.Request:
         headers = {}
+        if list_index is not None:
+            headers.update(self.source.lists[list_index].headers)
         etag, modified = crawlstate.get_validators(self.rt.state, url)
         if etag:
             headers["If-None-Match"] = etag
@@ -108,8 +120,21 @@ class SourceSpider(scrapy.Spider):
             priority=10,
             dont_filter=depth == 1,
             meta={"nm_role": "listing", "nm_depth": depth, "nm_origin": origin, "nm_kind": kind,
-                  "handle_httpstatus_list": HANDLED_STATUSES},
+                  "nm_list": list_index, "handle_httpstatus_list": HANDLED_STATUSES},
         )
+
+    def post_list_request(self, list_index: int, *, page: int, depth: int, seen_before) -> scrapy.Request:
+        """One page of a list API answered to POST; no validators (see the module docstring)."""
+        lst = self.source.lists[list_index]
+        meta = {"nm_role": "listing", "nm_depth": depth, "nm_origin": lst.url, "nm_kind": lst.kind,
+                "nm_list": list_index, "nm_page": page, "nm_seen_before": frozenset(seen_before),
+                "handle_httpstatus_list": HANDLED_STATUSES}
+        common = {"headers": dict(lst.headers), "callback": self.parse_listing, "errback": self.on_error,
+                  "priority": 10, "dont_filter": True, "meta": meta}
+        if lst.json_body is not None:
+            return JsonRequest(lst.url, data=lst.json_for(page), method="POST", **common)
+        # a form body, maybe only the page field, maybe empty (FormRequest sets the Content-Type)
+        return FormRequest(lst.url, formdata=lst.form_for(page), method="POST", **common)
 
     def article_requests(self, urls: list[str], *, filtered: bool):
         """Requests for the article URLs not yet seen; seen ones count as unchanged."""
@@ -188,7 +213,8 @@ class SourceSpider(scrapy.Spider):
             return
         meta = response.meta
         etag, modified = _h(response, "ETag"), _h(response, "Last-Modified")
-        if etag or modified:  # kept under the URL asked for, which is what the next crawl asks
+        if (etag or modified) and response.request.method == "GET":
+            # kept under the URL asked for, which is what the next crawl asks
             first = (response.meta.get("redirect_urls") or [response.request.url])[0]
             self.validators[first] = (etag, modified)
         try:
@@ -207,8 +233,11 @@ class SourceSpider(scrapy.Spider):
         url = response.url
         meta = response.meta
         depth = meta.get("nm_depth", 1)
+        if "nm_page" in meta:  # a POST list API: pages by its body, not by links
+            yield from self._read_post_list(response, body, kind)
+            return
         if kind == "json":
-            entries = json_entries(body, url, self.source.json)
+            entries = json_entries(body, url, self._json_spec(meta))
             yield from self.article_requests([e.url for e in entries], filtered=True)
         elif kind == "feed":
             yield from self.article_requests([e.url for e in feed_entries(body, url)], filtered=True)
@@ -231,7 +260,36 @@ class SourceSpider(scrapy.Spider):
             if depth < self.source.max_pages:
                 nxt = next_page(doc, text, url, sites=self.sites)
                 if nxt and nxt != url:
-                    yield self.listing_request(nxt, depth=depth + 1, origin=meta["nm_origin"], kind="html")
+                    yield self.listing_request(nxt, depth=depth + 1, origin=meta["nm_origin"], kind="html",
+                                               list_index=meta.get("nm_list"))
+
+    def _json_spec(self, meta):
+        i = meta.get("nm_list")
+        own = self.source.lists[i].json if i is not None else None
+        return own or self.source.json
+
+    def _read_post_list(self, response, body: bytes, kind: str):
+        """Articles of one page of a POST list, then the next page while this one named
+        something: an empty page is the end, and a page repeating the previous one means
+        the server ignores the page field."""
+        meta = response.meta
+        url = response.url
+        if kind == "json":
+            found = [e.url for e in json_entries(body, url, self._json_spec(meta))]
+            filtered = True
+        elif kind in ("html", None):
+            text = decode_bytes(body, header_charset(response.headers.get("Content-Type"))).text
+            links = article_links(parse_html(text, url), url, sites=self.sites, pattern=self.source.article_urls)
+            found, filtered = [link.url for link in links], False
+        else:
+            raise KindError(f"a POST list is read as json or html, not {kind}")
+        yield from self.article_requests(found, filtered=filtered)
+        lst = self.source.lists[meta["nm_list"]]
+        depth = meta["nm_depth"]
+        this_page = frozenset(found)
+        if lst.page_field and found and this_page != meta["nm_seen_before"] and depth < self.source.max_pages:
+            yield self.post_list_request(meta["nm_list"], page=meta["nm_page"] + 1, depth=depth + 1,
+                                         seen_before=this_page)
 
     def parse_article(self, response):
         self.tally.pages += 1
