@@ -26,6 +26,8 @@ def test_shipped_sources_cover_the_issue_list_and_are_unverified(tmp_path):
     assert all(s.every_seconds > 0 and s.urls for s in sources)
     gov = next(s for s in sources if s.name == "gov_cn_policy")
     assert gov.json is not None and gov.json.url == "URL"
+    cjrb = next(s for s in sources if s.name == "cjrb")
+    assert any(lst.method == "POST" and lst.page_field == "pageNo" for lst in cjrb.lists)
     assert load_sources(default_config_dir()) == sources
 
 
@@ -60,6 +62,32 @@ sources:
     ("sources:\n  - name: a\n    urls: [http://x/]\n    kind: json\n", 4, "sources[0].kind", "json:"),
     ("sources:\n  - name: a\n    urls: [http://x/]\n  - name: a\n    urls: [http://y/]\n", 4, "sources[1].name", "duplicate"),
     ("srcs: []\n", 1, "srcs", "unknown key"),
+    # urls entries written as mappings (lists fetched with POST)
+    ("sources:\n  - name: a\n    urls:\n      - url: http://x/\n        method: PUT\n", 5,
+     "sources[0].urls[0].method", "expected GET or POST"),
+    ("sources:\n  - name: a\n    urls:\n      - url: http://x/\n        method: POST\n        form: a=1\n", 6,
+     "sources[0].urls[0].form", "mapping"),
+    ("sources:\n  - name: a\n    urls:\n      - url: http://x/\n        form: {a: 1}\n", 5,
+     "sources[0].urls[0].form", "method: POST"),
+    ("sources:\n  - name: a\n    urls:\n      - url: http://x/\n        page_field: p\n", 5,
+     "sources[0].urls[0].page_field", "method: POST"),
+    ("sources:\n  - name: a\n    urls:\n      - url: http://x/\n        method: POST\n        form: {a: 1}\n"
+     "        json_body: {b: 2}\n", 7, "sources[0].urls[0].json_body", "not both"),
+    ("sources:\n  - name: a\n    urls:\n      - url: http://x/\n        method: POST\n        json_body: [1]\n", 6,
+     "sources[0].urls[0].json_body", "mapping"),
+    ("sources:\n  - name: a\n    urls:\n      - url: http://x/\n        method: POST\n        form:\n"
+     "          a: [1, 2]\n", 7, "sources[0].urls[0].form.a", "string or a number"),
+    ("sources:\n  - name: a\n    urls:\n      - url: http://x/\n        headers: {X-A: yes}\n", 5,
+     "sources[0].urls[0].headers.X-A", "string or a number"),
+    ("sources:\n  - name: a\n    urls:\n      - url: http://x/\n        first_page: -1\n", 5,
+     "sources[0].urls[0].first_page", "0 or more"),
+    ("sources:\n  - name: a\n    urls:\n      - url: http://x/\n        methd: POST\n", 5,
+     "sources[0].urls[0].methd", "unknown key"),
+    ("sources:\n  - name: a\n    urls:\n      - http://x/\n      - method: POST\n", 5,
+     "sources[0].urls[1].url", "required"),
+    ("sources:\n  - name: a\n    urls:\n      - url: ftp://x/\n", 4, "sources[0].urls[0].url", "not an http"),
+    ("sources:\n  - name: a\n    urls:\n      - url: http://x/\n        kind: feed\n        json: {items: x}\n", 6,
+     "sources[0].urls[0].json.url", "required"),
 ])
 def test_mistakes_are_one_line_with_file_line_source_and_key(tmp_path, text, line, key, words):
     with pytest.raises(ConfigError) as exc:
@@ -70,6 +98,35 @@ def test_mistakes_are_one_line_with_file_line_source_and_key(tmp_path, text, lin
     assert words in msg
     if key.startswith("sources[0]") and "name" not in key:
         assert "source 'a'" in msg
+
+
+def test_post_list_entries_are_parsed(tmp_path):
+    src = load_sources(write(tmp_path, """\
+sources:
+  - name: a
+    urls:
+      - http://x/list/
+      - url: http://x/api
+        method: post
+        form: {chnlId: 15886, size: 20}
+        headers: {X-Requested-With: XMLHttpRequest}
+        page_field: pageNo
+        json: {items: rows, url: DOCPUBURL}
+      - url: http://x/api2
+        method: POST
+        json_body: {channel: yw, filter: {year: 2024}}
+        page_field: page
+        first_page: 0
+"""))[0]
+    assert src.urls == ["http://x/list/", "http://x/api", "http://x/api2"]
+    plain, form, body = src.lists
+    assert plain.plain and plain.method == "GET" and plain.form is None
+    assert (form.method, form.form, form.headers, form.page_field, form.first_page) == (
+        "POST", {"chnlId": "15886", "size": "20"}, {"X-Requested-With": "XMLHttpRequest"}, "pageNo", 1)
+    assert form.json.items == "rows" and form.json.url == "DOCPUBURL"
+    assert form.form_for(3) == {"chnlId": "15886", "size": "20", "pageNo": "3"}
+    assert body.json_for(0) == {"channel": "yw", "filter": {"year": 2024}, "page": 0}
+    assert src.to_dict()["lists"][2]["json_body"] == {"channel": "yw", "filter": {"year": 2024}}
 
 
 def test_invalid_yaml_and_empty_file(tmp_path):
