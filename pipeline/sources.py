@@ -397,6 +397,8 @@ def _parse_list(raw: dict, urls: list, j: int, where: str, label: str, path: Pat
     kind = raw.get("kind")
     if kind is not None and (kind not in KINDS or kind == "auto"):
         raise err("kind", f"{kind!r}: expected one of html, feed, sitemap, json")
+    if method == "POST" and kind in ("feed", "sitemap"):
+        raise err("kind", f"{kind!r}: a POST list is read as json or html")
     json_list = _parse_json(raw["json"], raw, here, label, path) if raw.get("json") is not None else None
     return ListRequest(
         url=url.strip(), method=method, form=form, json_body=json_body, headers=clean_headers,

@@ -85,6 +85,8 @@ sources:
      "sources[0].urls[0].methd", "unknown key"),
     ("sources:\n  - name: a\n    urls:\n      - http://x/\n      - method: POST\n", 5,
      "sources[0].urls[1].url", "required"),
+    ("sources:\n  - name: a\n    urls:\n      - url: http://x/\n        method: POST\n        kind: feed\n", 6,
+     "sources[0].urls[0].kind", "json or html"),
     ("sources:\n  - name: a\n    urls:\n      - url: ftp://x/\n", 4, "sources[0].urls[0].url", "not an http"),
     ("sources:\n  - name: a\n    urls:\n      - url: http://x/\n        kind: feed\n        json: {items: x}\n", 6,
      "sources[0].urls[0].json.url", "required"),
