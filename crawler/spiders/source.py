@@ -275,7 +275,15 @@ class SourceSpider(scrapy.Spider):
         meta = response.meta
         url = response.url
         if kind == "json":
-            found = [e.url for e in json_entries(body, url, self._json_spec(meta))]
+            try:
+                found = [e.url for e in json_entries(body, url, self._json_spec(meta))]
+            except KindError as exc:
+                if meta["nm_depth"] == 1:
+                    raise
+                # past the last page many APIs answer {"data": null} rather than an empty list
+                logger.info("%s: %s page %s read as the end of the list: %s",
+                            self.source.name, url, meta["nm_page"], exc)
+                found = []
             filtered = True
         elif kind in ("html", None):
             text = decode_bytes(body, header_charset(response.headers.get("Content-Type"))).text

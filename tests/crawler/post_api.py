@@ -29,7 +29,7 @@ def article_path(kind: str, page: int, n: int) -> str:
 
 def build_articles() -> dict[str, Article]:
     out = {}
-    for kind, pages in (("form", FORM_PAGES + 1), ("json", JSON_PAGES), ("html", HTML_PAGES), ("same", 1)):
+    for kind, pages in (("form", FORM_PAGES), ("json", JSON_PAGES), ("html", HTML_PAGES), ("same", 1)):
         for page in range(1, pages + 1):
             for n in range(1, PER_PAGE + 1):
                 path = article_path(kind, page, n)
@@ -117,8 +117,10 @@ class PostApi:
             page = body.get("pageNo")
             if not isinstance(page, int) or isinstance(page, bool):
                 return bad
+            if not 1 <= page <= JSON_PAGES:  # past the end: no list at all, as many APIs answer
+                return 200, b'{"code": 0, "data": null}', "application/json; charset=utf-8"
             items = [{"link": article_path("json", page, n), "title": f"第{page}页第{n}条"}
-                     for n in range(1, PER_PAGE + 1)] if 1 <= page <= JSON_PAGES else []
+                     for n in range(1, PER_PAGE + 1)]
             return 200, json.dumps({"code": 0, "data": {"list": items}}, ensure_ascii=False).encode(), \
                 "application/json; charset=utf-8"
         if path == "/api/html":  # a form answered with an HTML fragment of links

@@ -101,10 +101,11 @@ def test_form_list_pages_up_to_max_pages_and_its_articles_are_stored(crawls, api
         store.close()
 
 
-def test_json_body_list_stops_at_the_first_empty_page(crawls):
+def test_json_body_list_stops_at_the_page_past_the_end(crawls):
     first, log = crawls["first"], crawls["first_log"]
     bodies = _posts(log, "/api/json")
-    # first_page 1 replaces the 0 written in json_body; page 3 is empty, so no page 4
+    # first_page 1 replaces the 0 written in json_body; page 3 answers data: null (the end,
+    # not an error), so no page 4
     assert [b["pageNo"] for b in bodies] == [1, 2, 3]
     assert all(b["channel"] == "yw" for b in bodies)
     assert len(_gets(log, "/json/")) == JSON_PAGES * PER_PAGE
