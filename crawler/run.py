@@ -22,7 +22,9 @@ from crawler.options import CrawlOptions
 from crawler.settings import build_settings
 from crawler.spiders.source import SourceSpider
 from crawler.tally import Tally
+from crawler.writer import Writer
 from pipeline.process import process_html
+from pipeline.stories import sketch_article
 
 logger = logging.getLogger(__name__)
 
@@ -30,9 +32,21 @@ logger = logging.getLogger(__name__)
 SHUTDOWN_GRACE = 5.0
 
 
-def _process_page(body, url, source, header_charset, fetched_at, lexicon):
-    return process_html(body, url=url, source=source, header_charset=header_charset,
-                        fetched_at=fetched_at, lexicon=lexicon)
+#: the topic lexicon in a worker process, sent once when it starts rather than with every page
+_worker_lexicon = None
+
+
+def _init_worker(lexicon) -> None:
+    global _worker_lexicon
+    _worker_lexicon = lexicon
+
+
+def _process_page(body, url, source, header_charset, fetched_at, lexicon=None):
+    """The article and its story sketch: both CPU work that needs nothing but the page, so a
+    worker process does both and the crawler process only compares and stores."""
+    article = process_html(body, url=url, source=source, header_charset=header_charset,
+                           fetched_at=fetched_at, lexicon=lexicon if lexicon is not None else _worker_lexicon)
+    return article, sketch_article(article)
 
 
 class Runtime:
@@ -47,18 +61,20 @@ class Runtime:
         #: article URLs some source of this crawl has taken on: one page, one fetch
         self.claimed: set[str] = set()
         self.stopping = False
-        self.pool = ProcessPoolExecutor(max_workers=workers) if workers > 0 else None
+        self.pool = (ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(lexicon,))
+                     if workers > 0 else None)
         self._on_done = on_done
+        #: the storing thread: the only user of ``store`` while the crawl runs
+        self.writer = Writer(store, Path(data_dir))
 
     async def build_article(self, body: bytes, *, url, source, header_charset, fetched_at):
-        """``process_html`` here, or in a worker process when ``crawl.workers`` > 0 so that
-        extraction runs beside the downloads instead of between them."""
+        """(article, story sketch): ``process_html`` here, or in a worker process when
+        ``crawl.workers`` > 0 so that extraction runs beside the downloads instead of between
+        them."""
         if self.pool is None:
             return _process_page(body, url, source, header_charset, fetched_at, self.lexicon)
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(
-            self.pool, _process_page, body, url, source, header_charset, fetched_at, self.lexicon
-        )
+        return await loop.run_in_executor(self.pool, _process_page, body, url, source, header_charset, fetched_at)
 
     def is_relevant(self, article) -> bool:
         from pipeline.topics import is_relevant
@@ -70,6 +86,7 @@ class Runtime:
             self._on_done(tally)
 
     def close(self) -> None:
+        self.writer.close()
         if self.pool is not None:
             self.pool.shutdown(wait=True, cancel_futures=True)
             self.pool = None

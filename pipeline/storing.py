@@ -18,21 +18,36 @@ def _data_dir_of(store) -> Path | None:
     return Path(path).parent if path is not None else getattr(store, "data_dir", None)
 
 
-def save(store, articles: Iterable[Article], *, data_dir=None) -> list[str]:
+def save(store, articles: Iterable[Article], *, data_dir=None, stories=None, sketches=None) -> list[str]:
     """Upsert ``articles``; returns one outcome per article ("new", "updated", "unchanged").
 
     Each article first gets its story (``pipeline.stories``, state in <data-dir>/state.db),
     so the index never holds an article without one. An unchanged article stored before
     stories existed gets its story recorded without counting as an update.
+
+    A caller saving many batches (a crawl) passes its own open ``stories``
+    (``pipeline.stories.Stories``) and may pass ``sketches`` computed elsewhere (one per
+    article, None for "compute it here"); otherwise state.db is opened for this call.
     """
     articles = list(articles)
-    data_dir = data_dir if data_dir is not None else _data_dir_of(store)
-    if data_dir is not None and articles:
-        from pipeline.stories import assign_stories
+    if articles:
+        if stories is not None:
+            _assign(stories, store, articles, sketches)
+        else:
+            data_dir = data_dir if data_dir is not None else _data_dir_of(store)
+            if data_dir is not None:
+                from pipeline.stories import Stories
 
-        assign_stories(Path(data_dir), articles)
+                with Stories(Path(data_dir)) as opened:
+                    _assign(opened, store, articles, sketches)
     outcomes = store.upsert_many(articles)
     for article, outcome in zip(articles, outcomes):
         if outcome == "unchanged" and article.story_id:
             store.set_story(article.id, article.story_id)
     return outcomes
+
+
+def _assign(stories, store, articles, sketches) -> None:
+    # sketches left from before an upgrade are brought up to date a chunk per save
+    stories.resketch_stale(store)
+    stories.assign(articles, sketches)
