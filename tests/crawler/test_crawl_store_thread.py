@@ -1,0 +1,106 @@
+"""The crawl's storing thread: batches are stored off the reactor thread, counted when done,
+and a batch the store refuses is neither counted as stored nor marked seen, so the next
+crawl fetches it again (a crash or a full disk costs a refetch, never an article)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from crawl_helpers import REPO, crawl_json, write_config
+
+from pipeline.crawlstate import open_crawlstate, seen_among
+from pipeline.settings import load_settings
+from pipeline.store import open_store
+
+# run_crawl in a child (the reactor runs once per process) with a store that records which
+# thread stores and refuses its first batch
+CHILD = r"""
+import json, sys, threading
+from pathlib import Path
+from crawler.options import CrawlOptions
+from crawler.run import run_crawl
+from pipeline import crawlstate
+from pipeline.errors import StoreError
+from pipeline.sources import parse_sources
+from pipeline.store.sqlite import SQLiteStore
+
+base, data, fail = sys.argv[1], Path(sys.argv[2]), sys.argv[3] == "fail"
+
+class Store(SQLiteStore):
+    threads = set()
+    calls = 0
+    def upsert_many(self, articles):
+        Store.threads.add(threading.current_thread() is threading.main_thread())
+        Store.calls += 1
+        if fail and Store.calls == 1:
+            raise StoreError("disk full (simulated)")
+        return super().upsert_many(articles)
+
+sources = parse_sources({"sources": [{"name": "news", "urls": [base + "/news/"], "max_pages": 1,
+                                      "article_urls": "t2024030[5-7]_"}]}, Path("test"))
+store = Store(data / "newsmon.db")
+state = crawlstate.open_crawlstate(data)
+tally = run_crawl(sources, store=store, state=state, lexicon=None, data_dir=data,
+                  options=CrawlOptions(polite=False, workers=1), polite=False)[0]
+print(json.dumps({"tally": tally.to_dict(), "main_thread_stored": sorted(Store.threads)}))
+"""
+
+
+def _child(portal, data: Path, mode: str) -> dict:
+    proc = subprocess.run([sys.executable, "-c", CHILD, portal.base, str(data), mode],
+                          capture_output=True, text=True, timeout=120, cwd=str(REPO))
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+ARTICLES = [f"/news/202403/t2024030{d}_100{d - 4}.html" for d in (5, 6, 7)]
+
+
+def test_batches_are_stored_off_the_reactor_thread_with_their_stories(portal, tmp_path):
+    data = tmp_path / "data"
+    out = _child(portal, data, "ok")
+    assert out["tally"]["new"] == 3 and out["tally"]["errors"] == 0
+    assert out["main_thread_stored"] == [False]
+    store = open_store({}, data)
+    try:
+        for path in ARTICLES:
+            article = store.get_by_url(portal.base + path)
+            assert article is not None and article.story_id, path
+    finally:
+        store.close()
+    state = open_crawlstate(data)
+    try:
+        assert seen_among(state, [portal.base + p for p in ARTICLES]) == {portal.base + p for p in ARTICLES}
+    finally:
+        state.close()
+
+
+def test_a_refused_batch_is_an_error_not_marked_seen_and_fetched_again(portal, tmp_path):
+    data = tmp_path / "data"
+    out = _child(portal, data, "fail")
+    tally = out["tally"]
+    assert tally["new"] == 0 and tally["unchanged"] == 0 and tally["errors"] == 3
+    assert "not stored" in tally["message"]
+    state = open_crawlstate(data)
+    try:
+        assert seen_among(state, [portal.base + p for p in ARTICLES]) == set()
+    finally:
+        state.close()
+    # the next crawl (the real CLI) fetches and stores them
+    config = write_config(tmp_path / "config", f"""\
+sources:
+  - name: news
+    urls: [{portal.base}/news/]
+    max_pages: 1
+    article_urls: 't2024030[5-7]_'
+""")
+    again = crawl_json(config, data)["news"]
+    assert again["new"] == 3 and again["errors"] == 0
+    store = open_store(load_settings(config), data)
+    try:
+        assert all(store.get_by_url(portal.base + p) is not None for p in ARTICLES)
+    finally:
+        store.close()
