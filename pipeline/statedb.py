@@ -36,6 +36,11 @@ def ensure_schema(conn: sqlite3.Connection, component: str, migrations: list[lis
             continue
         conn.execute("BEGIN IMMEDIATE")
         try:
+            # another process may have applied it while this one waited for the lock
+            row = conn.execute("SELECT version FROM schema_versions WHERE component=?", (component,)).fetchone()
+            if row and row[0] >= version:
+                conn.execute("COMMIT")
+                continue
             for sql in statements:
                 conn.execute(sql)
             conn.execute(
