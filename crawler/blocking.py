@@ -26,6 +26,7 @@ def blocked_reason(status: int, body: bytes) -> str | None:
     head = body[:30000]
     if status in (403, 429, 503) and CHALLENGE_MARKERS.search(head):
         return f"HTTP {status} with a JavaScript challenge"
-    if status == 200 and len(body) < 30000 and CHALLENGE_MARKERS.search(head) and b"<a " not in head.lower():
+    # a page with links is content: checked first, as the pattern costs ~0.1 ms per page
+    if status == 200 and len(body) < 30000 and b"<a " not in head.lower() and CHALLENGE_MARKERS.search(head):
         return "a JavaScript challenge page instead of content"
     return None

@@ -44,7 +44,7 @@ def build_settings(opts: CrawlOptions, *, polite: bool, log_level: str = "WARNIN
         "COOKIES_ENABLED": True,
         "CONCURRENT_REQUESTS": 16 if polite else 64,
         "CONCURRENT_REQUESTS_PER_DOMAIN": per_domain,
-        "CONCURRENT_ITEMS": 50,
+        "CONCURRENT_ITEMS": 4,
         "AUTOTHROTTLE_ENABLED": polite,
         "AUTOTHROTTLE_START_DELAY": max(opts.download_delay, 1.0),
         "AUTOTHROTTLE_MAX_DELAY": 60.0,
