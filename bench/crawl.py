@@ -5,8 +5,8 @@ process), then in the same run:
 
 1. a bare Scrapy spider fetches the sitemap and every article, doing nothing with them;
 2. `newsmon crawl --no-polite` crawls the same sitemap into a fresh data dir: decode,
-   extract, repair, normalise, store, mark seen (once with extraction in the crawler
-   process, once with `crawl.workers` processes beside it);
+   extract, repair, normalise, story sketch, store, mark seen (once with extraction in the
+   crawler process, once with `crawl.workers` processes beside it);
 3. `newsmon crawl` again on the same data dir: the incremental case (a 304 and no article).
 
 Pages/s are pages over the time from spider open to spider close (process start-up is
@@ -217,14 +217,16 @@ def run_newsmon(config: Path, data: Path) -> tuple[dict, float]:
 
 
 def chain_cpu(data_dir: Path, n: int = 300) -> None:
-    """CPU time per article of the processing chain and of the store, in this process: a
-    figure that holds still when other jobs share the cores (the pages/s above do not)."""
+    """CPU time per article of the processing chain, the story sketch and the store, in this
+    process and split as the crawl splits them: a figure that holds still when other jobs
+    share the cores (the pages/s above do not)."""
     sys.path.insert(0, str(REPO))
     from crawler.pipelines import BATCH
     from pipeline.paths import default_config_dir
     from pipeline.process import process_html
     from pipeline.storing import save
     from pipeline.store import open_store
+    from pipeline.stories import Stories, sketch_article
     from pipeline.topics import load_lexicon
 
     lexicon = load_lexicon(default_config_dir())
@@ -234,14 +236,20 @@ def chain_cpu(data_dir: Path, n: int = 300) -> None:
     t = time.process_time()
     articles = [process_html(body, url=url, source="bench", lexicon=lexicon) for body, url in pages]
     chain = time.process_time() - t
-    store = open_store({}, data_dir)
     t = time.process_time()
-    for i in range(0, n, BATCH):  # as the crawler's item pipeline stores them
-        save(store, articles[i:i + BATCH], data_dir=data_dir)
+    sketches = [sketch_article(a) for a in articles]
+    sketching = time.process_time() - t
+    store = open_store({}, data_dir)
+    stories = Stories(data_dir)
+    t = time.process_time()
+    for i in range(0, n, BATCH):  # as the crawl's storing thread stores them
+        save(store, articles[i:i + BATCH], stories=stories, sketches=sketches[i:i + BATCH])
     stored = time.process_time() - t
+    stories.close()
     store.close()
-    print(f"CPU per article (in-process, {n} pages): {1000 * chain / n:.2f} ms decode+extract+repair+normalise, "
-          f"{1000 * stored / n:.2f} ms store (batches of {BATCH})")
+    print(f"CPU per article (in-process, {n} pages): {1000 * chain / n:.2f} ms decode+extract+repair+normalise"
+          f" + {1000 * sketching / n:.2f} ms story sketch (in the workers when crawl.workers > 0), "
+          f"{1000 * stored / n:.2f} ms store (batches of {BATCH}, in the crawl's storing thread)")
 
 
 def main() -> None:
@@ -307,9 +315,10 @@ def main() -> None:
                   f"   ratio {rate / bare_rate:.2f}")
             n = max(r["articles_fetched"], 1)
             # with workers, process_seconds sums waits that overlap: not a per-article cost
-            chain = (f"{1000 * r['process_seconds'] / n:.1f} ms decode+extract+repair+normalise, "
-                     if not workers else "decode+extract+repair+normalise in workers, ")
-            print(f"  per article      : {chain}{1000 * r['store_seconds'] / n:.1f} ms store+mark seen (wall)")
+            chain = (f"{1000 * r['process_seconds'] / n:.1f} ms decode+extract+repair+normalise+sketch, "
+                     if not workers else "decode+extract+repair+normalise+sketch in workers, ")
+            print(f"  per article      : {chain}{1000 * r['store_seconds'] / n:.1f} ms store+mark seen"
+                  " (wall, in the storing thread beside the downloads)")
             again, wall2 = run_newsmon(config, data)
             print(f"  second crawl     : {again['pages']} page(s), {again['articles_fetched']} articles fetched, "
                   f"{again['not_modified']} not modified, in {again['seconds']:.2f}s (wall {wall2:.1f}s)")
