@@ -29,10 +29,14 @@ PRIOR_PHANTOM = -1.0
 PRIOR_FOLD_ALNUM = -4.0
 #: readings less likely than this are not followed
 MIN_PRIOR = -9.0
+#: vanished pairs followed per run. Runs where two vanished are not repaired; following
+#: two-pair readings as rivals (so they could be recognised) took ten to a hundred times
+#: longer per run, so they are told apart by the hole they leave instead (``byteshift``)
+MAX_VANISH = 1
 _ANY_LEAD = frozenset(range(0x81, 0xFF))
 _HIGH_TRAIL = frozenset(range(0x81, 0xFF))
 # a vanished pair is [trail of one char, lead of the next] landing in a user-defined area
-_VANISH_VARIANTS = (
+VANISH_VARIANTS = (
     (frozenset(list(range(0xAA, 0xB0)) + list(range(0xF8, 0xFF))), frozenset(range(0xA1, 0xFF))),
     (frozenset(range(0xA1, 0xA8)), frozenset(range(0x81, 0xA1))),
 )
@@ -48,7 +52,7 @@ class Reading:
     prior: float = 0.0
     lost: bool = False
     hint: str | None = None   # pinyin syllable for the last slot (annotation after the run)
-    vanish: bool = False      # a user-defined pair is assumed to have vanished
+    vanish: int = 0           # user-defined pairs assumed to have vanished
 
 
 @functools.lru_cache(maxsize=1)
@@ -110,12 +114,12 @@ def readings(text: str, start: int) -> list[Reading]:
     """Every reading of the damaged run that starts with the ``?`` at ``start``."""
     out: list[Reading] = []
     first = Reading(slots=[], end=start + 1)
-    _walk(text, start + 1, _ANY_LEAD, first, False, out, 0)
+    _walk(text, start + 1, _ANY_LEAD, first, 0, out, 0)
     phantom = _phantom(text, start)
     if phantom is not None:
         leads, after = phantom
         _walk(text, after, leads, Reading(slots=[], end=after, prior=PRIOR_PHANTOM),
-              False, out, 0)
+              0, out, 0)
     return out
 
 
@@ -145,11 +149,11 @@ def _walk(text, k, pending, r: Reading, vanished, out, depth):
     if depth > MAX_TOKENS or k > len(text):
         return
     # a user-defined pair may have vanished here: [trail of this char, lead of the next]
-    if not vanished and r.prior + PRIOR_VANISH >= MIN_PRIOR:
-        for trails, leads in _VANISH_VARIANTS:
+    if vanished < MAX_VANISH and r.prior + PRIOR_VANISH >= MIN_PRIOR:
+        for trails, leads in VANISH_VARIANTS:
             v = _push(r, (pending, trails), PRIOR_VANISH)
-            v.vanish = True
-            _walk(text, k, leads, v, True, out, depth + 1)
+            v.vanish = vanished + 1
+            _walk(text, k, leads, v, vanished + 1, out, depth + 1)
     if k >= len(text):
         return
     ch = text[k]

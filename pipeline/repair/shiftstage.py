@@ -22,16 +22,20 @@ def edits(text: str) -> list[Edit]:
     starts = starts[:MAX_LOOKS]
     if not starts:
         return []
-    from pipeline.repair import langmodel
+    from pipeline.repair import charlm, langmodel
     from pipeline.repair import pinyin as py
 
+    cm = charlm.load()
+    starts = [i for i in starts if not byteshift.reads_worse_in_step(cm, text, i)]
+    if not starts:
+        return []
     lm = langmodel.load()
     bare = _dictionary_only(lm)
     starts = [i for i in starts if byteshift.worth_a_look(bare, text, i)]
     if not starts:
         return []
     doc = langmodel.DocModel(lm, py.strip(_masked(text, starts)))
-    cands = {i: c for i in starts if (c := byteshift.candidates(doc, text, i)) is not None}
+    cands = {i: c for i in starts if (c := byteshift.candidates(doc, text, i, cm)) is not None}
     groups: dict[str, list] = {}
     for c in cands.values():
         groups.setdefault(c.key, []).append(c)

@@ -1,0 +1,76 @@
+"""The character model: built from running text, stored compactly, blind to script."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from pipeline.repair import charlm
+
+TINY = ["营商环境持续优化", "优化营商环境", "营商环境是生产力", "江华县优化服务"]
+
+
+def test_probabilities_of_a_seen_context_sum_to_one():
+    model = charlm.CharModel(charlm._build(iter(TINY)))
+    vocab = set("".join(TINY)) | {charlm._BOS, charlm._EOS}
+    for history in ("营", "优", "境"):
+        total = sum(math.exp(model.logp(history, ch)) for ch in vocab)
+        assert total == pytest.approx(1.0, abs=1e-4), history
+
+
+def test_seen_continuations_beat_unseen_ones():
+    model = charlm.CharModel(charlm._build(iter(TINY)))
+    assert model.logp("营商环", "境") > model.logp("营商环", "华")
+    assert model.logp("", "营") > model.logp("", "县")
+    assert model.logp("", "鑫") == charlm.UNSEEN
+
+
+def test_the_table_survives_the_cache_file(tmp_path):
+    tables = charlm._build(iter(TINY))
+    path = tmp_path / "t.bin"
+    charlm._write(path, tables)
+    again = charlm.CharModel(charlm._read(path))
+    model = charlm.CharModel(tables)
+    for text in ("营商环境持续优化", "江华县营商", "无关的文字"):
+        assert again.score(text) == pytest.approx(model.score(text))
+    path.write_bytes(path.read_bytes() + b"x")
+    with pytest.raises(ValueError):
+        charlm._read(path)
+
+
+def test_the_news_model_reads_repaired_text_better_than_mojibake():
+    model = charlm.load()
+    assert model.score("真情服務。“江華縣") > model.score("真情服務?!苯A縣") + 10
+    assert model.score("的用腳投票。”容百集團") > model.score("的用腳投票?!比莅偌瘓F") + 10
+    # one table for both scripts
+    assert model.score("優化營商環境") == pytest.approx(model.score("优化营商环境"))
+
+
+def test_a_genuine_question_mark_is_passed_over_cheaply():
+    from pipeline import damage
+    from pipeline.repair import byteshift
+
+    model = charlm.load()
+    text = "記者問：營商環境是怎麼優化的?答案在基層，一網通辦是關鍵。"
+    assert byteshift.reads_worse_in_step(model, text, text.index("?"))
+    hurt = damage.damage_at("優化營商環境是生產力，也是競爭力", 2).text
+    assert hurt.startswith("優化?")
+    assert not byteshift.reads_worse_in_step(model, hurt, 2)
+
+
+def test_a_run_where_two_pairs_vanished_is_left(monkeypatch):
+    """Restoring one of two vanished pairs reads fluently but for one merged character:
+    the split check finds it; without the check the run is repaired wrongly."""
+    import opencc
+
+    from pipeline import damage
+    from pipeline.repair import byteshift, repair_text
+    from tests.pipeline.repair_shared import cleaned_texts
+
+    article = damage.gbk_safe(opencc.OpenCC("s2t").convert(cleaned_texts()[14]))
+    hurt = damage.damage_at(article, 1373)
+    assert hurt.vanished == 2
+    assert damage.classify(repair_text(hurt.text).text, hurt, article) == "left"
+    monkeypatch.setattr(byteshift, "SPLIT_GAIN", float("inf"))
+    assert damage.classify(repair_text(hurt.text).text, hurt, article) == "wrong"
