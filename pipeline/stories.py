@@ -264,9 +264,13 @@ class Stories:
             (SKETCH_VERSION, limit),
         )]
         fresh = []
-        for article_id in ids:
-            article = store.get(article_id)
-            fresh.append((article_id, sketch_article(article) if article is not None else Sketch([], 0)))
+        try:
+            for article_id in ids:
+                article = store.get(article_id)
+                fresh.append((article_id, sketch_article(article) if article is not None else Sketch([], 0)))
+        except Exception as exc:  # an index that cannot answer now (Elasticsearch away): next save
+            log.warning("old story sketches not recomputed this time: %s", exc.__class__.__name__)
+            return 0
         conn = self.conn
         conn.execute("BEGIN IMMEDIATE")
         try:

@@ -105,3 +105,23 @@ def test_sketches_are_the_same_in_every_process():
                              env={"PYTHONHASHSEED": seed, "PATH": "/usr/bin:/bin"},
                              cwd=str(Path(__file__).resolve().parents[2]))
         assert out.stdout.strip() == str(here)
+
+
+def test_an_index_that_cannot_answer_does_not_stop_saving(tmp_path):
+    """Recomputing old sketches reads the index; if it cannot answer now (Elasticsearch away),
+    the new articles are still grouped and stored, and the old sketches wait for a later save."""
+    store = _old_data_dir(tmp_path, [Article(id="old", text=RELEASE, source="city")])
+
+    class Away:
+        def get(self, article_id):
+            raise ConnectionError("index away")
+
+    try:
+        with Stories(tmp_path) as stories:
+            assert stories.resketch_stale(Away()) == 0
+            fresh = Article(id="new", text=OTHER, source="prov")
+            stories.assign([fresh])
+            assert fresh.story_id == "new"
+            assert stories.resketch_stale(store) == 1
+    finally:
+        store.close()
