@@ -330,9 +330,10 @@ def reads_worse_in_step(cm, text: str, start: int) -> bool:
 
     After a genuine ``?`` the text reads well as it stands and turns to nonsense when its
     bytes are re-paired; after a replaced lead byte it is the other way round. Only
-    double-byte characters are re-paired; when fewer than two follow, or the first
-    re-paired pair is no character (a vanished pair or a folded form could explain that),
-    this says nothing and the full look decides.
+    double-byte characters are re-paired; when fewer than two follow, this says nothing
+    and the full look decides. When the first re-paired pair is no character at all, the
+    ``?`` is taken as genuine: damage explains that only with a pair vanished right after
+    the first character (3 of 1,500 simulated runs; a fifth of genuine ``?``).
     """
     chars = []
     for ch in text[start + 1:start + 1 + QUICK_CHARS]:
@@ -350,7 +351,7 @@ def reads_worse_in_step(cm, text: str, start: int) -> bool:
             break
         again.append(ch)
     if not again:
-        return False
+        return True
     left = text[max(0, start - 3):start]
     as_is = text[start + 1:start + 1 + len(chars)]
     score = cm.score
