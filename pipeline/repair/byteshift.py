@@ -57,6 +57,9 @@ MIN_RIVAL = 5.0
 MIN_RIVAL_COMMA = 7.0
 #: weight of the character model's log-probability beside the word model's
 CHAR_WEIGHT = 0.5
+#: ASCII bytes that make a bad pair after a trail byte (below 0x40), as the character
+#: model may read the one a lost ``?`` stands for
+_LOST_BYTES = tuple("0123456789 \n\t(,.:-/%")
 #: a repair that reads this much better (char model, nats, vanish prior included) with
 #: one of its characters split around a second vanished pair is left (``_hides_a_vanish``)
 SPLIT_GAIN = -9.0
@@ -91,11 +94,14 @@ class Chooser:
         self._pruned: dict = {}
 
     def window(self, start: int, end: int, middle: str, right_end: int,
-               chars: bool = False) -> float:
+               chars: bool = False, lost: bool = False) -> float:
         """Log-score of the context window with ``middle`` in place of the run.
 
         With ``chars`` the character model's opinion is added (weighted): the word model
-        alone knows words, not what follows what.
+        alone knows words, not what follows what. With ``lost``, the ``?`` that ends
+        ``middle`` stands for an ASCII byte a bad pair took: the character model reads
+        it as the likeliest such byte, not as a question mark (``2002年?月`` is
+        ``2002年1月`` or ``2002年 月``, and must not lose to ``2002個月`` for its ``?``).
         """
         right = self.text[end:right_end]
         full = self.left + middle + right
@@ -103,7 +109,11 @@ class Chooser:
         plain = py.strip(full)
         score = self.doc.score(plain) + PY_MATCH * good + PY_CLASH * bad
         if chars:
-            score += CHAR_WEIGHT * self.cm.score(plain)
+            if lost and middle.endswith("?"):
+                head, tail = (self.left + middle)[:-1], py.strip(right)
+                score += CHAR_WEIGHT * max(self.cm.score(head + b + tail) for b in _LOST_BYTES)
+            else:
+                score += CHAR_WEIGHT * self.cm.score(plain)
         return score
 
     def fill(self, r: Reading, start: int, right_end: int) -> list[tuple[float, str, int]]:
@@ -155,7 +165,8 @@ class Chooser:
                 # a comma's trail byte (AC) starts a user-defined pair with almost any
                 # following lead byte: after a comma, a vanished pair is the rule
                 prior -= PRIOR_VANISH
-            lm = (self.window(start, r.end, mid, right_end, chars=self.cm is not None)
+            lm = (self.window(start, r.end, mid, right_end, chars=self.cm is not None,
+                              lost=r.lost)
                   + PRIOR_ODD_WIDE * odd)
             # the vanish prior aside, for comparing readings of different kinds
             bare = lm + r.prior - PRIOR_VANISH * r.vanish
