@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import functools
 import math
-import os
 from array import array
 from bisect import bisect_left
 from collections import Counter, defaultdict
@@ -115,21 +114,10 @@ def _versions() -> str:
 @functools.lru_cache(maxsize=1)
 def load() -> CharModel:
     from pipeline.repair.langmodel import cache_dir
+    from pipeline.repair.modelcache import load_or_build
 
     path = cache_dir() / f"charlm_{_versions()}.bin"
-    try:
-        return CharModel(_read(path))
-    except (OSError, ValueError, EOFError):
-        pass
-    tables = _build(_corpus_lines())
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".tmp{os.getpid()}")
-        _write(tmp, tables)
-        os.replace(tmp, path)
-    except OSError:
-        pass  # a read-only home still repairs, it just builds the table each process
-    return CharModel(tables)
+    return CharModel(load_or_build(path, _read, lambda: _build(_corpus_lines()), _write))
 
 
 def _write(path: Path, tables) -> None:

@@ -120,29 +120,28 @@ class LanguageModel:
 
 @functools.lru_cache(maxsize=1)
 def load() -> LanguageModel:
+    from pipeline.repair.modelcache import UNREADABLE, load_or_build
+
     path = cache_dir() / f"lm_{_versions()}.pickle"
-    try:
-        gc_was = gc.isenabled()
-        gc.disable()  # millions of small objects: the collector would only slow the load
-        try:
-            with path.open("rb") as fh:
-                data = pickle.load(fh)
-        finally:
-            if gc_was:
-                gc.enable()
-        return LanguageModel(*data)
-    except (OSError, pickle.UnpicklingError, EOFError, TypeError, ValueError):
-        pass
-    data = _build()
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".tmp{os.getpid()}")
-        with tmp.open("wb") as fh:
-            pickle.dump(data, fh, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, path)
-    except OSError:
-        pass  # a read-only home still works, only slower
+    data = load_or_build(path, _read, _build, _write,
+                         unreadable=UNREADABLE + (pickle.UnpicklingError,))
     return LanguageModel(*data)
+
+
+def _read(path: Path):
+    gc_was = gc.isenabled()
+    gc.disable()  # millions of small objects: the collector would only slow the load
+    try:
+        with path.open("rb") as fh:
+            return pickle.load(fh)
+    finally:
+        if gc_was:
+            gc.enable()
+
+
+def _write(path: Path, data) -> None:
+    with path.open("wb") as fh:
+        pickle.dump(data, fh, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def _build():
