@@ -92,6 +92,7 @@ class Chooser:
         self._tops: dict = {}
         self._freq: dict = {}
         self._pruned: dict = {}
+        self._pools: dict[int, list[str]] = {}
 
     def window(self, start: int, end: int, middle: str, right_end: int,
                chars: bool = False, lost: bool = False) -> float:
@@ -229,7 +230,7 @@ class Chooser:
         Only characters that make a word with a neighbour are scored; the rest of the pool
         fills up by the character's own frequency, ranked once per pool.
         """
-        key = (tuple(pool), prev, nxt)
+        key = (self._pool_key(pool), prev, nxt)
         got = self._tops.get(key)
         if got is not None:
             return got
@@ -265,8 +266,17 @@ class Chooser:
         self._tops[key] = hits
         return hits
 
+    def _pool_key(self, pool: list[str]) -> int:
+        """A cache key for a pool of characters without hashing its (up to thousands of)
+        characters on every look-up: its identity, the pool kept alive so the identity
+        is not reused while this chooser lives (the pools come from cached tables)."""
+        key = id(pool)
+        if key not in self._pools:
+            self._pools[key] = pool
+        return key
+
     def _by_frequency(self, pool: list[str]) -> list[str]:
-        got = self._freq.get(tuple(pool))
+        got = self._freq.get(self._pool_key(pool))
         if got is None:
             wl, single = self.doc.word_logp, self.doc.single_logp
 
@@ -275,7 +285,7 @@ class Chooser:
                 return lp if lp is not None else single(c)
 
             got = sorted(pool, key=lambda c: -own(c))[:TOP_JOINT]
-            self._freq[tuple(pool)] = got
+            self._freq[self._pool_key(pool)] = got
         return got
 
     def _quick(self, prev: str, c: str, nxt: str) -> float:
@@ -312,7 +322,7 @@ class Chooser:
         else:
             nxt += self._after
         nxt = nxt[:2]
-        key = (tuple(pool), prev, nxt, keep)
+        key = (self._pool_key(pool), prev, nxt, keep)
         got = self._pruned.get(key)
         if got is None:
             if len(pool) > 200:
