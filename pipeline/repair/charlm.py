@@ -221,3 +221,65 @@ def _build(lines) -> list[tuple[array, array, array]]:
         tables.append((array("Q", [r[0] for r in rows]), array("f", [r[1] for r in rows]),
                        array("f", [r[2] for r in rows])))
     return tables
+
+
+class ArticleChars:
+    """The character model mixed with the article's own character statistics.
+
+    Why: the rest of the article is the best model of the article (``江華`` stands intact
+    sixteen times in seed 000); the news corpus knows Chinese, the article knows its own
+    names and topic. A cache model in the classic sense: the article's trigram, bigram and
+    unigram estimates, interpolated, mixed in with weight ``LAMBDA`` where the article has
+    seen the context. Built from the text with suspicious stretches masked, so a damaged
+    run never vouches for itself.
+    """
+
+    LAMBDA = 0.2
+
+    def __init__(self, cm: CharModel, text: str):
+        self.cm = cm
+        tri: Counter[str] = Counter()
+        bi: Counter[str] = Counter()
+        uni: Counter[str] = Counter()
+        for seg in simplify(text).split("\x00"):
+            uni.update(seg)
+            bi.update(map("".join, zip(seg, seg[1:])))
+            tri.update(map("".join, zip(seg, seg[1:], seg[2:])))
+        self._tri, self._bi, self._uni = tri, bi, uni
+        self._n = max(1, sum(uni.values()))
+        self._memo: dict[str, float] = {}
+
+    def logp(self, history: str, ch: str) -> float:
+        key = history[-(ORDER - 1):] + "\x01" + ch
+        got = self._memo.get(key)
+        if got is not None:
+            return got
+        base = self.cm.logp(history, ch)
+        if ch < "\u3400":
+            # punctuation and digits: the corpus knows their use better than one article
+            # (``。”`` against ``。“`` must not turn on how many quotes this article opens)
+            self._memo[key] = base
+            return base
+        h2, h1 = history[-2:], history[-1:]
+        doc = 0.0
+        seen_ctx = False
+        if len(h2) == 2 and self._bi.get(h2):
+            seen_ctx = True
+            doc += 0.6 * self._tri.get(h2 + ch, 0) / self._bi[h2]
+        if h1 and self._uni.get(h1):
+            seen_ctx = True
+            doc += 0.3 * self._bi.get(h1 + ch, 0) / self._uni[h1]
+        doc += 0.1 * self._uni.get(ch, 0) / self._n
+        if seen_ctx and doc > 0.0:
+            got = math.log((1 - self.LAMBDA) * math.exp(base) + self.LAMBDA * doc)
+        else:
+            got = base
+        if len(self._memo) > 200_000:
+            self._memo.clear()
+        self._memo[key] = got
+        return got
+
+    def score(self, text: str) -> float:
+        s = simplify(text)
+        logp = self.logp
+        return sum(logp(s[max(0, i - ORDER + 1):i], ch) for i, ch in enumerate(s))

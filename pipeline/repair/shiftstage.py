@@ -34,7 +34,9 @@ def edits(text: str) -> list[Edit]:
     starts = [i for i in starts if byteshift.worth_a_look(bare, text, i)]
     if not starts:
         return []
-    doc = langmodel.DocModel(lm, py.strip(_masked(text, starts)))
+    masked = py.strip(_masked(text, starts))
+    doc = langmodel.DocModel(lm, masked)
+    cm = charlm.ArticleChars(cm, masked)
     cands = {i: c for i in starts if (c := byteshift.candidates(doc, text, i, cm)) is not None}
     groups: dict[str, list] = {}
     for c in cands.values():

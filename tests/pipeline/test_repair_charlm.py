@@ -74,3 +74,18 @@ def test_a_run_where_two_pairs_vanished_is_left(monkeypatch):
     assert damage.classify(repair_text(hurt.text).text, hurt, article) == "left"
     monkeypatch.setattr(byteshift, "SPLIT_GAIN", float("inf"))
     assert damage.classify(repair_text(hurt.text).text, hurt, article) == "wrong"
+
+
+def test_the_article_vouches_for_its_own_names_not_for_punctuation():
+    model = charlm.load()
+    article = "容百集團在漢陽。容百集團的工廠。容百集團說，容百集團很好。“容百”"
+    mixed = charlm.ArticleChars(model, article)
+    assert mixed.logp("容", "百") > model.logp("容", "百") + 2
+    assert mixed.score("容百集團") > model.score("容百集團") + 2
+    # where the article has nothing to say, the corpus speaks alone
+    assert mixed.logp("營商環", "境") == pytest.approx(model.logp("營商環", "境"))
+    assert mixed.logp("。", "”") == model.logp("。", "”")
+    # no n-gram spans a masked stretch (\x00): a damaged run never vouches for itself
+    masked = charlm.ArticleChars(model, "容百\x00集團\x00容百\x00集團")
+    whole = charlm.ArticleChars(model, "容百集團，容百集團")
+    assert whole.logp("容百", "集") > masked.logp("容百", "集") + 2

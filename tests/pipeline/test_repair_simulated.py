@@ -1,8 +1,8 @@
 """Random byte-shift damage on clean Chinese text: repaired exactly, left alone, or wrong.
 
 A sample of the bench (``bench/repair.py`` runs thousands). The sample is seeded, so it is
-deterministic: the floors sit at what this sample achieves (25 of 47 no-vanish runs exact,
-28 repairs made, none wrong), so a regression in accuracy or a new wrong repair fails.
+deterministic: the floors sit at what this sample achieves (27 of 47 no-vanish runs exact,
+33 repairs made, none wrong), so a regression in accuracy or a new wrong repair fails.
 """
 
 from __future__ import annotations
@@ -42,9 +42,9 @@ def test_random_damage(texts):
     none = tallies["none"]
     assert none.runs > 40
     rates = none.rates()
-    assert rates["exact"] >= 0.53, rates
+    assert rates["exact"] >= 0.57, rates
     made = sum(t.exact + t.wrong for t in tallies.values())
     wrong = sum(t.wrong for t in tallies.values())
-    assert made >= 28, {k: v.rates() for k, v in tallies.items()}
+    assert made >= 33, {k: v.rates() for k, v in tallies.items()}
     # a wrong repair is worse than none: this sample has none
     assert wrong == 0, {k: v.rates() for k, v in tallies.items()}
