@@ -20,7 +20,7 @@ import sqlite3
 from pathlib import Path
 from typing import Iterable
 
-from pipeline.statedb import ensure_schema, open_state
+from pipeline.statedb import ensure_schema, open_state, transaction
 
 COMPONENT = "crawl"
 
@@ -115,8 +115,7 @@ def mark_seen_many(conn: sqlite3.Connection, rows: Iterable[tuple[str, str, str 
     rows = list(rows)
     if not rows:
         return
-    conn.execute("BEGIN IMMEDIATE")
-    try:
+    with transaction(conn):
         conn.executemany(
             """INSERT INTO crawl_seen(url, source, article_id, outcome, first_seen, last_seen)
                VALUES (?1, ?2, ?3, ?4, ?5, ?5)
@@ -124,10 +123,6 @@ def mark_seen_many(conn: sqlite3.Connection, rows: Iterable[tuple[str, str, str 
                                               article_id=COALESCE(excluded.article_id, crawl_seen.article_id)""",
             rows,
         )
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
-    conn.execute("COMMIT")
 
 
 def forget_seen(conn: sqlite3.Connection, *, source: str | None = None, url: str | None = None) -> int:

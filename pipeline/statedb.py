@@ -8,6 +8,7 @@ migrations, registered by name.
 from __future__ import annotations
 
 import sqlite3
+from contextlib import contextmanager
 from pathlib import Path
 
 from pipeline.errors import StoreError
@@ -27,6 +28,19 @@ def open_state(data_dir: Path) -> sqlite3.Connection:
     return conn
 
 
+@contextmanager
+def transaction(conn: sqlite3.Connection):
+    """One IMMEDIATE transaction: the write lock is taken at the start, so two processes
+    never both read, then both write; rolled back on any exception, committed otherwise."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield conn
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
 def ensure_schema(conn: sqlite3.Connection, component: str, migrations: list[list[str]]) -> None:
     """Apply ``migrations[i]`` (a list of statements) for every version not yet applied."""
     row = conn.execute("SELECT version FROM schema_versions WHERE component=?", (component,)).fetchone()
@@ -34,19 +48,13 @@ def ensure_schema(conn: sqlite3.Connection, component: str, migrations: list[lis
     for version, statements in enumerate(migrations, start=1):
         if version <= current:
             continue
-        conn.execute("BEGIN IMMEDIATE")
-        try:
+        with transaction(conn):
             # another process may have applied it while this one waited for the lock
             row = conn.execute("SELECT version FROM schema_versions WHERE component=?", (component,)).fetchone()
             if row and row[0] >= version:
-                conn.execute("COMMIT")
                 continue
             for sql in statements:
                 conn.execute(sql)
             conn.execute(
                 "INSERT OR REPLACE INTO schema_versions(component, version) VALUES (?, ?)", (component, version)
             )
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")

@@ -40,7 +40,7 @@ from typing import Iterable
 
 from pipeline.chinese import simplify
 from pipeline.model import Article
-from pipeline.statedb import ensure_schema, open_state
+from pipeline.statedb import ensure_schema, open_state, transaction
 from pipeline.timeutil import timestamp
 
 log = logging.getLogger(__name__)
@@ -238,15 +238,9 @@ class Stories:
         given = list(sketches) if sketches is not None else [None] * len(articles)
         sks = [sk if sk is not None else sketch_article(a) for a, sk in zip(articles, given)]
         now = time.time()
-        conn = self.conn
-        conn.execute("BEGIN IMMEDIATE")
-        try:
+        with transaction(self.conn) as conn:
             for a, sk in zip(articles, sks):
                 a.story_id = _assign_one(conn, a, sk, now)
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
 
     def resketch_stale(self, store, limit: int = RESKETCH_CHUNK) -> int:
         """Recompute up to ``limit`` sketches of an older version from the stored text (the
@@ -271,9 +265,7 @@ class Stories:
         except Exception as exc:  # an index that cannot answer now (Elasticsearch away): next save
             log.warning("old story sketches not recomputed this time: %s", exc.__class__.__name__)
             return 0
-        conn = self.conn
-        conn.execute("BEGIN IMMEDIATE")
-        try:
+        with transaction(self.conn) as conn:
             for article_id, sk in fresh:
                 # another process may have done it meanwhile: only a still-stale row is touched
                 cur = conn.execute(
@@ -285,10 +277,6 @@ class Stories:
                     conn.execute("DELETE FROM story_sketch WHERE article_id=?", (article_id,))
                     conn.executemany("INSERT INTO story_sketch(h, article_id) VALUES (?, ?)",
                                      [(h, article_id) for h in sk.values])
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
         log.info("recomputed %d story sketches of an older version", len(ids))
         return len(ids)
 

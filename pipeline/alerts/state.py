@@ -12,10 +12,9 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
-from contextlib import contextmanager
 from pathlib import Path
 
-from pipeline.statedb import ensure_schema, open_state
+from pipeline.statedb import ensure_schema, open_state, transaction  # noqa: F401  (state.transaction)
 
 COMPONENT = "alerts"
 
@@ -71,17 +70,6 @@ def open_alert_state(data_dir: Path) -> sqlite3.Connection:
     conn = open_state(Path(data_dir))
     ensure_schema(conn, COMPONENT, MIGRATIONS)
     return conn
-
-
-@contextmanager
-def transaction(conn: sqlite3.Connection):
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        yield conn
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
-    conn.execute("COMMIT")
 
 
 def get_checkpoint(conn, rule: str) -> str | None:

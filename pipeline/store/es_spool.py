@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from pipeline.statedb import ensure_schema, open_state
+from pipeline.statedb import ensure_schema, open_state, transaction
 
 MIGRATIONS = [
     [
@@ -66,15 +66,8 @@ class Spool:
         self._lock = threading.RLock()
 
     def _tx(self, fn):
-        with self._lock:
-            self.conn.execute("BEGIN IMMEDIATE")
-            try:
-                out = fn()
-            except BaseException:
-                self.conn.execute("ROLLBACK")
-                raise
-            self.conn.execute("COMMIT")
-            return out
+        with self._lock, transaction(self.conn):
+            return fn()
 
     def append(self, items: list[tuple[str, str, dict]], error: str | None = None) -> None:
         """Queue (op, key, payload) writes, committed before this returns."""

@@ -22,6 +22,7 @@ from pipeline.errors import StoreError
 from pipeline.model import Article
 from pipeline.query import And, Field, Node, Not, Or, QueryError, Term, parse_query, positive_terms
 from pipeline.snippet import make_snippet
+from pipeline.statedb import transaction
 from pipeline.store.base import Hit, SearchRequest, SearchResult, Store, UpsertOutcome
 from pipeline.textindex import INDEX_VERSION, document_tokens, field_token, query_tokens
 from pipeline.timeutil import parse_user_date, timestamp
@@ -168,15 +169,8 @@ class SQLiteStore(Store):
 
     @contextmanager
     def _tx(self):
-        with self._lock:
-            self.conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield
-            except BaseException:
-                self.conn.execute("ROLLBACK")
-                raise
-            else:
-                self.conn.execute("COMMIT")
+        with self._lock, transaction(self.conn):
+            yield
 
     def _rebuild_fts(self) -> None:
         with self._tx():
