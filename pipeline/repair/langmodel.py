@@ -19,11 +19,9 @@ from __future__ import annotations
 import functools
 import gc
 import math
-import os
 import pickle
 import re
 from collections import Counter
-from importlib import metadata
 from pathlib import Path
 
 MODEL_VERSION = 5
@@ -71,24 +69,6 @@ _COMMA_RE = re.compile("[,，]")
 UNSEEN = -22.0
 
 
-def cache_dir() -> Path:
-    env = os.environ.get("NEWSMON_CACHE")
-    if env:
-        return Path(env)
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "newsmon"
-
-
-def _versions() -> str:
-    parts = [f"m{MODEL_VERSION}"]
-    for dist in ("jieba", "opencc-python-reimplemented"):
-        try:
-            parts.append(f"{dist}-{metadata.version(dist)}")
-        except metadata.PackageNotFoundError:
-            parts.append(f"{dist}-none")
-    return "_".join(parts)
-
-
 class LanguageModel:
     """Word and character log-probabilities, both scripts."""
 
@@ -120,9 +100,9 @@ class LanguageModel:
 
 @functools.lru_cache(maxsize=1)
 def load() -> LanguageModel:
-    from pipeline.repair.modelcache import UNREADABLE, load_or_build
+    from pipeline.repair.modelcache import UNREADABLE, cache_file, load_or_build
 
-    path = cache_dir() / f"lm_{_versions()}.pickle"
+    path = cache_file(f"lm_m{MODEL_VERSION}", ".pickle", "jieba", "opencc-python-reimplemented")
     data = load_or_build(path, _read, _build, _write,
                          unreadable=UNREADABLE + (pickle.UnpicklingError,))
     return LanguageModel(*data)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+from importlib import metadata
 from pathlib import Path
 from typing import Callable, TypeVar
 
@@ -19,6 +20,26 @@ T = TypeVar("T")
 
 #: what a missing, half-written or stale cache file raises when read
 UNREADABLE = (OSError, EOFError, ValueError, TypeError)
+
+
+def cache_dir() -> Path:
+    env = os.environ.get("NEWSMON_CACHE")
+    if env:
+        return Path(env)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "newsmon"
+
+
+def cache_file(stem: str, suffix: str, *dists: str) -> Path:
+    """``<cache>/<stem>_<dist>-<version>..<suffix>``: a new version of a package the model
+    is built from gives a new file, so a stale table is never read."""
+    parts = [stem]
+    for dist in dists:
+        try:
+            parts.append(f"{dist}-{metadata.version(dist)}")
+        except metadata.PackageNotFoundError:
+            parts.append(f"{dist}-none")
+    return cache_dir() / ("_".join(parts) + suffix)
 
 
 def load_or_build(path: Path, read: Callable[[Path], T], build: Callable[[], T],

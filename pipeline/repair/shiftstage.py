@@ -25,8 +25,8 @@ def edits(text: str) -> list[Edit]:
     from pipeline.repair import charlm, langmodel
     from pipeline.repair import pinyin as py
 
-    cm = charlm.load()
-    starts = [i for i in starts if not byteshift.reads_worse_in_step(cm, text, i)]
+    chars = charlm.load()
+    starts = [i for i in starts if not byteshift.reads_worse_in_step(chars, text, i)]
     if not starts:
         return []
     lm = langmodel.load()
@@ -36,8 +36,9 @@ def edits(text: str) -> list[Edit]:
         return []
     masked = py.strip(_masked(text, starts))
     doc = langmodel.DocModel(lm, masked)
-    cm = charlm.ArticleChars(cm, masked)
-    cands = {i: c for i in starts if (c := byteshift.candidates(doc, text, i, cm)) is not None}
+    article_chars = charlm.ArticleChars(chars, masked)
+    cands = {i: c for i in starts
+             if (c := byteshift.candidates(doc, text, i, article_chars)) is not None}
     groups: dict[str, list] = {}
     for c in cands.values():
         groups.setdefault(c.key, []).append(c)
