@@ -206,6 +206,17 @@ def crawler_only(sitemap_url: str, data_dir: str) -> None:
     print(json.dumps({"pages": tally.pages, "seconds": tally.seconds}))
 
 
+def run_self(what: str, *args: str) -> tuple[dict, float]:
+    """This script in a child process (one mode of it); its last line of output, as JSON,
+    and the child's wall time."""
+    t = time.perf_counter()
+    out = subprocess.run([PY, __file__, *args], capture_output=True, text=True, cwd=str(REPO))
+    wall = time.perf_counter() - t
+    if out.returncode != 0:
+        sys.exit(f"{what} failed: {out.stderr[-2000:]}")
+    return json.loads(out.stdout.strip().splitlines()[-1]), wall
+
+
 def run_newsmon(config: Path, data: Path) -> tuple[dict, float]:
     t = time.perf_counter()
     proc = subprocess.run([str(NEWSMON), "--config", str(config), "--data-dir", str(data), "crawl", "--json",
@@ -279,21 +290,12 @@ def main() -> None:
         sitemap = f"http://127.0.0.1:{port_file.read_text()}/sitemap.xml"
         print(f"{args.articles} articles on {sitemap}; cpus: {os.cpu_count()}")
 
-        t = time.perf_counter()
-        out = subprocess.run([PY, __file__, "--bare", sitemap], capture_output=True, text=True, cwd=str(REPO))
-        bare_wall = time.perf_counter() - t
-        if out.returncode != 0:
-            sys.exit(f"bare spider failed: {out.stderr[-2000:]}")
-        b = json.loads(out.stdout.strip().splitlines()[-1])
+        b, bare_wall = run_self("bare spider", "--bare", sitemap)
         bare_rate = b["pages"] / b["seconds"]
         print(f"bare scrapy        : {b['pages']:5d} pages in {b['seconds']:6.2f}s = {bare_rate:7.1f} pages/s"
               f"   (process wall {bare_wall:.1f}s)")
 
-        out = subprocess.run([PY, __file__, "--crawler-only", sitemap, str(tmp / "data-crawler-only")],
-                             capture_output=True, text=True, cwd=str(REPO))
-        if out.returncode != 0:
-            sys.exit(f"crawler-only run failed: {out.stderr[-2000:]}")
-        c = json.loads(out.stdout.strip().splitlines()[-1])
+        c, _ = run_self("crawler-only run", "--crawler-only", sitemap, str(tmp / "data-crawler-only"))
         rate = c["pages"] / c["seconds"]
         print(f"newsmon crawler only (no decode/extract/store): {c['pages']:5d} pages in {c['seconds']:6.2f}s"
               f" = {rate:7.1f} pages/s   ratio {rate / bare_rate:.2f}")
