@@ -218,10 +218,13 @@ class Chooser:
         top_a = self._top(a, prev, "")
         top_b = self._top(b, "", nxt)
         cands.update(x + y for x in top_a for y in top_b)
-        if len(cands) > PAIR_POOL:
-            cands = set(sorted(cands, key=lambda ab: -self._quick(prev, ab, nxt))[:PAIR_POOL])
+        # in code-point order first: ties must not fall by set order, which changes with
+        # each process's string hashing (the same article was repaired differently by two runs)
+        pool = sorted(cands)
+        if len(pool) > PAIR_POOL:
+            pool = sorted(pool, key=lambda ab: -self._quick(prev, ab, nxt))[:PAIR_POOL]
         score = self.doc.score
-        ranked = sorted(cands, key=lambda ab: -score(prev + ab + nxt))
+        ranked = sorted(pool, key=lambda ab: -score(prev + ab + nxt))
         return ranked[:40]
 
     def _top(self, pool: list[str], prev: str, nxt: str) -> list[str]:
