@@ -5,8 +5,8 @@ process), then in the same run:
 
 1. a bare Scrapy spider fetches the sitemap and every article, doing nothing with them;
 2. `newsmon crawl --no-polite` crawls the same sitemap into a fresh data dir: decode,
-   extract, repair, normalise, story sketch, store, mark seen (once with extraction in the
-   crawler process, once with `crawl.workers` processes beside it);
+   extract, repair, normalise, story sketch, store, mark seen (once in the crawl's storing
+   thread, once in `crawl.workers` processes beside the crawler);
 3. `newsmon crawl` again on the same data dir: the incremental case (a 304 and no article).
 
 Pages/s are pages over the time from spider open to spider close (process start-up is
@@ -253,14 +253,14 @@ def chain_cpu(data_dir: Path, n: int = 300) -> None:
     store = open_store({}, data_dir)
     stories = Stories(data_dir)
     t = time.process_time()
-    for i in range(0, n, BATCH):  # as the crawl's storing thread stores them
+    for i in range(0, n, BATCH):  # as the crawl's batches store them
         save(store, articles[i:i + BATCH], stories=stories, sketches=sketches[i:i + BATCH])
     stored = time.process_time() - t
     stories.close()
     store.close()
     print(f"CPU per article (in-process, {n} pages): {1000 * chain / n:.2f} ms decode+extract+repair+normalise"
-          f" + {1000 * sketching / n:.2f} ms story sketch (in the workers when crawl.workers > 0), "
-          f"{1000 * stored / n:.2f} ms store (batches of {BATCH}, in the crawl's storing thread)")
+          f" + {1000 * sketching / n:.2f} ms story sketch, "
+          f"{1000 * stored / n:.2f} ms store (batches of {BATCH}, where the crawl's batches run)")
 
 
 def main() -> None:
@@ -316,11 +316,9 @@ def main() -> None:
                   f"   (process wall {wall:.1f}s; new {r['new']}, errors {r['errors']})"
                   f"   ratio {rate / bare_rate:.2f}")
             n = max(r["articles_fetched"], 1)
-            # with workers, process_seconds sums waits that overlap: not a per-article cost
-            chain = (f"{1000 * r['process_seconds'] / n:.1f} ms decode+extract+repair+normalise+sketch, "
-                     if not workers else "decode+extract+repair+normalise+sketch in workers, ")
-            print(f"  per article      : {chain}{1000 * r['store_seconds'] / n:.1f} ms store+mark seen"
-                  " (wall, in the storing thread beside the downloads)")
+            where = f"in {workers} worker processes" if workers else "in the storing thread beside the downloads"
+            print(f"  per article      : {1000 * r['process_seconds'] / n:.1f} ms decode+extract+repair+normalise"
+                  f"+sketch, {1000 * r['store_seconds'] / n:.1f} ms store+mark seen (wall, {where})")
             again, wall2 = run_newsmon(config, data)
             print(f"  second crawl     : {again['pages']} page(s), {again['articles_fetched']} articles fetched, "
                   f"{again['not_modified']} not modified, in {again['seconds']:.2f}s (wall {wall2:.1f}s)")

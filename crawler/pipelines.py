@@ -1,16 +1,15 @@
-"""The one item pipeline: (url, headers, body) → ``pipeline`` → the store → the seen-URL mark.
+"""The one item pipeline: fetched pages → batches → ``pipeline.crawlbatch`` → counts.
 
-Decoding happens in ``pipeline.process.process_html`` from the raw bytes and the header's
-claimed charset; Scrapy's ``response.text`` is never used, because Chinese portals lie about
-their encoding often enough that trusting the header corrupts text.
-
-Articles are stored in small batches (``BATCH`` articles or ``MAX_WAIT`` seconds, whichever
-comes first, and always when the spider closes): one store transaction for many articles
-costs a fraction of one per article (bench/crawl.py: ~17 ms → ~3 ms per article). Batches
-are stored by the crawl's storing thread (``crawler.writer``), so the reactor keeps
-downloading meanwhile; at most ``MAX_IN_FLIGHT`` batches wait there before new items wait
-for it. A URL is marked seen only after its batch is stored (or the article judged not
-relevant), so a crash costs a refetch of at most the batches in flight, never a lost article.
+Nothing of a page is processed here: pages are collected into batches (``BATCH`` pages or
+``MAX_WAIT`` seconds, whichever comes first, and always when the spider closes) and handed
+to the crawl's writer (``crawler.writer``: its storing thread, or ``crawl.workers``
+processes), which decodes from the raw bytes and the header's claimed charset (Scrapy's
+``response.text`` is never used: Chinese portals lie about their encoding often enough that
+trusting the header corrupts text), extracts, repairs, stores and marks the URLs seen. One
+store transaction for many articles costs a fraction of one per article. At most
+``MAX_IN_FLIGHT`` batches (more with workers) wait there before new items wait for them.
+A URL is marked seen only after its article is stored (or judged empty or not relevant),
+so a crash costs a refetch of at most the batches in flight, never a lost article.
 """
 
 from __future__ import annotations
@@ -18,33 +17,23 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from dataclasses import dataclass
+
+from pipeline.crawlbatch import ERROR, FetchedPage
 
 logger = logging.getLogger(__name__)
 
-#: articles stored per store transaction
-BATCH = 100
-#: seconds an article may wait in a batch before it is stored anyway
+#: pages per batch (one store transaction)
+BATCH = 50
+#: seconds a page may wait in a batch before the batch is handed over anyway
 MAX_WAIT = 1.0
-#: batches handed to the storing thread and not yet stored, before items wait for them
+#: batches handed over and not yet done, before items wait for them (plus one per worker)
 MAX_IN_FLIGHT = 2
-
-
-@dataclass
-class _Pending:
-    article: object
-    sketch: object
-    url: str
-    keys: list[str]
-    fetched_at: str
-    #: "store", or an outcome decided without the store ("irrelevant", "empty")
-    outcome: str
 
 
 class StorePipeline:
     def __init__(self, crawler):
         self.crawler = crawler
-        self.pending: list[_Pending] = []
+        self.pending: list[FetchedPage] = []
         self.oldest = 0.0
         self._ticker = None
         self._in_flight: list[asyncio.Future] = []
@@ -68,103 +57,79 @@ class StorePipeline:
             await asyncio.wait(list(self._in_flight))
 
     async def process_item(self, item):
-        spider = self.crawler.spider
-        rt, source, tally = spider.rt, spider.source, spider.tally
         url = item["url"]
-        started = time.perf_counter()
-        try:
-            article, sketch = await rt.build_article(
-                item["body"], url=url, source=source.name,
-                header_charset=item["header_charset"], fetched_at=item["fetched_at"],
-            )
-        except Exception as exc:  # one bad page must not stop the crawl
-            tally.errors += 1
-            spider.clean = False
-            tally.problem(f"{url}: processing failed ({exc.__class__.__name__})")
-            logger.warning("%s: processing failed for %s: %s", source.name, url, exc.__class__.__name__)
-            return {"url": url, "outcome": "error"}
-        finally:
-            tally.process_seconds += time.perf_counter() - started
-
-        if not (article.text or "").strip():
-            outcome = "empty"
-            tally.empty += 1
-            logger.info("%s: no article text in %s", source.name, url)
-        elif source.keep == "relevant" and rt.lexicon is not None and not rt.is_relevant(article):
-            outcome = "irrelevant"
-            tally.irrelevant += 1
-        else:
-            outcome = "store"
-        keys = list(dict.fromkeys([article.url or url, *item.get("also", [])]))
         if not self.pending:
             self.oldest = time.monotonic()
-        self.pending.append(_Pending(article, sketch, url, keys, item["fetched_at"], outcome))
+        self.pending.append(FetchedPage(url, item["body"], item["header_charset"], item["fetched_at"],
+                                        item.get("also", [])))
         if len(self.pending) >= BATCH:
             self.flush()
-            if len(self._in_flight) > MAX_IN_FLIGHT:
-                # the storing thread is behind: hold this item until it catches up
+            writer = self.crawler.spider.rt.writer
+            if len(self._in_flight) > MAX_IN_FLIGHT + writer.workers:
+                # the writer is behind: hold this item until it catches up
                 await asyncio.wait([self._in_flight[0]])
-        return {"url": url, "outcome": outcome}
+        return {"url": url}
 
     def _flush_if_stale(self) -> None:
         if self.pending and time.monotonic() - self.oldest >= MAX_WAIT:
             self.flush()
 
     def flush(self) -> None:
-        """Hand the pending articles to the storing thread; their URLs are marked seen there
-        once they are stored, and the counts updated here when it is done."""
+        """Hand the pending pages to the writer; counted here when it is done."""
         if not self.pending:
             return
         batch, self.pending = self.pending, []
         spider = self.crawler.spider
-        to_store = [p for p in batch if p.outcome == "store"]
-        source_name = spider.source.name
-
-        def seen_rows(outcomes):
-            # runs in the storing thread; an article the store did not take is not marked seen
-            if outcomes is None:
-                done = [(p, p.outcome) for p in batch if p.outcome != "store"]
-            else:
-                stored = iter(outcomes)
-                done = [(p, next(stored) if p.outcome == "store" else p.outcome) for p in batch]
-            return [(key, source_name, p.article.id, outcome, p.fetched_at) for p, outcome in done for key in p.keys]
-
-        future = asyncio.wrap_future(spider.rt.writer.store_batch([p.article for p in to_store],
-                                                                  [p.sketch for p in to_store], seen_rows))
+        source = spider.source
+        future = asyncio.wrap_future(spider.rt.writer.submit(source.name, source.keep == "relevant", batch))
         self._in_flight.append(future)
-        future.add_done_callback(lambda f: self._stored(f, spider, len(to_store)))
+        future.add_done_callback(lambda f: self._done(f, spider, batch))
 
-    def _stored(self, future, spider, n: int) -> None:
-        """Counts for one stored batch (in the reactor thread, like every other count)."""
+    def _done(self, future, spider, batch: list[FetchedPage]) -> None:
+        """Counts for one finished batch (in the reactor thread, like every other count)."""
         self._in_flight.remove(future)
         tally, source = spider.tally, spider.source
         try:
             result = future.result()
-        except Exception as exc:  # the thread itself failed: nothing of the batch is known
-            result = None
-            error = f"{exc.__class__.__name__}: {exc}"
-        else:
-            tally.store_seconds += result.seconds
-            error = result.store_error
-        if result is None or result.outcomes is None:
+        except Exception as exc:  # the writer itself failed: nothing of the batch is known
             # not marked seen: the next crawl fetches these pages again
-            tally.errors += n
+            tally.errors += len(batch)
             spider.clean = False
-            tally.problem(f"{n} articles not stored ({error.split(':')[0]})")
-            logger.error("%s: storing %d articles failed: %s", source.name, n, error)
-        else:
-            for outcome in result.outcomes:
-                if outcome == "new":
-                    tally.new += 1
-                elif outcome == "updated":
-                    tally.updated += 1
-                elif outcome == "queued":
-                    tally.queued += 1
-                elif outcome == "rejected":
-                    tally.rejected += 1
-                else:
-                    tally.unchanged += 1
-        if result is not None and result.seen_error:
+            tally.problem(f"{len(batch)} pages not processed ({exc.__class__.__name__})")
+            logger.error("%s: a batch of %d pages failed: %s: %s", source.name, len(batch),
+                         exc.__class__.__name__, exc)
+            return
+        tally.process_seconds += result.process_seconds
+        tally.store_seconds += result.store_seconds
+        for url, error in result.failed:
+            tally.problem(f"{url}: processing failed ({error})")
+            logger.warning("%s: processing failed for %s: %s", source.name, url, error)
+        if result.failed:
+            spider.clean = False
+        if result.store_error:
+            n = sum(1 for o in result.outcomes if o == ERROR) - len(result.failed)
+            spider.clean = False
+            tally.problem(f"{n} articles not stored ({result.store_error.split(':')[0]})")
+            logger.error("%s: storing %d articles failed: %s", source.name, n, result.store_error)
+        for page, outcome in zip(batch, result.outcomes):
+            if outcome == ERROR:
+                tally.errors += 1
+            elif outcome == "empty":
+                tally.empty += 1
+                logger.info("%s: no article text in %s", source.name, page.url)
+            elif outcome == "irrelevant":
+                tally.irrelevant += 1
+            elif outcome == "new":
+                tally.new += 1
+            elif outcome == "updated":
+                tally.updated += 1
+            elif outcome == "queued":
+                tally.queued += 1
+            elif outcome == "rejected":
+                tally.rejected += 1
+            else:
+                tally.unchanged += 1
+        if result.seen_error:
             spider.clean = False
             tally.problem(f"seen marks not saved ({result.seen_error.split(':')[0]})")
             logger.error("%s: marking pages seen failed: %s", source.name, result.seen_error)

@@ -9,11 +9,9 @@ stored, every source's run is recorded, then the process exits; a second signal 
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import signal
 import sys
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from scrapy.crawler import CrawlerProcess
@@ -23,8 +21,6 @@ from crawler.settings import build_settings
 from crawler.spiders.source import SourceSpider
 from crawler.tally import Tally
 from crawler.writer import Writer
-from pipeline.process import process_html
-from pipeline.stories import sketch_article
 
 logger = logging.getLogger(__name__)
 
@@ -32,27 +28,11 @@ logger = logging.getLogger(__name__)
 SHUTDOWN_GRACE = 5.0
 
 
-#: the topic lexicon in a worker process, sent once when it starts rather than with every page
-_worker_lexicon = None
-
-
-def _init_worker(lexicon) -> None:
-    global _worker_lexicon
-    _worker_lexicon = lexicon
-
-
-def _process_page(body, url, source, header_charset, fetched_at, lexicon=None):
-    """The article and its story sketch: both CPU work that needs nothing but the page, so a
-    worker process does both and the crawler process only compares and stores."""
-    article = process_html(body, url=url, source=source, header_charset=header_charset,
-                           fetched_at=fetched_at, lexicon=lexicon if lexicon is not None else _worker_lexicon)
-    return article, sketch_article(article)
-
-
 class Runtime:
     """What the spiders and the item pipeline share: store, state, lexicon, counts."""
 
-    def __init__(self, *, store, state, lexicon, data_dir: Path, sources, workers: int = 0, on_done=None):
+    def __init__(self, *, store, state, lexicon, data_dir: Path, sources, workers: int = 0, open_store=None,
+                 on_done=None):
         self.store = store
         self.state = state
         self.lexicon = lexicon
@@ -61,25 +41,10 @@ class Runtime:
         #: article URLs some source of this crawl has taken on: one page, one fetch
         self.claimed: set[str] = set()
         self.stopping = False
-        self.pool = (ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(lexicon,))
-                     if workers > 0 else None)
         self._on_done = on_done
-        #: the storing thread: the only user of ``store`` while the crawl runs
-        self.writer = Writer(store, Path(data_dir))
-
-    async def build_article(self, body: bytes, *, url, source, header_charset, fetched_at):
-        """(article, story sketch): ``process_html`` here, or in a worker process when
-        ``crawl.workers`` > 0 so that extraction runs beside the downloads instead of between
-        them."""
-        if self.pool is None:
-            return _process_page(body, url, source, header_charset, fetched_at, self.lexicon)
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self.pool, _process_page, body, url, source, header_charset, fetched_at)
-
-    def is_relevant(self, article) -> bool:
-        from pipeline.topics import is_relevant
-
-        return is_relevant(article, self.lexicon)
+        #: where fetched pages become stored articles: the storing thread (the only user of
+        #: ``store`` while the crawl runs) or ``workers`` processes with stores of their own
+        self.writer = Writer(store, Path(data_dir), lexicon, workers=workers, open_store=open_store)
 
     def source_done(self, tally: Tally) -> None:
         if self._on_done is not None:
@@ -87,9 +52,6 @@ class Runtime:
 
     def close(self) -> None:
         self.writer.close()
-        if self.pool is not None:
-            self.pool.shutdown(wait=True, cancel_futures=True)
-            self.pool = None
 
 
 class _NoTraceback(logging.Filter):
@@ -118,8 +80,9 @@ def _set_levels(log_level: str) -> None:
 
 
 def run_crawl(sources, *, store, state, lexicon, data_dir: Path, options: CrawlOptions, polite: bool = True,
-              progress: bool = False, log_level: str = "WARNING", on_done=None) -> list[Tally]:
-    """Crawl ``sources`` once; returns one Tally per source, in order."""
+              progress: bool = False, log_level: str = "WARNING", on_done=None, open_store=None) -> list[Tally]:
+    """Crawl ``sources`` once; returns one Tally per source, in order. With ``crawl.workers``
+    > 0, ``open_store`` (picklable, no arguments) opens the store in each worker process."""
     settings = build_settings(options, polite=polite, log_level=log_level)
     settings["LOG_INSTALL_ROOT_HANDLER"] = False  # newsmon's CLI owns the log handler
     level = getattr(logging, log_level, logging.WARNING)
@@ -130,7 +93,7 @@ def run_crawl(sources, *, store, state, lexicon, data_dir: Path, options: CrawlO
         logging.disable(logging.NOTSET)
     _set_levels(log_level)
     runtime = Runtime(store=store, state=state, lexicon=lexicon, data_dir=Path(data_dir), sources=sources,
-                      workers=options.workers, on_done=on_done)
+                      workers=options.workers, open_store=open_store, on_done=on_done)
     for source in sources:
         process.crawl(SourceSpider, source=source, runtime=runtime)
     stopper = _Stopper(process, runtime, grace=min(SHUTDOWN_GRACE, options.download_timeout))

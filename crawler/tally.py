@@ -42,9 +42,9 @@ class Tally:
     #: article links left for a later crawl because of `max_articles`
     deferred: int = 0
     interrupted: bool = False
-    #: time spent turning pages into articles (in this process, or waiting for workers)
+    #: time spent turning pages into articles (summed over batches, wherever they ran)
     process_seconds: float = 0.0
-    #: time spent storing articles and marking URLs seen
+    #: time spent storing articles and marking URLs seen (summed over batches)
     store_seconds: float = 0.0
     problems: list[str] = field(default_factory=list)
 

@@ -1,82 +1,75 @@
-"""The crawl's one storing thread: batches go to the index and state.db beside the reactor.
+"""Where the crawl's batches run: one storing thread, or ``crawl.workers`` processes.
 
-Why a thread: storing a batch (story lookups, the index transaction, the seen marks) took
-the reactor thread ~0.2 s per 100 articles, during which no response was read and no
-request sent. SQLite releases the GIL while it works, so in a thread most of that overlaps
-the downloads. Why exactly one: SQLite takes one writer at a time anyway, batches must be
-stored in order, and a connection belongs to one thread — this thread opens its own
-state.db connections (story tables, seen marks) and is the only user of the store while
-the crawl runs. The reactor thread keeps its own state.db connection for its reads.
+Why off the reactor thread: a batch (decode, extract, repair, sketch, store, seen marks,
+``pipeline.crawlbatch``) is all CPU and SQLite work; on the reactor thread no response is
+read and no request sent meanwhile. Why one thread when there are no workers: SQLite takes
+one writer at a time anyway, and a connection belongs to one thread; the thread is the
+only user of the store while the crawl runs. Why worker processes store too, instead of
+sending articles back to be stored here: the crawler's process was the bottleneck (one
+GIL for the reactor, the hand-off and the store); now it sends page bytes and gets back
+one short outcome per page, and each worker keeps its own store and state.db connections.
 """
 
 from __future__ import annotations
 
-import time
-from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from pathlib import Path
 
-from pipeline import crawlstate
-from pipeline.storing import save
+from pipeline.crawlbatch import BatchStore
+
+#: this worker process's connections (set by ``_init_worker``)
+_worker_batches: BatchStore | None = None
 
 
-@dataclass
-class BatchResult:
-    #: one outcome per article given to the store, or None when storing failed
-    outcomes: list[str] | None
-    #: why storing failed (the exception's class name and text), or None
-    store_error: str | None = None
-    #: why marking the batch's URLs seen failed, or None
-    seen_error: str | None = None
-    seconds: float = 0.0
+def _init_worker(open_store, data_dir: Path, lexicon) -> None:
+    global _worker_batches
+    import signal
+    from multiprocessing import util
+
+    # Ctrl-C reaches the whole process group: the crawler's process decides how to stop
+    # (finish the batches in hand), not each worker on its own
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _worker_batches = BatchStore(open_store(), data_dir, lexicon)
+    # run as the worker process exits (multiprocessing's own exit hook; atexit is not run)
+    util.Finalize(None, _close_worker, exitpriority=10)
+
+
+def _close_worker() -> None:
+    if _worker_batches is not None:
+        _worker_batches.close()
+        close = getattr(_worker_batches.store, "close", None)
+        if close is not None:
+            close()
+
+
+def _run_in_worker(source, keep_relevant, pages):
+    return _worker_batches.run(source, keep_relevant, pages)
 
 
 class Writer:
-    def __init__(self, store, data_dir: Path):
-        self.store = store
-        self.data_dir = Path(data_dir)
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="newsmon-store")
-        # opened in the thread, on first use
-        self._stories = None
-        self._state = None
+    """Runs ``BatchStore.run`` for the crawl: in its thread on ``store``, or in ``workers``
+    processes that each open their own store with ``open_store()`` (picklable)."""
 
-    def store_batch(self, articles: list, sketches: list, seen_rows) -> Future:
-        """Store ``articles`` (with their ``sketches``), then mark ``seen_rows(outcomes)``
-        seen — only after the store said yes, so a crash costs a refetch, never an article.
-        ``seen_rows`` is called in the thread with the outcomes (None if storing failed) and
-        returns ``crawlstate.mark_seen_many`` rows. The future's result is a ``BatchResult``."""
-        return self._executor.submit(self._store_batch, articles, sketches, seen_rows)
-
-    def _store_batch(self, articles, sketches, seen_rows) -> BatchResult:
-        started = time.perf_counter()
-        result = BatchResult(outcomes=None)
-        if articles:
-            try:
-                if self._stories is None:
-                    from pipeline.stories import Stories
-
-                    self._stories = Stories(self.data_dir)
-                result.outcomes = save(self.store, articles, stories=self._stories, sketches=sketches)
-            except Exception as exc:
-                result.store_error = f"{exc.__class__.__name__}: {exc}"
+    def __init__(self, store, data_dir: Path, lexicon=None, *, workers: int = 0, open_store=None):
+        self.workers = workers
+        if workers > 0:
+            if open_store is None:
+                raise ValueError("crawl workers need a way to open the store (open_store)")
+            self._executor = ProcessPoolExecutor(
+                max_workers=workers, initializer=_init_worker, initargs=(open_store, Path(data_dir), lexicon))
+            self._batches = None
         else:
-            result.outcomes = []
-        try:
-            if self._state is None:
-                self._state = crawlstate.open_crawlstate(self.data_dir)
-            crawlstate.mark_seen_many(self._state, seen_rows(result.outcomes))
-        except Exception as exc:
-            result.seen_error = f"{exc.__class__.__name__}: {exc}"
-        result.seconds = time.perf_counter() - started
-        return result
+            self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="newsmon-store")
+            self._batches = BatchStore(store, Path(data_dir), lexicon)
 
-    def _close_connections(self) -> None:
-        for conn in (self._stories, self._state):
-            if conn is not None:
-                conn.close()
-        self._stories = self._state = None
+    def submit(self, source: str, keep_relevant: bool, pages: list) -> Future:
+        """Run one batch; the future's result is a ``pipeline.crawlbatch.BatchResult``."""
+        if self._batches is None:
+            return self._executor.submit(_run_in_worker, source, keep_relevant, pages)
+        return self._executor.submit(self._batches.run, source, keep_relevant, pages)
 
     def close(self) -> None:
-        """Finish every batch handed over, then close this thread's connections."""
-        self._executor.submit(self._close_connections).result()
-        self._executor.shutdown(wait=True)
+        """Finish every batch handed over, then close the connections."""
+        if self._batches is not None:
+            self._executor.submit(self._batches.close).result()
+        self._executor.shutdown(wait=True, cancel_futures=False)

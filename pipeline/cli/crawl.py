@@ -46,14 +46,17 @@ def run(args, ctx) -> int:
     from pipeline.crawlstate import open_crawlstate
 
     state = open_crawlstate(ctx.data_dir)
+    from functools import partial
+
     from crawler.run import run_crawl
+    from pipeline.store import open_store
 
     verbose = getattr(args, "verbose", 0) or 0
     progress = not args.json and not args.no_progress and sys.stderr.isatty()
     try:
         tallies = run_crawl(
             sources, store=store, state=state, lexicon=lexicon, data_dir=ctx.data_dir, options=options,
-            polite=polite, progress=progress,
+            polite=polite, progress=progress, open_store=partial(open_store, ctx.settings, ctx.data_dir),
             log_level="DEBUG" if verbose > 1 else "INFO" if verbose else "WARNING",
         )
     finally:

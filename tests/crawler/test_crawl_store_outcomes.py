@@ -20,7 +20,7 @@ def _dead_port() -> int:
         return s.getsockname()[1]
 
 
-def _config(portal, tmp_path: Path) -> Path:
+def _config(portal, tmp_path: Path, workers: int = 0) -> Path:
     config = write_config(tmp_path / "config", f"""\
 sources:
   - name: spooled
@@ -31,7 +31,8 @@ sources:
     settings.write_text(
         settings.read_text(encoding="utf-8")
         + f"index:\n  backend: elasticsearch\n  url: http://127.0.0.1:{_dead_port()}\n"
-          "  retries: 0\n  backoff: 0.01\n  retry_interval: 0\n",
+          "  retries: 0\n  backoff: 0.01\n  retry_interval: 0\n"
+        + (f"crawl:\n  workers: {workers}\n" if workers else ""),
         encoding="utf-8")
     return config
 
@@ -48,6 +49,23 @@ def test_articles_spooled_while_the_index_is_away_count_as_queued(portal, tmp_pa
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "2 queued for the index" in proc.stdout
     assert "unchanged    0" in proc.stdout
+
+
+def test_worker_processes_open_the_configured_index_and_spool_for_it(portal, tmp_path: Path):
+    """With ``crawl.workers`` each worker opens the configured store itself: Elasticsearch
+    here (away), so the articles land in the durable spool, as they do without workers."""
+    config = _config(portal, tmp_path, workers=1)
+    result = crawl_json(config, tmp_path / "data")["spooled"]
+    assert result["articles_fetched"] == 2
+    assert result["queued"] == 2 and result["new"] == 0 and result["errors"] == 0
+    from pipeline.settings import load_settings
+    from pipeline.store import open_store
+
+    store = open_store(load_settings(config), tmp_path / "data")
+    try:
+        assert store.spool.pending() == 2
+    finally:
+        store.close()
 
 
 def test_the_summary_names_refused_articles(capsys):

@@ -1,6 +1,7 @@
-"""The crawl's storing thread: batches are stored off the reactor thread, counted when done,
-and a batch the store refuses is neither counted as stored nor marked seen, so the next
-crawl fetches it again (a crash or a full disk costs a refetch, never an article)."""
+"""Where a crawl's batches run: the storing thread, or worker processes with stores of their
+own (``crawl.workers``). Batches are processed and stored off the reactor thread, counted
+when done, and a batch the store refuses is neither counted as stored nor marked seen, so
+the next crawl fetches it again (a crash or a full disk costs a refetch, never an article)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from crawl_helpers import REPO, crawl_json, write_config
 
 from pipeline.crawlstate import open_crawlstate, seen_among
@@ -16,9 +18,10 @@ from pipeline.settings import load_settings
 from pipeline.store import open_store
 
 # run_crawl in a child (the reactor runs once per process) with a store that records which
-# thread stores and refuses its first batch
+# process and thread store, and refuses its first batch
 CHILD = r"""
-import json, sys, threading
+import json, os, sys, threading
+from functools import partial
 from pathlib import Path
 from crawler.options import CrawlOptions
 from crawler.run import run_crawl
@@ -27,13 +30,14 @@ from pipeline.errors import StoreError
 from pipeline.sources import parse_sources
 from pipeline.store.sqlite import SQLiteStore
 
-base, data, fail = sys.argv[1], Path(sys.argv[2]), sys.argv[3] == "fail"
+base, data, fail, workers = sys.argv[1], Path(sys.argv[2]), sys.argv[3] == "fail", int(sys.argv[4])
+log = data.parent / "stored_by.txt"
 
 class Store(SQLiteStore):
-    threads = set()
     calls = 0
     def upsert_many(self, articles):
-        Store.threads.add(threading.current_thread() is threading.main_thread())
+        with open(log, "a") as f:
+            f.write(f"{os.getpid()} {threading.current_thread() is threading.main_thread()}\n")
         Store.calls += 1
         if fail and Store.calls == 1:
             raise StoreError("disk full (simulated)")
@@ -41,29 +45,43 @@ class Store(SQLiteStore):
 
 sources = parse_sources({"sources": [{"name": "news", "urls": [base + "/news/"], "max_pages": 1,
                                       "article_urls": "t2024030[5-7]_"}]}, Path("test"))
+data.mkdir(parents=True)
 store = Store(data / "newsmon.db")
 state = crawlstate.open_crawlstate(data)
 tally = run_crawl(sources, store=store, state=state, lexicon=None, data_dir=data,
-                  options=CrawlOptions(polite=False, workers=1), polite=False)[0]
-print(json.dumps({"tally": tally.to_dict(), "main_thread_stored": sorted(Store.threads)}))
+                  options=CrawlOptions(polite=False, workers=workers), polite=False,
+                  open_store=partial(Store, data / "newsmon.db"))[0]
+print(json.dumps({"tally": tally.to_dict(), "pid": os.getpid()}))
 """
 
 
-def _child(portal, data: Path, mode: str) -> dict:
-    proc = subprocess.run([sys.executable, "-c", CHILD, portal.base, str(data), mode],
+def _child(portal, data: Path, mode: str, workers: int = 0) -> dict:
+    """The child's tally and pid, and who stored: [(pid, on that process's main thread)]."""
+    proc = subprocess.run([sys.executable, "-c", CHILD, portal.base, str(data), mode, str(workers)],
                           capture_output=True, text=True, timeout=120, cwd=str(REPO))
     assert proc.returncode == 0, proc.stderr[-2000:]
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+    out = json.loads(proc.stdout.strip().splitlines()[-1])
+    log = data.parent / "stored_by.txt"
+    out["stored_by"] = ([(int(pid), flag == "True") for pid, flag in
+                         (line.split() for line in log.read_text().splitlines())] if log.exists() else [])
+    return out
 
 
 ARTICLES = [f"/news/202403/t2024030{d}_100{d - 4}.html" for d in (5, 6, 7)]
 
 
-def test_batches_are_stored_off_the_reactor_thread_with_their_stories(portal, tmp_path):
+@pytest.mark.parametrize("workers", [0, 1])
+def test_batches_are_stored_off_the_reactor_thread_with_their_stories(portal, tmp_path, workers):
     data = tmp_path / "data"
-    out = _child(portal, data, "ok")
+    out = _child(portal, data, "ok", workers)
     assert out["tally"]["new"] == 3 and out["tally"]["errors"] == 0
-    assert out["main_thread_stored"] == [False]
+    assert out["stored_by"], "the store was never asked"
+    if workers:
+        # each worker process opened its own store and stored there
+        assert all(pid != out["pid"] for pid, _ in out["stored_by"])
+    else:
+        # the crawler's process, in its storing thread
+        assert out["stored_by"] == [(out["pid"], False)] * len(out["stored_by"])
     store = open_store({}, data)
     try:
         for path in ARTICLES:
@@ -78,9 +96,10 @@ def test_batches_are_stored_off_the_reactor_thread_with_their_stories(portal, tm
         state.close()
 
 
-def test_a_refused_batch_is_an_error_not_marked_seen_and_fetched_again(portal, tmp_path):
+@pytest.mark.parametrize("workers", [0, 1])
+def test_a_refused_batch_is_an_error_not_marked_seen_and_fetched_again(portal, tmp_path, workers):
     data = tmp_path / "data"
-    out = _child(portal, data, "fail")
+    out = _child(portal, data, "fail", workers)
     tally = out["tally"]
     assert tally["new"] == 0 and tally["unchanged"] == 0 and tally["errors"] == 3
     assert "not stored" in tally["message"]
