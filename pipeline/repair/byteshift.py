@@ -90,7 +90,6 @@ class Chooser:
         self.left = py.strip(text[max(0, start - 3 * LEFT_CTX):start])[-LEFT_CTX:]
         self._after = ""
         self._tops: dict = {}
-        self._freq: dict = {}
         self._pruned: dict = {}
         self._pools: dict[int, list[str]] = {}
 
@@ -279,7 +278,11 @@ class Chooser:
         return key
 
     def _by_frequency(self, pool: list[str]) -> list[str]:
-        got = self._freq.get(self._pool_key(pool))
+        # per article, not per run: the ranking depends on the article's characters only;
+        # the entry holds the pool, so its identity is not reused while the article's model lives
+        cache = self.doc.pool_ranks
+        entry = cache.get(id(pool))
+        got = entry[1] if entry is not None and entry[0] is pool else None
         if got is None:
             wl, single = self.doc.word_logp, self.doc.single_logp
 
@@ -288,7 +291,7 @@ class Chooser:
                 return lp if lp is not None else single(c)
 
             got = sorted(pool, key=lambda c: -own(c))[:TOP_JOINT]
-            self._freq[self._pool_key(pool)] = got
+            cache[id(pool)] = (pool, got)
         return got
 
     def _quick(self, prev: str, c: str, nxt: str) -> float:

@@ -215,6 +215,10 @@ def _abbreviations(lm: LanguageModel, text: str) -> set[str]:
     return out
 
 
+#: "not cached yet" (None is a cached answer: not a word)
+_UNSET = object()
+
+
 class DocModel:
     """The dictionary model plus the article's own words and script.
 
@@ -227,6 +231,8 @@ class DocModel:
 
     def __init__(self, lm: LanguageModel, text: str):
         self.lm = lm
+        #: what runs of this article derive from a pool of characters: id → (pool, ranks)
+        self.pool_ranks: dict[int, tuple] = {}
         n = max(len(text), 1)
         grams: Counter[str] = Counter()
         chars: Counter[str] = Counter()
@@ -285,8 +291,9 @@ class DocModel:
         return got
 
     def word_logp(self, w: str) -> float | None:
-        if w in self._wcache:
-            return self._wcache[w]
+        got = self._wcache.get(w, _UNSET)
+        if got is not _UNSET:
+            return got
         base = self.lm.words.get(w)
         if base is None and w in _PUNCT_PAIRS:
             base = _PUNCT_PAIRS[w]

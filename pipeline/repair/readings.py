@@ -74,8 +74,18 @@ def _index():
 
 
 @functools.lru_cache(maxsize=4096)
-def slot_chars(lead, trail, hint: str | None = None) -> list[str]:
-    """Characters a slot may hold; ints are known bytes, frozensets are constraints."""
+@functools.lru_cache(maxsize=65536)
+def slot_chars(lead, trail, hint: str | None = None) -> tuple[str, ...]:
+    """Characters a slot may hold; ints are known bytes, frozensets are constraints.
+
+    Remembered (the same few thousand slots recur in every run), so each pool is one
+    object for the life of the process and callers may cache what they derive from it by
+    its identity. Read-only: a tuple.
+    """
+    return tuple(_slot_chars(lead, trail, hint))
+
+
+def _slot_chars(lead, trail, hint: str | None = None) -> list[str]:
     by_lead, by_trail = _index()
     if not isinstance(lead, int) and not isinstance(trail, int):
         if hint:
