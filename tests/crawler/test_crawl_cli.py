@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import time
 
+import pytest
 from crawl_helpers import NEWSMON, REPO, newsmon, write_config
 from crawl_portal import HANGING
 
@@ -70,15 +72,22 @@ sources:
     assert "BLOCKED" in wall
 
 
-def test_sigterm_finishes_pages_in_hand_stores_and_exits_quickly(portal, tmp_path):
+@pytest.mark.parametrize("workers,group_sigint", [(0, False), (1, False), (1, True)])
+def test_sigterm_finishes_pages_in_hand_stores_and_exits_quickly(portal, tmp_path, workers, group_sigint):
+    """SIGTERM to the crawl, or Ctrl-C at a terminal (SIGINT to the whole process group,
+    worker processes included: they ignore it and finish their batches)."""
     # a long download timeout: only the shutdown path can end the hanging request quickly
     config = write_config(tmp_path / "config", f"sources:\n  - name: portal_html\n    urls: [{portal.base}/news/]\n",
                           timeout=60)
+    if workers:  # batches in worker processes: they finish what they hold, then the crawl exits
+        with (config / "settings.yaml").open("a", encoding="utf-8") as f:
+            f.write(f"  workers: {workers}\n")
     data = tmp_path / "data"
     portal.hang_seconds = 90
     portal.clear_log()
     proc = subprocess.Popen([str(NEWSMON), "--config", str(config), "--data-dir", str(data), "crawl", "--json"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=str(REPO))
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=str(REPO),
+                            start_new_session=True)
     try:
         deadline = time.monotonic() + 90
         while HANGING not in portal.paths() and time.monotonic() < deadline and proc.poll() is None:
@@ -86,7 +95,10 @@ def test_sigterm_finishes_pages_in_hand_stores_and_exits_quickly(portal, tmp_pat
         assert HANGING in portal.paths(), "crawl never reached the hanging page"
         time.sleep(1.0)
         sent = time.monotonic()
-        proc.send_signal(signal.SIGTERM)
+        if group_sigint:
+            os.killpg(proc.pid, signal.SIGINT)
+        else:
+            proc.send_signal(signal.SIGTERM)
         out, err = proc.communicate(timeout=30)
         took = time.monotonic() - sent
     finally:
@@ -94,6 +106,7 @@ def test_sigterm_finishes_pages_in_hand_stores_and_exits_quickly(portal, tmp_pat
         if proc.poll() is None:
             proc.kill()
     assert proc.returncode == 0, err
+    assert "Traceback" not in err, err[-2000:]
     assert took < 12, f"took {took:.1f}s to stop"
     summary = json.loads(out)
     assert summary["interrupted"] is True
