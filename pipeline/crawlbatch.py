@@ -75,7 +75,7 @@ class BatchStore:
         outcomes: list[str | None] = []
         failed: list[tuple[str, str]] = []
         to_store, sketches, stored_at = [], [], []
-        #: per page: (URLs to mark seen, article id)
+        # per page: (URLs to mark seen, article id)
         marks: list[tuple[list[str], str | None]] = []
         for page in pages:
             marks.append(([], None))
