@@ -53,6 +53,16 @@ class BatchResult:
     process_seconds: float = 0.0
     store_seconds: float = 0.0
 
+    @classmethod
+    def merge(cls, parts: list[BatchResult]) -> BatchResult:
+        """One result for a batch that was run in parts, in order."""
+        return cls(outcomes=[o for p in parts for o in p.outcomes],
+                   failed=[f for p in parts for f in p.failed],
+                   store_error=next((p.store_error for p in parts if p.store_error), None),
+                   seen_error=next((p.seen_error for p in parts if p.seen_error), None),
+                   process_seconds=sum(p.process_seconds for p in parts),
+                   store_seconds=sum(p.store_seconds for p in parts))
+
 
 class BatchStore:
     """What one process (or the crawl's storing thread) keeps open for a crawl's batches:

@@ -30,12 +30,16 @@ from pipeline.errors import StoreError
 from pipeline.sources import parse_sources
 from pipeline.store.sqlite import SQLiteStore
 
-base, data, fail, workers = sys.argv[1], Path(sys.argv[2]), sys.argv[3] == "fail", int(sys.argv[4])
+base, data, mode, workers = sys.argv[1], Path(sys.argv[2]), sys.argv[3], int(sys.argv[4])
+fail = mode == "fail"
 log = data.parent / "stored_by.txt"
+CRAWLER = os.getpid()
 
 class Store(SQLiteStore):
     calls = 0
     def upsert_many(self, articles):
+        if mode == "crash" and os.getpid() != CRAWLER and any("t20240306_" in a.url for a in articles):
+            os._exit(3)  # the worker dies, as on a crash in a parser or the OOM killer
         with open(log, "a") as f:
             f.write(f"{os.getpid()} {threading.current_thread() is threading.main_thread()}\n")
         Store.calls += 1
@@ -123,3 +127,19 @@ sources:
         assert all(store.get_by_url(portal.base + p) is not None for p in ARTICLES)
     finally:
         store.close()
+
+
+def test_a_page_that_kills_its_worker_costs_only_that_page(portal, tmp_path):
+    """The batch is tried again one page at a time in fresh worker processes: the other
+    pages are stored, the killer page is an error, not marked seen (tried next crawl)."""
+    data = tmp_path / "data"
+    out = _child(portal, data, "crash", 1)
+    tally = out["tally"]
+    assert tally["new"] == 2 and tally["errors"] == 1, tally
+    assert "t20240306_1002.html: processing failed (its worker process died)" in tally["message"]
+    state = open_crawlstate(data)
+    try:
+        assert seen_among(state, [portal.base + p for p in ARTICLES]) == {portal.base + ARTICLES[0],
+                                                                          portal.base + ARTICLES[2]}
+    finally:
+        state.close()
