@@ -19,19 +19,24 @@ from pathlib import Path
 
 from pipeline.crawlbatch import ERROR, BatchResult, BatchStore
 
-#: this worker process's connections (set by ``_init_worker``)
+#: this worker process's connections (set by ``_init_worker``), or why they could not be opened
 _worker_batches: BatchStore | None = None
+_worker_error: str | None = None
 
 
 def _init_worker(open_store, data_dir: Path, lexicon) -> None:
-    global _worker_batches
+    global _worker_batches, _worker_error
     import signal
     from multiprocessing import util
 
     # Ctrl-C reaches the whole process group: the crawler's process decides how to stop
     # (finish the batches in hand), not each worker on its own
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _worker_batches = BatchStore(open_store(), data_dir, lexicon)
+    try:
+        _worker_batches = BatchStore(open_store(), data_dir, lexicon)
+    except Exception as exc:  # each batch says why; an initializer that raises breaks the pool
+        _worker_error = f"{exc.__class__.__name__}: {exc}"
+        return
     # run as the worker process exits (multiprocessing's own exit hook; atexit is not run)
     util.Finalize(None, _close_worker, exitpriority=10)
 
@@ -45,6 +50,8 @@ def _close_worker() -> None:
 
 
 def _run_in_worker(source, keep_relevant, pages):
+    if _worker_batches is None:
+        raise RuntimeError(f"the store could not be opened in a worker process ({_worker_error})")
     return _worker_batches.run(source, keep_relevant, pages)
 
 

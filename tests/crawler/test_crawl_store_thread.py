@@ -52,9 +52,12 @@ sources = parse_sources({"sources": [{"name": "news", "urls": [base + "/news/"],
 data.mkdir(parents=True)
 store = Store(data / "newsmon.db")
 state = crawlstate.open_crawlstate(data)
+def cannot_open():
+    raise StoreError("disk gone (simulated)")
+
 tally = run_crawl(sources, store=store, state=state, lexicon=None, data_dir=data,
                   options=CrawlOptions(polite=False, workers=workers), polite=False,
-                  open_store=partial(Store, data / "newsmon.db"))[0]
+                  open_store=cannot_open if mode == "noopen" else partial(Store, data / "newsmon.db"))[0]
 print(json.dumps({"tally": tally.to_dict(), "pid": os.getpid()}))
 """
 
@@ -141,5 +144,18 @@ def test_a_page_that_kills_its_worker_costs_only_that_page(portal, tmp_path):
     try:
         assert seen_among(state, [portal.base + p for p in ARTICLES]) == {portal.base + ARTICLES[0],
                                                                           portal.base + ARTICLES[2]}
+    finally:
+        state.close()
+
+
+def test_a_worker_that_cannot_open_the_store_fails_its_batches_not_the_crawl(portal, tmp_path):
+    data = tmp_path / "data"
+    out = _child(portal, data, "noopen", 1)
+    tally = out["tally"]
+    assert tally["new"] == 0 and tally["errors"] == 3, tally
+    assert "3 pages not processed (RuntimeError)" in tally["message"]
+    state = open_crawlstate(data)
+    try:
+        assert seen_among(state, [portal.base + p for p in ARTICLES]) == set()
     finally:
         state.close()
