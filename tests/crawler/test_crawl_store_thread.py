@@ -52,6 +52,7 @@ sources = parse_sources({"sources": [{"name": "news", "urls": [base + "/news/"],
 data.mkdir(parents=True)
 store = Store(data / "newsmon.db")
 state = crawlstate.open_crawlstate(data)
+
 def cannot_open():
     raise StoreError("disk gone (simulated)")
 
@@ -77,6 +78,15 @@ def _child(portal, data: Path, mode: str, workers: int = 0) -> dict:
 ARTICLES = [f"/news/202403/t2024030{d}_100{d - 4}.html" for d in (5, 6, 7)]
 
 
+def _seen(portal, data: Path) -> set[str]:
+    """Which of the three articles state.db marks seen."""
+    state = open_crawlstate(data)
+    try:
+        return seen_among(state, [portal.base + p for p in ARTICLES])
+    finally:
+        state.close()
+
+
 @pytest.mark.parametrize("workers", [0, 1])
 def test_batches_are_stored_off_the_reactor_thread_with_their_stories(portal, tmp_path, workers):
     data = tmp_path / "data"
@@ -96,11 +106,7 @@ def test_batches_are_stored_off_the_reactor_thread_with_their_stories(portal, tm
             assert article is not None and article.story_id, path
     finally:
         store.close()
-    state = open_crawlstate(data)
-    try:
-        assert seen_among(state, [portal.base + p for p in ARTICLES]) == {portal.base + p for p in ARTICLES}
-    finally:
-        state.close()
+    assert _seen(portal, data) == {portal.base + p for p in ARTICLES}
 
 
 @pytest.mark.parametrize("workers", [0, 1])
@@ -110,11 +116,7 @@ def test_a_refused_batch_is_an_error_not_marked_seen_and_fetched_again(portal, t
     tally = out["tally"]
     assert tally["new"] == 0 and tally["unchanged"] == 0 and tally["errors"] == 3
     assert "not stored" in tally["message"]
-    state = open_crawlstate(data)
-    try:
-        assert seen_among(state, [portal.base + p for p in ARTICLES]) == set()
-    finally:
-        state.close()
+    assert _seen(portal, data) == set()
     # the next crawl (the real CLI) fetches and stores them
     config = write_config(tmp_path / "config", f"""\
 sources:
@@ -140,12 +142,7 @@ def test_a_page_that_kills_its_worker_costs_only_that_page(portal, tmp_path):
     tally = out["tally"]
     assert tally["new"] == 2 and tally["errors"] == 1, tally
     assert "t20240306_1002.html: processing failed (its worker process died)" in tally["message"]
-    state = open_crawlstate(data)
-    try:
-        assert seen_among(state, [portal.base + p for p in ARTICLES]) == {portal.base + ARTICLES[0],
-                                                                          portal.base + ARTICLES[2]}
-    finally:
-        state.close()
+    assert _seen(portal, data) == {portal.base + ARTICLES[0], portal.base + ARTICLES[2]}
 
 
 def test_a_worker_that_cannot_open_the_store_fails_its_batches_not_the_crawl(portal, tmp_path):
@@ -154,8 +151,4 @@ def test_a_worker_that_cannot_open_the_store_fails_its_batches_not_the_crawl(por
     tally = out["tally"]
     assert tally["new"] == 0 and tally["errors"] == 3, tally
     assert "3 pages not processed (RuntimeError)" in tally["message"]
-    state = open_crawlstate(data)
-    try:
-        assert seen_among(state, [portal.base + p for p in ARTICLES]) == set()
-    finally:
-        state.close()
+    assert _seen(portal, data) == set()
