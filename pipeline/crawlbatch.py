@@ -79,12 +79,11 @@ class BatchStore:
 
     def run(self, source: str, keep_relevant: bool, pages: list[FetchedPage]) -> BatchResult:
         from pipeline.process import process_html
-        from pipeline.stories import sketch_article
 
         started = time.perf_counter()
         outcomes: list[str | None] = []
         failed: list[tuple[str, str]] = []
-        to_store, sketches, stored_at = [], [], []
+        to_store, stored_at = [], []
         # per page: (URLs to mark seen, article id)
         marks: list[tuple[list[str], str | None]] = []
         for page in pages:
@@ -92,7 +91,6 @@ class BatchStore:
             try:
                 article = process_html(page.body, url=page.url, source=source, header_charset=page.header_charset,
                                        fetched_at=page.fetched_at, lexicon=self.lexicon)
-                sketch = sketch_article(article)
             except Exception as exc:  # one bad page must not stop the batch
                 failed.append((page.url, exc.__class__.__name__))
                 outcomes.append(ERROR)
@@ -106,7 +104,6 @@ class BatchStore:
                 outcomes.append(None)
                 stored_at.append(len(outcomes) - 1)
                 to_store.append(article)
-                sketches.append(sketch)
         result = BatchResult(outcomes=[], failed=failed, process_seconds=time.perf_counter() - started)
 
         started = time.perf_counter()
@@ -118,8 +115,8 @@ class BatchStore:
                     self._stories = Stories(self.data_dir)
                 from pipeline.storing import save
 
-                for i, outcome in zip(stored_at, save(self.store, to_store, stories=self._stories,
-                                                      sketches=sketches)):
+                # the story sketches are computed there, for the articles stored only
+                for i, outcome in zip(stored_at, save(self.store, to_store, stories=self._stories)):
                     outcomes[i] = outcome
             except Exception as exc:
                 result.store_error = f"{exc.__class__.__name__}: {exc}"
