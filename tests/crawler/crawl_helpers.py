@@ -23,6 +23,17 @@ crawl:
 """
 
 
+def news_sources(base: str) -> str:
+    """One source reading the portal's news list for its three articles of 5–7 March."""
+    return f"""\
+sources:
+  - name: news
+    urls: [{base}/news/]
+    max_pages: 1
+    article_urls: 't2024030[5-7]_'
+"""
+
+
 def portal_sources(base: str) -> str:
     return f"""\
 sources:

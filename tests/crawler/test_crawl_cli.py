@@ -9,7 +9,7 @@ import subprocess
 import time
 
 import pytest
-from crawl_helpers import NEWSMON, REPO, newsmon, write_config
+from crawl_helpers import NEWSMON, REPO, news_sources, newsmon, write_config
 from crawl_portal import HANGING
 
 from pipeline.crawlstate import last_runs, open_crawlstate
@@ -211,13 +211,7 @@ def test_polite_crawl_honours_robots_crawl_delay(portal, tmp_path):
 
 
 def test_worker_processes_give_the_same_articles(portal, tmp_path):
-    config = write_config(tmp_path / "config", f"""\
-sources:
-  - name: news
-    urls: [{portal.base}/news/]
-    max_pages: 1
-    article_urls: 't2024030[5-7]_'
-""")
+    config = write_config(tmp_path / "config", news_sources(portal.base))
     (config / "settings.yaml").write_text("crawl:\n  polite: false\n  workers: 1\n", encoding="utf-8")
     proc = newsmon(config, tmp_path / "data", "crawl", "--json")
     assert proc.returncode == 0, proc.stderr

@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from crawl_helpers import REPO, crawl_json, write_config
+from crawl_helpers import REPO, crawl_json, news_sources, write_config
 
 from pipeline.crawlstate import open_crawlstate, seen_among
 from pipeline.settings import load_settings
@@ -118,13 +118,7 @@ def test_a_refused_batch_is_an_error_not_marked_seen_and_fetched_again(portal, t
     assert "not stored" in tally["message"]
     assert _seen(portal, data) == set()
     # the next crawl (the real CLI) fetches and stores them
-    config = write_config(tmp_path / "config", f"""\
-sources:
-  - name: news
-    urls: [{portal.base}/news/]
-    max_pages: 1
-    article_urls: 't2024030[5-7]_'
-""")
+    config = write_config(tmp_path / "config", news_sources(portal.base))
     again = crawl_json(config, data)["news"]
     assert again["new"] == 3 and again["errors"] == 0
     store = open_store(load_settings(config), data)
