@@ -284,13 +284,7 @@ class Chooser:
         entry = cache.get(id(pool))
         got = entry[1] if entry is not None and entry[0] is pool else None
         if got is None:
-            wl, single = self.doc.word_logp, self.doc.single_logp
-
-            def own(c: str) -> float:
-                lp = wl(c)
-                return lp if lp is not None else single(c)
-
-            got = sorted(pool, key=lambda c: -own(c))[:TOP_JOINT]
+            got = self.doc.top_of_pool(pool, TOP_JOINT)
             cache[id(pool)] = (pool, got)
         return got
 
