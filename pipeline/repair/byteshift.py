@@ -13,12 +13,14 @@ repair is worse than none, since editors read the result as fact.
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass
 
 from pipeline.chinese import simplify
 from pipeline.repair import gbk
 from pipeline.repair import pinyin as py
+from pipeline.repair.langmodel import PUNCT_PAIRS
 from pipeline.repair.readings import (  # noqa: F401  (re-exported for callers)
     PRIOR_VANISH,
     VANISH_VARIANTS,
@@ -92,6 +94,7 @@ class Chooser:
         self._tops: dict = {}
         self._pruned: dict = {}
         self._pools: dict[int, list[str]] = {}
+        self._pair_lists: dict = {}
 
     def window(self, start: int, end: int, middle: str, right_end: int,
                chars: bool = False, lost: bool = False) -> float:
@@ -124,11 +127,6 @@ class Chooser:
             chars = slot_chars(lead, trail, r.hint if last else None)
             if not chars:
                 return []
-            if r.hint and idx == len(r.slots) - 1:
-                hinted = [c for c in chars if r.hint in py.readings(c)]
-                if not hinted:
-                    return []
-                chars = hinted
             options.append(chars)
         # what follows the run, for the last slots' right-hand context
         self._after = py.strip(r.tail + self.text[r.end:r.end + 3 * RIGHT_CTX])[:3]
@@ -204,6 +202,15 @@ class Chooser:
         return out
 
     def _pairs(self, a: list[str], b: list[str], prev: str, nxt: str) -> list[str]:
+        """A vanished pair's likeliest two characters (remembered: readings that differ
+        elsewhere in the run ask again)."""
+        key = (self._pool_key(a), self._pool_key(b), prev, nxt)
+        got = self._pair_lists.get(key)
+        if got is None:
+            got = self._pair_lists[key] = self._rank_pairs(a, b, prev, nxt)
+        return got
+
+    def _rank_pairs(self, a: list[str], b: list[str], prev: str, nxt: str) -> list[str]:
         cands: set[str] = set()
         aset = set(a)
         heads = self.doc.lm.heads()
@@ -221,7 +228,8 @@ class Chooser:
         # each process's string hashing (the same article was repaired differently by two runs)
         pool = sorted(cands)
         if len(pool) > PAIR_POOL:
-            pool = sorted(pool, key=lambda ab: -self._quick(prev, ab, nxt))[:PAIR_POOL]
+            quick = self._pair_quick(prev, nxt)
+            pool = sorted(pool, key=lambda ab: -quick(ab))[:PAIR_POOL]
         score = self.doc.score
         ranked = sorted(pool, key=lambda ab: -score(prev + ab + nxt))
         return ranked[:40]
@@ -238,15 +246,15 @@ class Chooser:
             return got
         wl = self.doc.word_logp
         words, grams = self.doc.lm.words, self.doc.grams
-        probes = [w for w in (prev[-1:], ) if w]
-        n1, n2 = nxt[:1], nxt[:2]
-
-        def joins(c: str) -> bool:
-            for w in ([p + c for p in probes] + ([c + n1] if n1 else [])
-                      + ([c + n2] if len(n2) == 2 else [])):
-                if w in words or w in grams:
-                    return True
-            return False
+        p1, n1, n2 = prev[-1:], nxt[:1], nxt[:2]
+        if len(n2) < 2:
+            n2 = ""
+        # the characters that make a word (or an n-gram of the article) with a neighbour,
+        # in pool order; one pass, no call per character (pools run to hundreds)
+        joined = [c for c in pool
+                  if (p1 and (p1 + c in words or p1 + c in grams))
+                  or (n1 and (c + n1 in words or c + n1 in grams))
+                  or (n2 and (c + n2 in words or c + n2 in grams))]
 
         def quick(c: str) -> float:
             best = -30.0
@@ -257,7 +265,7 @@ class Chooser:
                         best = lp
             return best
 
-        hits = sorted((c for c in pool if joins(c)), key=lambda c: -quick(c))[:TOP_JOINT]
+        hits = sorted(joined, key=lambda c: -quick(c))[:TOP_JOINT]
         # a clause stop makes no word yet is the commonest thing a vanished pair follows
         hits += [c for c in _ALWAYS_TRY if c in pool and c not in hits]
         for c in self._by_frequency(pool):
@@ -288,6 +296,42 @@ class Chooser:
             cache[id(pool)] = (pool, got)
         return got
 
+    def _pair_quick(self, prev: str, nxt: str):
+        """``_quick(prev, ab, nxt)`` for two-character ``ab``, with what depends on one of
+        the two characters only looked up once per character (a pool holds hundreds of
+        pairs made of a few dozen characters)."""
+        wl, single = self.doc.word_logp, self.doc.single_logp
+        p1, p2, n1, n2 = prev[-1:], prev[-2:], nxt[:1], nxt[:2]
+
+        def bonus(words) -> float:
+            best = -math.inf
+            for w in words:
+                if len(w) > 1:
+                    lp = wl(w)
+                    if lp is not None and lp + 4 > best:
+                        best = lp + 4
+            return best
+
+        firsts: dict[str, float] = {}
+        seconds: dict[str, float] = {}
+
+        def quick(ab: str) -> float:
+            if len(ab) != 2:
+                return self._quick(prev, ab, nxt)
+            a, b = ab
+            fa = firsts.get(a)
+            if fa is None:
+                fa = firsts[a] = bonus((p1 + a,))
+            sb = seconds.get(b)
+            if sb is None:
+                sb = seconds[b] = bonus((b + n1, b + n2))
+            base = wl(ab)
+            if base is None:
+                base = single(a) + single(b)
+            return max(base, fa, sb, bonus((p1 + ab, ab + n1, ab + n2, p2 + ab)))
+
+        return quick
+
     def _quick(self, prev: str, c: str, nxt: str) -> float:
         """A few dictionary look-ups: does ``c`` make a word with a neighbour?"""
         wl = self.doc.word_logp
@@ -301,6 +345,37 @@ class Chooser:
                 if lp is not None and lp + 4 > best:
                     best = lp + 4
         return best
+
+    def _quick_top(self, pool, prev: str, nxt: str, k: int) -> list[str]:
+        """Exactly ``sorted(pool, key=-_quick)[:k]`` for a pool of single characters.
+
+        Why: a slot whose trail byte a bad pair swallowed may hold any of thousands of
+        characters. Most make no word with a neighbour, and ``_quick`` then says what
+        their frequency does, which is ranked once per process (``top_of_pool``); only
+        the few that do make a word are looked up one by one.
+        """
+        doc = self.doc
+        order = doc.lm.pool_order(pool, doc.script)
+        members = order.members
+        if len(members) != len(pool):  # a character twice: ranked the plain way
+            return sorted(pool, key=lambda c: -self._quick(prev, c, nxt))[:k]
+        linked: set[str] = set()
+        befores = {p for p in (prev[-1:], prev[-2:]) if p}
+        afters = {n for n in (nxt[:1], nxt[:2]) if n}
+        heads = doc.lm.heads()
+        for n in afters:
+            linked.update(members.intersection(heads.get(n, "")))
+        words = doc.lm.words
+        for p in befores:
+            linked.update(c for c in pool if p + c in words)
+        for w in itertools.chain(doc.grams, PUNCT_PAIRS):
+            if w[:-1] in befores and w[-1] in members:
+                linked.add(w[-1])
+            if w[1:] in afters and w[0] in members:
+                linked.add(w[0])
+        plain = [c for c in doc.top_of_pool(pool, k + len(linked)) if c not in linked][:k]
+        pos = order.position
+        return sorted([*linked, *plain], key=lambda c: (-self._quick(prev, c, nxt), pos[c]))[:k]
 
     def _prune(self, pool, context, i, keep, guess=False) -> list[str]:
         """Rank one slot's characters by their fit with their neighbours.
@@ -326,7 +401,7 @@ class Chooser:
         got = self._pruned.get(key)
         if got is None:
             if len(pool) > 200:
-                pool = sorted(pool, key=lambda c: -self._quick(prev, c, nxt))[:40]
+                pool = self._quick_top(pool, prev, nxt, 40)
             got = sorted(pool, key=lambda c: -self.doc.score(prev + c + nxt))[:keep]
             self._pruned[key] = got
         return got

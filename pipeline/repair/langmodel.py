@@ -38,7 +38,7 @@ _PUNCT_P = {
 }
 _ASCII_TOKEN = math.log(0.002)
 #: punctuation pairs common enough to count as one token
-_PUNCT_PAIRS = {
+PUNCT_PAIRS = {
     k: math.log(v) for k, v in {
         "。”": 0.004, "。“": 0.001, "，“": 0.002, ",“": 0.002, "：“": 0.002, ":“": 0.002,
         "”，": 0.003, "”,": 0.003, "”。": 0.002, "！”": 0.001, "!”": 0.001, "？”": 0.001,
@@ -115,6 +115,8 @@ class LanguageModel:
                 blank.script = script
             own = blank.own_logp
             ranked = sorted(pool, key=lambda c: -own(c))
+            if len(self._orders) > 20_000:  # entries hold their pools: keep the memory bounded
+                self._orders.clear()
             got = self._orders[key] = PoolOrder(pool, ranked, frozenset(pool),
                                                 {c: i for i, c in enumerate(pool)})
         return got
@@ -281,6 +283,7 @@ class DocModel:
         trad = sum(c for ch, c in chars.items() if ch in lm.trad_only)
         self.script = "trad" if trad > 2 * simp + 2 else "simp" if simp > 2 * trad + 2 else None
         self._wcache: dict[str, float | None] = {}
+        self._single: dict[str, float] = {}
         self._scache: dict[str, float] = {}
 
     def top_of_pool(self, pool: tuple[str, ...], k: int) -> list[str]:
@@ -353,8 +356,8 @@ class DocModel:
         if got is not _UNSET:
             return got
         base = self.lm.words.get(w)
-        if base is None and w in _PUNCT_PAIRS:
-            base = _PUNCT_PAIRS[w]
+        if base is None and w in PUNCT_PAIRS:
+            base = PUNCT_PAIRS[w]
         g = self.grams.get(w, 0) if len(w) > 1 else 0
         if g:
             doc_p = self.DOC_WEIGHT * g / self.n
@@ -381,6 +384,12 @@ class DocModel:
 
     def single_logp(self, ch: str) -> float:
         """A character that forms no word here."""
+        got = self._single.get(ch)
+        if got is None:
+            got = self._single[ch] = self._single_logp(ch)
+        return got
+
+    def _single_logp(self, ch: str) -> float:
         p = _PUNCT_P.get(ch)
         if p is not None:
             return math.log(p)
@@ -444,7 +453,7 @@ class DocModel:
                 if j + k > n:
                     break
                 w = text[j:j + k]
-                if w not in prefixes and w not in grams and w not in _PUNCT_PAIRS:
+                if w not in prefixes and w not in grams and w not in PUNCT_PAIRS:
                     break
                 lp = word_logp(w)
                 if lp is not None:

@@ -65,6 +65,8 @@ def has_annotation(text: str) -> bool:
 
 def annotations(text: str) -> list[tuple[int, int, str]]:
     """(start, end, syllable) of each removable annotation in ``text``."""
+    if "(" not in text:  # the common case, asked for every reading the repair scores
+        return []
     out = []
     for m in ANNOT_RE.finditer(text):
         start = m.start()

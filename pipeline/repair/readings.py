@@ -73,16 +73,19 @@ def _index():
     return by_lead, by_trail
 
 
-@functools.lru_cache(maxsize=4096)
 @functools.lru_cache(maxsize=65536)
 def slot_chars(lead, trail, hint: str | None = None) -> tuple[str, ...]:
-    """Characters a slot may hold; ints are known bytes, frozensets are constraints.
+    """Characters a slot may hold; ints are known bytes, frozensets are constraints; with
+    ``hint``, only those the pinyin syllable reads.
 
     Remembered (the same few thousand slots recur in every run), so each pool is one
     object for the life of the process and callers may cache what they derive from it by
     its identity. Read-only: a tuple.
     """
-    return tuple(_slot_chars(lead, trail, hint))
+    chars = _slot_chars(lead, trail, hint)
+    if hint:
+        chars = [c for c in chars if hint in py.readings(c)]
+    return tuple(chars)
 
 
 def _slot_chars(lead, trail, hint: str | None = None) -> list[str]:

@@ -34,3 +34,47 @@ def test_the_top_of_a_pool_is_the_top_of_the_full_ranking(trad):
             checked_used += len(set(pool) & set(text))
     # the articles' own characters (scored differently from the shortcut's order) took part
     assert checked_used > 100
+
+
+def test_a_huge_slot_is_pruned_exactly_as_by_looking_up_every_character():
+    from pipeline.repair.byteshift import Chooser
+
+    lm = langmodel.load()
+    text = cleaned_texts()[3]
+    doc = langmodel.DocModel(lm, text)
+    # a slot whose trail byte went with a swallowed ASCII byte: any double-byte character
+    pool = readings.slot_chars(frozenset(range(0x81, 0xFF)), frozenset(range(0x40, 0xFF)))
+    assert len(pool) > 10_000
+    chooser = Chooser(doc, text, 0)
+    contexts = [("", "")]
+    for i in range(40, len(text) - 3, max(1, len(text) // 12)):
+        contexts += [(text[i - 2:i], text[i + 1:i + 3]), (text[i - 1:i], text[i + 1:i + 2])]
+    linked = 0
+    for prev, nxt in contexts:
+        full = sorted(pool, key=lambda c: -chooser._quick(prev, c, nxt))[:40]
+        assert chooser._quick_top(pool, prev, nxt, 40) == full, (prev, nxt)
+        # characters that make a word with a neighbour, found without a look at each
+        linked += sum(1 for c in full if chooser._quick(prev, c, nxt) > doc.own_logp(c))
+    assert linked > 20
+
+
+def test_a_pair_scores_as_the_plain_look_up_scores_it():
+    from pipeline.repair.byteshift import Chooser
+
+    lm = langmodel.load()
+    text = cleaned_texts()[5]
+    doc = langmodel.DocModel(lm, text)
+    chooser = Chooser(doc, text, 0)
+    # the article's own pairs (words, n-grams) and pairs that make nothing
+    pairs = {text[i:i + 2] for i in range(0, len(text) - 1, 7)} | {"，的", "的，", "鑫鑫"}
+    pairs = sorted(p for p in pairs if len(p) == 2)
+    contexts = [("", ""), ("", "的"), ("在", ""), ("優化", "環境")]
+    contexts += [(text[i - 2:i], text[i + 2:i + 4]) for i in range(20, len(text) - 4, 97)]
+    differs = 0
+    for prev, nxt in contexts:
+        quick = chooser._pair_quick(prev, nxt)
+        for ab in pairs:
+            plain = chooser._quick(prev, ab, nxt)
+            assert quick(ab) == plain, (prev, ab, nxt)
+            differs += plain != doc.own_logp(ab[0]) + doc.own_logp(ab[1])
+    assert differs > 50  # the neighbours' words took part
