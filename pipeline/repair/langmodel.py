@@ -224,22 +224,28 @@ def _abbreviations(lm: LanguageModel, text: str) -> set[str]:
     such an abbreviation is backed by the article itself.
     """
     out: set[str] = set()
-    words = lm.words
+    words, prefixes = lm.words, lm.prefixes
     for seg in re.split(r"[^\u3400-\u9fff]+", text):
         i, n = 0, len(seg)
         prev = None
         while i < n:
-            # longest dictionary word at i (greedy is enough to find compounds)
-            for k in range(min(MAX_WORD, n - i), 1, -1):
-                if seg[i:i + k] in words:
-                    if prev is not None:
-                        out.add(prev[0] + seg[i])
-                    prev = seg[i:i + k]
-                    for cut in range(2, k - 1):  # a compound word: 太平洋保險
-                        if prev[:cut] in words and prev[cut:] in words:
-                            out.add(prev[0] + prev[cut])
-                    i += k
+            # longest dictionary word at i (greedy is enough to find compounds), growing
+            # it while it still begins some word: most places begin none
+            k = 0
+            for j in range(2, min(MAX_WORD, n - i) + 1):
+                w = seg[i:i + j]
+                if w not in prefixes:
                     break
+                if w in words:
+                    k = j
+            if k:
+                if prev is not None:
+                    out.add(prev[0] + seg[i])
+                prev = seg[i:i + k]
+                for cut in range(2, k - 1):  # a compound word: 太平洋保險
+                    if prev[:cut] in words and prev[cut:] in words:
+                        out.add(prev[0] + prev[cut])
+                i += k
             else:
                 prev = None
                 i += 1

@@ -1,6 +1,8 @@
-"""Ranking a slot's pool of characters: the shortcut must give exactly the full ranking."""
+"""The repair's shortcuts for speed must give exactly what the plain computation gives."""
 
 from __future__ import annotations
+
+import re
 
 import pytest
 
@@ -78,3 +80,36 @@ def test_a_pair_scores_as_the_plain_look_up_scores_it():
             assert quick(ab) == plain, (prev, ab, nxt)
             differs += plain != doc.own_logp(ab[0]) + doc.own_logp(ab[1])
     assert differs > 50  # the neighbours' words took part
+
+
+def _abbreviations_by_trying_every_length(lm, text):
+    out = set()
+    for seg in re.split(r"[^\u3400-\u9fff]+", text):
+        i, prev = 0, None
+        while i < len(seg):
+            for k in range(min(langmodel.MAX_WORD, len(seg) - i), 1, -1):
+                if seg[i:i + k] in lm.words:
+                    if prev is not None:
+                        out.add(prev[0] + seg[i])
+                    prev = seg[i:i + k]
+                    out.update(prev[0] + prev[cut] for cut in range(2, k - 1)
+                               if prev[:cut] in lm.words and prev[cut:] in lm.words)
+                    i += k
+                    break
+            else:
+                prev, i = None, i + 1
+    return out
+
+
+def test_an_articles_abbreviations_are_found_as_by_trying_every_word_length():
+    import opencc
+
+    lm = langmodel.load()
+    texts = cleaned_texts()[:8]
+    texts += [opencc.OpenCC("s2t").convert(t) for t in texts]
+    found = 0
+    for text in texts:
+        got = langmodel._abbreviations(lm, text)
+        assert got == _abbreviations_by_trying_every_length(lm, text)
+        found += len(got)
+    assert found > 100
