@@ -114,7 +114,7 @@ class Chooser:
         if chars:
             if lost and middle.endswith("?"):
                 head, tail = (self.left + middle)[:-1], py.strip(right)
-                score += CHAR_WEIGHT * max(self.cm.score(head + b + tail) for b in _LOST_BYTES)
+                score += CHAR_WEIGHT * self.cm.best_filled(head, _LOST_BYTES, tail)
             else:
                 score += CHAR_WEIGHT * self.cm.score(plain)
         return score

@@ -60,6 +60,25 @@ class _Scoring:
         logp = self.logp
         return sum(logp(s[max(0, i - ORDER + 1):i], ch) for i, ch in enumerate(s))
 
+    def best_filled(self, head: str, fills, tail: str) -> float:
+        """``max(score(head + f + tail) for f in fills)`` for one-character ``fills``.
+
+        Exactly that (the same terms summed in the same order), with each term that no
+        fill can reach looked up once: the fills are tried in place of a byte that a bad
+        pair took, a dozen for every window that has one.
+        """
+        h, t = simplify(head), simplify(tail)
+        logp = self.logp
+        before = [logp(h[max(0, i - ORDER + 1):i], ch) for i, ch in enumerate(h)]
+        reach = ORDER - 1  # characters after the fill whose history holds it
+        after = [logp(t[i - ORDER + 1:i], t[i]) for i in range(reach, len(t))]
+        best = -math.inf
+        for f in fills:
+            s = h + simplify(f) + t[:reach]
+            near = [logp(s[max(0, j - ORDER + 1):j], s[j]) for j in range(len(h), len(s))]
+            best = max(best, sum(before + near + after))
+        return best
+
 
 class CharModel(_Scoring):
     """Log-probabilities of characters given up to three before them."""

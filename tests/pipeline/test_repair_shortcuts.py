@@ -113,3 +113,17 @@ def test_an_articles_abbreviations_are_found_as_by_trying_every_word_length():
         assert got == _abbreviations_by_trying_every_length(lm, text)
         found += len(got)
     assert found > 100
+
+
+def test_the_best_fill_of_a_lost_byte_scores_as_each_filled_text_does():
+    from pipeline.repair import charlm
+    from pipeline.repair.byteshift import _LOST_BYTES
+
+    text = cleaned_texts()[2]
+    models = [charlm.load(), charlm.ArticleChars(charlm.load(), text)]
+    cases = [("", "年1月"), ("2002年", ""), ("2002年", "月"), ("在", "日至")]
+    cases += [(text[i - 9:i], text[i:i + 8]) for i in range(30, len(text) - 8, 53)]
+    for model in models:
+        for head, tail in cases:
+            plain = max(model.score(head + b + tail) for b in _LOST_BYTES)
+            assert model.best_filled(head, _LOST_BYTES, tail) == plain, (head, tail)
