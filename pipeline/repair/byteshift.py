@@ -214,13 +214,14 @@ class Chooser:
         cands: set[str] = set()
         aset = set(a)
         heads = self.doc.lm.heads()
+        n1, n2 = nxt[:1], nxt[:2]
+        keys = (("", n1, n2) if len(n2) == 2 else ("", n1)) if n1 else ("",)
         # words that the pair completes on the right (``莫斯`` from ``斯``, ``莫斯科`` from ``斯科``)
         for y in b:
-            for key in (y, y + nxt[:1], y + nxt[:2]):
-                h = heads.get(key)
+            for n in keys:
+                h = heads.get(y + n)
                 if h:
-                    for x in aset.intersection(h):
-                        cands.add(x + y)
+                    cands.update([x + y for x in aset.intersection(h)])
         top_a = self._top(a, prev, "")
         top_b = self._top(b, "", nxt)
         cands.update(x + y for x in top_a for y in top_b)
@@ -300,20 +301,12 @@ class Chooser:
         """``_quick(prev, ab, nxt)`` for two-character ``ab``, with what depends on one of
         the two characters only looked up once per character (a pool holds hundreds of
         pairs made of a few dozen characters)."""
-        wl, single = self.doc.word_logp, self.doc.single_logp
+        doc = self.doc
+        wl, single, best_word = doc.word_logp, doc.single_logp, doc.best_word
         p1, p2, n1, n2 = prev[-1:], prev[-2:], nxt[:1], nxt[:2]
-
-        def bonus(words) -> float:
-            best = -math.inf
-            for w in words:
-                if len(w) > 1:
-                    lp = wl(w)
-                    if lp is not None and lp + 4 > best:
-                        best = lp + 4
-            return best
-
         firsts: dict[str, float] = {}
         seconds: dict[str, float] = {}
+        none = -math.inf
 
         def quick(ab: str) -> float:
             if len(ab) != 2:
@@ -321,14 +314,14 @@ class Chooser:
             a, b = ab
             fa = firsts.get(a)
             if fa is None:
-                fa = firsts[a] = bonus((p1 + a,))
+                fa = firsts[a] = best_word((p1 + a,), none, 4.0) if p1 else none
             sb = seconds.get(b)
             if sb is None:
-                sb = seconds[b] = bonus((b + n1, b + n2))
+                sb = seconds[b] = best_word((b + n1, b + n2), none, 4.0) if n1 else none
             base = wl(ab)
             if base is None:
                 base = single(a) + single(b)
-            return max(base, fa, sb, bonus((p1 + ab, ab + n1, ab + n2, p2 + ab)))
+            return best_word((p1 + ab, ab + n1, ab + n2, p2 + ab), max(base, fa, sb), 4.0)
 
         return quick
 

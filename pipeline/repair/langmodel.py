@@ -379,6 +379,19 @@ class DocModel:
         self._wcache[w] = val
         return val
 
+    def best_word(self, words, floor: float, bonus: float = 0.0) -> float:
+        """``max(floor, word_logp(w) + bonus for each of words that is a word here)``, in
+        one call: the repair asks it of hundreds of candidate pairs per run."""
+        known, grams, best = self.lm.words, self.grams, floor
+        for w in words:
+            # most are no word at all: tell so without filling the cache with them
+            # (exactly when word_logp would say None)
+            if w in known or w in grams or w in PUNCT_PAIRS:
+                lp = self.word_logp(w)
+                if lp is not None and lp + bonus > best:
+                    best = lp + bonus
+        return best
+
     def _script_penalty(self, w: str) -> float:
         if self.script == "trad":
             bad = self.lm.simp_only
