@@ -21,6 +21,7 @@ from pipeline.alerts import state
 from pipeline.alerts.channels import DeliveryError, send
 from pipeline.alerts.rules import AlertConfig, Rule
 from pipeline.errors import ConfigError
+from pipeline.statedb import transaction
 from pipeline.store.base import SearchRequest
 from pipeline.timeutil import timestamp
 
@@ -139,7 +140,7 @@ def evaluate_rule(store, data_dir: Path, rule: Rule, *, dry_run: bool = False, n
         if dry_run:
             return results
         newest = max((h.article.ingested_at for h in hits if h.article.ingested_at), default=None)
-        with state.transaction(conn):
+        with transaction(conn):
             if state.get_checkpoint(conn, rule.name) != start:
                 log.info("rule %s was evaluated concurrently; skipping this round", rule.name)
                 return []
@@ -197,13 +198,13 @@ def deliver_due(data_dir: Path, cfg: AlertConfig, *, now: float | None = None, l
             except (DeliveryError, ConfigError) as exc:
                 attempts = item["attempts"] + 1
                 delay = backoff(cfg, attempts)
-                with state.transaction(conn):
+                with transaction(conn):
                     state.mark_failed(conn, item["id"], str(exc), time.time() + delay)
                 log.warning("alert %s to %s failed (try %d): %s; next try in %.0fs",
                             item["rule"], item["channel"], attempts, exc, delay)
                 failed += 1
                 continue
-            with state.transaction(conn):
+            with transaction(conn):
                 state.mark_sent(conn, item["id"])
             sent += 1
     finally:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from pipeline.alerts import state
 from pipeline.alerts.rules import AlertConfig
+from pipeline.statedb import transaction
 from pipeline.timeutil import timestamp
 
 log = logging.getLogger(__name__)
@@ -98,7 +99,7 @@ def raise_silence_alerts(data_dir: Path, cfg: AlertConfig, warnings: list[dict],
     conn = state.open_alert_state(data_dir)
     raised = 0
     try:
-        with state.transaction(conn):
+        with transaction(conn):
             current = {w["source"]: w for w in warnings}
             known = dict(conn.execute("SELECT source, kind FROM alert_silence").fetchall())
             for source in known:

@@ -14,7 +14,7 @@ import sqlite3
 import time
 from pathlib import Path
 
-from pipeline.statedb import ensure_schema, open_state, transaction  # noqa: F401  (state.transaction)
+from pipeline.statedb import ensure_schema, open_state
 
 COMPONENT = "alerts"
 
