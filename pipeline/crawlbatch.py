@@ -16,14 +16,11 @@ relevant), so a crash or a refused batch costs a refetch, never an article.
 
 from __future__ import annotations
 
-import logging
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline import crawlstate
-
-log = logging.getLogger(__name__)
 
 #: outcome of a page whose processing failed, or whose batch the store refused
 ERROR = "error"
