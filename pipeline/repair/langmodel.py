@@ -103,17 +103,22 @@ class LanguageModel:
         """
         return self._heads
 
+    def blank(self, script: str | None = None) -> "DocModel":
+        """A document model with no document (the dictionary alone), of ``script``: for
+        looks that need no article, built once per process."""
+        got = self._blank.get(script)
+        if got is None:
+            got = self._blank[script] = DocModel(self, "")
+            got.script = script
+        return got
+
     def pool_order(self, pool: tuple[str, ...], script: str | None) -> "PoolOrder":
         """``pool`` ranked as an article of ``script`` using none of its characters would
         rank it (remembered per pool object; pools live as long as the process)."""
         key = (id(pool), script)
         got = self._orders.get(key)
         if got is None or got.pool is not pool:
-            blank = self._blank.get(script)
-            if blank is None:
-                blank = self._blank[script] = DocModel(self, "")
-                blank.script = script
-            own = blank.own_logp
+            own = self.blank(script).own_logp
             ranked = sorted(pool, key=lambda c: -own(c))
             if len(self._orders) > 20_000:  # entries hold their pools: keep the memory bounded
                 self._orders.clear()

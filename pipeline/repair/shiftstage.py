@@ -30,7 +30,7 @@ def edits(text: str) -> list[Edit]:
     if not starts:
         return []
     lm = langmodel.load()
-    bare = _dictionary_only(lm)
+    bare = lm.blank()  # the dictionary alone, for the first look
     starts = [i for i in starts if byteshift.worth_a_look(bare, text, i)]
     if not starts:
         return []
@@ -62,19 +62,6 @@ def edits(text: str) -> list[Edit]:
                             notes=notes))
         done = res.end
     return out
-
-
-_BARE = {}
-
-
-def _dictionary_only(lm):
-    """A document model with no document: the dictionary alone, for the first look."""
-    if id(lm) not in _BARE:
-        from pipeline.repair import langmodel
-
-        _BARE.clear()
-        _BARE[id(lm)] = langmodel.DocModel(lm, "")
-    return _BARE[id(lm)]
 
 
 def _masked(text: str, starts: list[int]) -> str:
