@@ -127,3 +127,25 @@ def test_the_best_fill_of_a_lost_byte_scores_as_each_filled_text_does():
         for head, tail in cases:
             plain = max(model.score(head + b + tail) for b in _LOST_BYTES)
             assert model.best_filled(head, _LOST_BYTES, tail) == plain, (head, tail)
+
+
+def test_article_grams_are_counted_within_stretches_between_separators():
+    from collections import Counter
+
+    lm = langmodel.load()
+    texts = cleaned_texts()[:6] + ["營商環境,營商環境?營商 環境!營商\x00環境\u3000營商環境"]
+    for text in texts:
+        grams: Counter[str] = Counter()
+        chars: Counter[str] = Counter()
+        for seg in re.split(r"[\s?!,\x00]+", text):
+            chars.update(seg)
+            for n in (2, 3, 4):
+                grams.update(seg[i:i + n] for i in range(len(seg) - n + 1))
+        want = {g: c for g, c in grams.items() if c >= 2}
+        for g in langmodel._abbreviations(lm, text):
+            want[g] = want.get(g, 0) + 2
+        doc = langmodel.DocModel(lm, text)
+        assert doc.grams == want
+        assert dict(doc.doc_chars) == dict(chars)
+    # the last text: 營商環境 twice in one stretch, its pieces across separators
+    assert doc.grams["營商環境"] == 3 and "營商 " not in doc.grams
