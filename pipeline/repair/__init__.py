@@ -15,6 +15,11 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass, field
 
+from pipeline.repair import compiled
+
+# before any hot module is imported: their compiled copies, where built and current
+compiled.install()
+
 #: kinds, in the order the stages run
 KINDS = ("utf8_as_gbk", "gbk_as_latin1", "utf8_as_cp1252", "byte_shift", "pinyin",
          "lost", "unresolved")
