@@ -29,7 +29,7 @@ _HAS_LETTER = re.compile("[\u00c0-\u00ff]")
 
 
 @functools.lru_cache(maxsize=1)
-def _markers() -> frozenset[str]:
+def marker_chars() -> frozenset[str]:
     """GBK characters that UTF-8's lead bytes for Chinese and its punctuation turn into."""
     out = set()
     for lead in list(range(0xE3, 0xEA)) + [0xE2, 0xEF]:
@@ -39,6 +39,12 @@ def _markers() -> frozenset[str]:
             except UnicodeDecodeError:
                 pass
     return frozenset(out)
+
+
+@functools.lru_cache(maxsize=1)
+def _markers() -> re.Pattern:
+    """The same as one character class: the scan for them runs over every clean text."""
+    return re.compile("[" + "".join(re.escape(ch) for ch in sorted(marker_chars())) + "]")
 
 
 def _gbk_bytes(run: str) -> bytes | None:
@@ -71,16 +77,17 @@ _NON_ASCII_RUN = re.compile(r"[^\x00-\x7f]{2,}\??")
 
 def _utf8_as_gbk(text: str) -> list[Edit]:
     markers = _markers()
-    if not any(ch in markers for ch in text):
+    if markers.search(text) is None:
         return []
     out = []
     for m in _NON_ASCII_RUN.finditer(text):
         run = m.group(0)
         i = 0
-        while i < len(run) - 1:
-            if run[i] not in markers:
-                i += 1
-                continue
+        while True:
+            found = markers.search(run, i)  # the next marker, not the run's last character
+            if found is None or found.start() >= len(run) - 1:
+                break
+            i = found.start()
             span = _utf8_span(run, i)
             if span is None:
                 i += 1

@@ -19,6 +19,7 @@ from __future__ import annotations
 import functools
 import gc
 import math
+import operator
 import pickle
 import re
 from collections import Counter
@@ -283,9 +284,11 @@ class DocModel:
         chars = Counter(text)
         for sep in {ch for ch in chars if _SEPARATOR.match(ch)}:
             del chars[sep]
-        grams = Counter(map("".join, zip(text, text[1:])))
-        grams.update(map("".join, zip(text, text[1:], text[2:])))
-        grams.update(map("".join, zip(text, text[1:], text[2:], text[3:])))
+        two = list(map(operator.add, text, text[1:]))
+        three = list(map(operator.add, two, text[2:]))
+        grams = Counter(two)
+        grams.update(three)
+        grams.update(map(operator.add, three, text[3:]))
         # a sequence seen once may be an accident of the damage; twice is the article's own
         self.grams = {g: c for g, c in grams.items() if c >= 2 and not _SEPARATOR.search(g)}
         for g in _abbreviations(lm, text):

@@ -7,6 +7,8 @@ costs far more than judging one run.
 
 from __future__ import annotations
 
+import re
+
 from pipeline.repair import byteshift
 from pipeline.repair.chain import Edit
 
@@ -15,10 +17,11 @@ _MASK_AFTER = 12
 #: ``?`` looked at per text: past that a text is a page of question marks or of lost
 #: characters, and judging each would stall ingest (the rest is left as it is)
 MAX_LOOKS = 400
+_QUESTION = re.compile(r"\?")
 
 
 def edits(text: str) -> list[Edit]:
-    starts = [i for i, ch in enumerate(text) if ch == "?" and byteshift.suspicious(text, i)]
+    starts = [m.start() for m in _QUESTION.finditer(text) if byteshift.suspicious(text, m.start())]
     starts = starts[:MAX_LOOKS]
     if not starts:
         return []

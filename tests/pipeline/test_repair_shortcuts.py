@@ -149,3 +149,42 @@ def test_article_grams_are_counted_within_stretches_between_separators():
         assert dict(doc.doc_chars) == dict(chars)
     # the last text: 營商環境 twice in one stretch, its pieces across separators
     assert doc.grams["營商環境"] == 3 and "營商 " not in doc.grams
+
+
+def _utf8_as_gbk_plain(text):
+    """The scan character by character, as it was before the marker class."""
+    from pipeline.repair import classic
+
+    markers = classic.marker_chars()
+    out = []
+    for m in classic._NON_ASCII_RUN.finditer(text):
+        run, i = m.group(0), 0
+        while i < len(run) - 1:
+            span = classic._utf8_span(run, i) if run[i] in markers else None
+            if span is None:
+                i += 1
+                continue
+            out.append((m.start() + i, m.start() + span[0], span[1]))
+            i = span[0]
+    return out
+
+
+def test_the_marker_scan_for_utf8_read_as_gbk_finds_what_a_plain_scan_finds():
+    import random
+
+    from pipeline.repair import classic
+
+    rng = random.Random(3)
+    texts = []
+    for t in cleaned_texts()[:10]:
+        for _ in range(10):
+            a = rng.randrange(len(t))
+            b = a + rng.randrange(2, 40)
+            bad = t[a:b].encode("utf-8").decode("gbk", errors="replace").replace("\ufffd", "?")
+            texts.append(t[:a] + bad + t[b:])
+    found = 0
+    for text in texts:
+        got = [(e.start, e.end, e.after) for e in classic._utf8_as_gbk(text)]
+        assert got == _utf8_as_gbk_plain(text)
+        found += len(got)
+    assert found > 50
