@@ -7,11 +7,10 @@ with the same repairs to the last character (``test_repair_compiled.py`` checks 
 
 Why not in the source tree: a compiled file beside its ``.py`` is imported in its place,
 so after an edit the old code would run. Here each compiled file is named by a hash of
-the source it was built from; a module whose source changed
-is imported as plain Python until ``make compiled`` builds it again (``make run`` and
-``make test`` do that first). Without Cython or a C compiler the
-repair runs as plain Python, only slower. ``NEWSMON_PURE_PYTHON=1`` turns the compiled
-copies off (to compare, or to debug).
+the source it was built from; a module whose source changed is imported as plain Python
+until ``make compiled`` builds it again (``make run`` and ``make test`` do that first).
+Without Cython or a C compiler the repair runs as plain Python, only slower.
+``NEWSMON_PURE_PYTHON=1`` turns the compiled copies off (to compare, or to debug).
 """
 
 from __future__ import annotations
