@@ -16,6 +16,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "pipeline"))
 from daemonproc import DaemonProc, pids_using  # noqa: E402
 
 
+@pytest.fixture(scope="session", autouse=True)
+def repair_models_built():
+    """The daemon repairs the seed baseline as it starts. On a new machine that first builds
+    the repair's models (up to a minute or more on a slow host); build them here, once, so
+    the daemon tests' time limits measure scheduling, not a first-use build."""
+    from pipeline.repair import charlm, langmodel
+
+    langmodel.load()
+    charlm.load()
+
+
 @pytest.fixture
 def daemons(tmp_path):
     started: list[DaemonProc] = []

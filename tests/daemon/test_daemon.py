@@ -151,6 +151,7 @@ def test_an_overrunning_crawl_is_skipped_not_queued_and_never_doubled(tmp_path, 
         setup_portals(p, tmp_path, r.url + "/hook")
         p.listing_delay = 5.0  # every crawl takes > 5 s; the interval is 2 s
         d = daemons()
+        assert wait_until(lambda: "monitoring" in d.output(), 120), d.output()
         time.sleep(20)
         d.stop()
     conn = sqlite3.connect(str(data / "state.db"))
