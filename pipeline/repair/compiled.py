@@ -84,8 +84,8 @@ def _compiler() -> str | None:
     import shutil
     import sysconfig
 
-    cc = os.environ.get("CC") or (sysconfig.get_config_var("CC") or "cc")
-    return shutil.which(cc.split()[0]) if cc.split() else None
+    words = (os.environ.get("CC") or sysconfig.get_config_var("CC") or "cc").split()
+    return shutil.which(words[0]) if words else None
 
 
 def build() -> str:

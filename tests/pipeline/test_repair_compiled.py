@@ -12,9 +12,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.repair import compiled
-
-REPO = Path(__file__).resolve().parents[2]
-CLEANED = REPO.parent / "shared" / "eval" / "cwced" / "cleaned"
+from tests.pipeline.repair_shared import CWCED, REPO, SEEDS, need
 
 
 def test_a_compiled_file_serves_only_the_source_it_was_built_from(tmp_path, monkeypatch):
@@ -88,16 +86,15 @@ def test_compiled_modules_repair_exactly_as_plain_python():
 
     if not all(compiled.in_use(m) for m in (byteshift, charlm, langmodel)):
         pytest.skip("the repair modules are not compiled here (no Cython or C compiler)")
-    if not CLEANED.is_dir():
-        pytest.skip("shared/ is not beside the checkout")
+    cleaned = need(CWCED / "cleaned")
     results = {}
     for mode in ("compiled", "plain"):
         env = dict(os.environ)
         env.pop("NEWSMON_PURE_PYTHON", None)
         if mode == "plain":
             env["NEWSMON_PURE_PYTHON"] = "1"
-        done = subprocess.run([sys.executable, "-c", _REPAIR_SAMPLE, mode, str(CLEANED),
-                               str(REPO / "seeds")], env=env, capture_output=True, text=True,
+        done = subprocess.run([sys.executable, "-c", _REPAIR_SAMPLE, mode, str(cleaned),
+                               str(SEEDS)], env=env, capture_output=True, text=True,
                               cwd=REPO)
         assert done.returncode == 0, done.stderr[-2000:]
         results[mode] = json.loads(done.stdout)
