@@ -148,6 +148,7 @@ class Tally:
 
     runs: int = 0
     exact: int = 0
+    partial: int = 0
     left: int = 0
     wrong: int = 0
 
@@ -156,6 +157,7 @@ class Tally:
         return {
             "runs": self.runs,
             "exact": self.exact / self.runs if self.runs else 0.0,
+            "partial": self.partial / self.runs if self.runs else 0.0,
             "left": self.left / self.runs if self.runs else 0.0,
             "wrong": self.wrong / self.runs if self.runs else 0.0,
             "wrong_of_repairs": self.wrong / made if made else 0.0,
@@ -174,17 +176,24 @@ def _diff_core(a: str, b: str) -> tuple[str, str]:
 
 
 def classify(output: str, damaged: Damaged, original: str) -> str:
-    """exact | left | wrong, judged on the damaged stretch only."""
-    if _diff_core(output, damaged.expected) == ("", ""):
-        return "exact"
+    """exact | partial | left | wrong, judged on the damaged stretch only.
+
+    partial: right but for one ``?`` the repair left for a character it could not pin
+    down (or for two, where a pair vanished right after it): a marked loss, not a claim.
+    """
+    wanted = [damaged.expected]
     if damaged.swallowed:
         k = swallowed_index(original, damaged.char_offset)
         if k is not None:
-            lossy = damaged.expected[:k] + "?" + damaged.expected[k + 1:]
-            if _diff_core(output, lossy) == ("", ""):
-                return "exact"
+            wanted.append(damaged.expected[:k] + "?" + damaged.expected[k + 1:])
+    if any(_diff_core(output, w) == ("", "") for w in wanted):
+        return "exact"
     if _diff_core(output, damaged.text) == ("", ""):
         return "left"
+    for w in wanted:
+        got, lost = _diff_core(output, w)
+        if got == "?" and 1 <= len(lost) <= 2:
+            return "partial"
     return "wrong"
 
 

@@ -78,6 +78,8 @@ class Outcome:
     confidence: float
     status: str          # "repaired" | "unresolved"
     lost: bool = False
+    #: the first character could not be pinned down: ``after`` keeps the damage's ``?``
+    first_lost: bool = False
 
 
 # -- choosing ------------------------------------------------------------------------------
@@ -523,7 +525,7 @@ def decide(text: str, group: list[Candidates], own: Candidates) -> Outcome | Non
         return None
     runner = ranked[1][1] if len(ranked) > 1 else -math.inf
     margin = top - runner
-    confidence = 1.0 / (1.0 + math.exp(-(min(gain, 2 * margin) - MIN_GAIN) / 2.0))
+    confidence = _confidence(gain, margin)
     odd = own.scored[(mid, length)][2]
     # a vanished pair and a lost lead byte can explain the same damage: if the best
     # reading of the other kind is close once the vanish prior is set aside, say so
@@ -538,7 +540,15 @@ def decide(text: str, group: list[Candidates], own: Candidates) -> Outcome | Non
             # reading without it, and is wrong about one time in five
             need_rival = MIN_RIVAL_COMMA
         close_rival = mine - rival[0] < need_rival
-    if (margin < MIN_MARGIN or odd or close_rival
+    first_lost = False
+    if margin < MIN_MARGIN and not (r.vanish or r.hint or odd or close_rival):
+        rest = _first_unknown(ranked) if _known_after_first(r) else None
+        # (something after the lost character must be restored, or nothing is)
+        if rest is not None and len(mid) > 1 and "?" + mid[1:] != text[start:end]:
+            first_lost, margin = True, rest
+            mid = "?" + mid[1:]
+            confidence = _confidence(gain, margin)
+    if ((margin < MIN_MARGIN and not first_lost) or odd or close_rival
             or _stray(own.doc, text, start, end, mid)
             or (r.vanish == 1 and own.cm is not None
                 and _hides_a_vanish(own.cm, text, start, end, mid))):
@@ -548,7 +558,37 @@ def decide(text: str, group: list[Candidates], own: Candidates) -> Outcome | Non
         m = py.TAIL_RE.match(text, end)
         if m:
             mid, end = mid[:-1], m.end()
-    return Outcome(start, end, mid, confidence, "repaired", lost=r.lost)
+    return Outcome(start, end, mid, confidence, "repaired", lost=r.lost,
+                   first_lost=first_lost)
+
+
+def _confidence(gain: float, margin: float) -> float:
+    return 1.0 / (1.0 + math.exp(-(min(gain, 2 * margin) - MIN_GAIN) / 2.0))
+
+
+def _known_after_first(r: Reading) -> bool:
+    """Are both bytes of every character after the first known (no guess among them)?"""
+    return all(isinstance(lead, int) and isinstance(trail, int) for lead, trail in r.slots[1:])
+
+
+def _first_unknown(ranked: list) -> float | None:
+    """If the readings close to the best differ only in their first character: how far
+    below the best the first reading that differs elsewhere scores.
+
+    Why: in a run where no pair vanished, only the first character's lead byte is gone;
+    every byte after it is known. That character is often a coin toss between a few that
+    read equally well. Rather than leave the whole run unread, the rest is repaired and
+    the first character is left as the ``?`` the damage made, counted as lost. (Where a
+    pair vanished right after it, that ``?`` stands for two characters: the damage leaves
+    both readings open, and the text after them is the same.)
+    """
+    (best, length), top = ranked[0]
+    for (mid, consumed), score in ranked[1:]:
+        if top - score >= MIN_MARGIN:
+            return top - score
+        if consumed != length or len(mid) != len(best) or mid[1:] != best[1:]:
+            return None
+    return math.inf
 
 
 def _stray(doc, text: str, start: int, end: int, mid: str) -> bool:

@@ -57,12 +57,15 @@ def edits(text: str) -> list[Edit]:
         if res.status == "unresolved":
             out.append(Edit(res.start, res.end, res.after, "unresolved", res.confidence, True))
         else:
-            notes = ()
+            notes = []
+            if res.first_lost:
+                # a character no reading could pin down: left as "?", counted
+                notes.append((0, "lost", "?"))
             if res.lost and res.after.endswith("?"):
                 # the ASCII byte a bad pair took is gone: shown as "?", counted
-                notes = ((len(res.after) - 1, "lost", "?"),)
+                notes.append((len(res.after) - 1, "lost", "?"))
             out.append(Edit(res.start, res.end, res.after, "byte_shift", res.confidence,
-                            notes=notes))
+                            notes=tuple(notes)))
         done = res.end
     return out
 
