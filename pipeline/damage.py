@@ -178,8 +178,8 @@ def _diff_core(a: str, b: str) -> tuple[str, str]:
 def classify(output: str, damaged: Damaged, original: str) -> str:
     """exact | partial | left | wrong, judged on the damaged stretch only.
 
-    partial: right but for one ``?`` the repair left for a character it could not pin
-    down (or for two, where a pair vanished right after it): a marked loss, not a claim.
+    partial: right but for one ``?`` that stands for what the damage took where it stands:
+    a character, plus one for each pair that vanished (a marked loss, not a claim).
     """
     wanted = [damaged.expected]
     if damaged.swallowed:
@@ -192,7 +192,7 @@ def classify(output: str, damaged: Damaged, original: str) -> str:
         return "left"
     for w in wanted:
         got, lost = _diff_core(output, w)
-        if got == "?" and 1 <= len(lost) <= 2:
+        if got == "?" and 1 <= len(lost) <= 1 + damaged.vanished:
             return "partial"
     return "wrong"
 

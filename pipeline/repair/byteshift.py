@@ -540,15 +540,18 @@ def decide(text: str, group: list[Candidates], own: Candidates) -> Outcome | Non
             # reading without it, and is wrong about one time in five
             need_rival = MIN_RIVAL_COMMA
         close_rival = mine - rival[0] < need_rival
+    # close readings that differ only in what stands before the same rest: repair the rest
     first_lost = False
-    if margin < MIN_MARGIN and not (r.vanish or r.hint or odd or close_rival):
+    rival_agrees = rival is not None and _same_rest(rival[1], rival[2], mid, length)
+    if ((margin < MIN_MARGIN or (close_rival and rival_agrees))
+            and not (r.vanish or r.hint or odd or (close_rival and not rival_agrees))):
         rest = _first_unknown(ranked) if _known_after_first(r) else None
         # (something after the lost character must be restored, or nothing is)
         if rest is not None and len(mid) > 1 and "?" + mid[1:] != text[start:end]:
             first_lost, margin = True, rest
             mid = "?" + mid[1:]
             confidence = _confidence(gain, margin)
-    if ((margin < MIN_MARGIN and not first_lost) or odd or close_rival
+    if ((margin < MIN_MARGIN and not first_lost) or odd or (close_rival and not first_lost)
             or _stray(own.doc, text, start, end, mid)
             or (r.vanish == 1 and own.cm is not None
                 and _hides_a_vanish(own.cm, text, start, end, mid))):
@@ -571,22 +574,30 @@ def _known_after_first(r: Reading) -> bool:
     return all(isinstance(lead, int) and isinstance(trail, int) for lead, trail in r.slots[1:])
 
 
+def _same_rest(other: str, consumed: int, best: str, length: int) -> bool:
+    """Does ``other`` read the same bytes as ``best`` the same way after ``best``'s first
+    character, with one or two characters before that?"""
+    return (consumed == length and len(best) > 1 and len(other) in (len(best), len(best) + 1)
+            and other.endswith(best[1:]))
+
+
 def _first_unknown(ranked: list) -> float | None:
-    """If the readings close to the best differ only in their first character: how far
-    below the best the first reading that differs elsewhere scores.
+    """If the readings close to the best differ only in what stands before the same rest:
+    how far below the best the first reading that differs elsewhere scores.
 
     Why: in a run where no pair vanished, only the first character's lead byte is gone;
     every byte after it is known. That character is often a coin toss between a few that
-    read equally well. Rather than leave the whole run unread, the rest is repaired and
-    the first character is left as the ``?`` the damage made, counted as lost. (Where a
-    pair vanished right after it, that ``?`` stands for two characters: the damage leaves
-    both readings open, and the text after them is the same.)
+    read equally well, and where a pair vanished right after it (a lost ``，`` before
+    ``X``, against a lost lead byte of ``X``: the damage is the same) so is whether one
+    character stood there or two; the text after them reads the same either way. Rather
+    than leave the whole run unread, the rest is repaired and the ``?`` the damage made
+    stays for what it took, counted as lost.
     """
     (best, length), top = ranked[0]
     for (mid, consumed), score in ranked[1:]:
         if top - score >= MIN_MARGIN:
             return top - score
-        if consumed != length or len(mid) != len(best) or mid[1:] != best[1:]:
+        if not _same_rest(mid, consumed, best, length):
             return None
     return math.inf
 
@@ -662,15 +673,17 @@ def _hides_a_vanish(cm, text: str, start: int, end: int, mid: str) -> bool:
     return False
 
 
-def _rival(group: list[Candidates], own: Candidates, vanish: bool) -> tuple[float, str] | None:
-    """Best pooled score, vanish prior aside, among readings of the other kind, and its text."""
+def _rival(group: list[Candidates], own: Candidates,
+           vanish: bool) -> tuple[float, str, int] | None:
+    """Best pooled score, vanish prior aside, among readings of the other kind, its text and
+    the length it consumed."""
     best = None
     for key, (_, r, _, _) in own.scored.items():
         if r.vanish == vanish or not all(key in c.scored for c in group):
             continue
         total = sum(c.scored[key][3] for c in group)
         if best is None or total > best[0]:
-            best = (total, key[0])
+            best = (total, key[0], key[1])
     return best
 
 

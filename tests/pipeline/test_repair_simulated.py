@@ -31,12 +31,17 @@ def test_classify_tells_exact_left_and_wrong():
 
 
 def test_classify_tells_a_marked_loss_from_a_wrong_repair():
+    # one "?" may stand for the character whose lead byte was lost, and one more for each
+    # pair that vanished: no more
     d = damage.damage_at("他緊接着又補充道，這並不等於說", 4)
+    assert d.vanished == 0
     assert damage.classify(d.expected.replace("又", "?"), d, "") == "partial"
-    # where a pair vanished right after the lost character, one "?" stands for two
-    assert damage.classify(d.expected.replace("又補", "?"), d, "") == "partial"
-    assert damage.classify(d.expected.replace("又補充", "?"), d, "") == "wrong"
+    assert damage.classify(d.expected.replace("又補", "?"), d, "") == "wrong"
     assert damage.classify(d.expected.replace("又", "?").replace("充", "衝"), d, "") == "wrong"
+    d = damage.damage_at("真情服務。”江華縣", 4)
+    assert d.vanished == 1
+    assert damage.classify(d.expected.replace("。”", "?"), d, "") == "partial"
+    assert damage.classify(d.expected.replace("。”江", "?"), d, "") == "wrong"
 
 
 @pytest.fixture(scope="module")
@@ -72,9 +77,15 @@ def test_only_a_first_character_in_doubt_makes_a_partial_repair():
     assert _first_unknown(ranked(("到凌晨", -10.0), ("至凌晨", -11.0),
                                  ("乃凌晨", -10.0 - MIN_MARGIN - 1.5))) == MIN_MARGIN + 1.5
     assert _first_unknown(ranked(("到凌晨", -10.0), ("至凌晨", -12.0))) == float("inf")
-    # a close reading that differs elsewhere, or is shorter, leaves the run
+    # one character more before the same rest (a lost comma and a vanished pair) agrees
+    assert _first_unknown(ranked(("到凌晨", -10.0), (",到凌晨", -11.0),
+                                 ("，至凌晨", -12.0))) == float("inf")
+    # a close reading that differs elsewhere, is shorter, has two more characters, or read
+    # a different length of the damaged text, leaves the run
     assert _first_unknown(ranked(("到凌晨", -10.0), ("到凌辰", -11.0))) is None
     assert _first_unknown(ranked(("到凌晨", -10.0), ("凌晨", -11.0))) is None
+    assert _first_unknown(ranked(("到凌晨", -10.0), ("聊到凌晨", -11.0))) is not None
+    assert _first_unknown(ranked(("到凌晨", -10.0), ("天聊到凌晨", -11.0))) is None
     assert _first_unknown([(("到凌晨", 4), -10.0), (("至凌晨", 5), -11.0)]) is None
 
 
