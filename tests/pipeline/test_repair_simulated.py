@@ -2,7 +2,7 @@
 
 A sample of the bench (``bench/repair.py`` runs thousands). The sample is seeded, so it is
 deterministic: the floors sit at what this sample achieves (29 of 47 no-vanish runs exact,
-5 more repaired but for their first character, 35 repairs made, none wrong), so a
+9 more repaired but for the spot the damage struck, 35 repairs made, none wrong), so a
 regression in accuracy or a new wrong repair fails.
 """
 
@@ -59,7 +59,7 @@ def test_random_damage(texts):
     rates = none.rates()
     assert rates["exact"] >= 0.61, rates
     # runs whose first character is a toss-up: the rest repaired, that one left as "?"
-    assert none.partial >= 5, rates
+    assert none.partial >= 9, rates
     made = sum(t.exact + t.wrong for t in tallies.values())
     wrong = sum(t.wrong for t in tallies.values())
     assert made >= 35, {k: v.rates() for k, v in tallies.items()}
@@ -67,7 +67,7 @@ def test_random_damage(texts):
     assert wrong == 0, {k: v.rates() for k, v in tallies.items()}
 
 
-def test_only_a_first_character_in_doubt_makes_a_partial_repair():
+def test_a_partial_repair_needs_the_close_readings_to_agree_after_the_first_character():
     from pipeline.repair.byteshift import MIN_MARGIN, _first_unknown
 
     def ranked(*readings):
