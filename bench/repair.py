@@ -137,16 +137,16 @@ def main() -> int:
                ("two or more vanished", lambda v: v >= 2), ("all runs", lambda v: True))
     print(f"{'runs':22s} {'n':>6s} {'exact':>7s} {'partial':>8s} {'left':>7s} {'wrong':>7s} "
           f"{'wrong/made':>11s}")
+    from pipeline.damage import Tally
+
     for name, sel in classes:
-        sub = [r for r in rows if sel(r[0])]
-        n = len(sub) or 1
-        ex = sum(1 for r in sub if r[2] == "exact")
-        pa = sum(1 for r in sub if r[2] == "partial")
-        le = sum(1 for r in sub if r[2] == "left")
-        wr = sum(1 for r in sub if r[2] == "wrong")
-        made = ex + wr
-        print(f"{name:22s} {len(sub):6d} {ex / n:7.1%} {pa / n:8.1%} {le / n:7.1%} {wr / n:7.1%} "
-              f"{(wr / made if made else 0):11.1%}")
+        tally = Tally()
+        for r in rows:
+            if sel(r[0]):
+                tally.add(r[2])
+        t = tally.rates()
+        print(f"{name:22s} {t['runs']:6d} {t['exact']:7.1%} {t['partial']:8.1%} {t['left']:7.1%} "
+              f"{t['wrong']:7.1%} {t['wrong_of_repairs']:11.1%}")
     print("(partial: right but for one '?' left where a character could not be pinned down, "
           "counted as lost;\n wrong/made = wrong / (exact + wrong), as before partial repairs "
           "existed)")

@@ -152,6 +152,11 @@ class Tally:
     left: int = 0
     wrong: int = 0
 
+    def add(self, verdict: str) -> None:
+        """Count one run's verdict (``classify``)."""
+        self.runs += 1
+        setattr(self, verdict, getattr(self, verdict) + 1)
+
     def rates(self) -> dict:
         made = self.exact + self.wrong
         return {
@@ -226,8 +231,7 @@ def evaluate(texts: list[str], trials: int, seed: int = 1, repair=None, timer=No
         times.append(time.perf_counter() - t0)
         verdict = classify(out, dmg, doc)
         tally = tallies["none" if not dmg.vanished else "one" if dmg.vanished == 1 else "more"]
-        tally.runs += 1
-        setattr(tally, verdict, getattr(tally, verdict) + 1)
+        tally.add(verdict)
         if verdict != "exact" and len(wrong_examples) < 200:
             a = max(0, pos[0] - 6)
             wrong_examples.append((verdict, dmg.vanished, dmg.text[a:pos[0] + 14],

@@ -540,18 +540,18 @@ def decide(text: str, group: list[Candidates], own: Candidates) -> Outcome | Non
             # reading without it, and is wrong about one time in five
             need_rival = MIN_RIVAL_COMMA
         close_rival = mine - rival[0] < need_rival
+    doubt = margin < MIN_MARGIN or close_rival
     # close readings that differ only in what stands before the same rest: repair the rest
     first_lost = False
-    rival_agrees = rival is not None and _same_rest(rival[1], rival[2], mid, length)
-    if ((margin < MIN_MARGIN or (close_rival and rival_agrees))
-            and not (r.vanish or r.hint or odd or (close_rival and not rival_agrees))):
+    if (doubt and not (r.vanish or r.hint or odd)
+            and (not close_rival or _same_rest(rival[1], rival[2], mid, length))):
         rest = _first_unknown(ranked) if _known_after_first(r) else None
         # (something after the lost character must be restored, or nothing is)
         if rest is not None and len(mid) > 1 and "?" + mid[1:] != text[start:end]:
             first_lost, margin = True, rest
             mid = "?" + mid[1:]
             confidence = _confidence(gain, margin)
-    if ((margin < MIN_MARGIN and not first_lost) or odd or (close_rival and not first_lost)
+    if ((doubt and not first_lost) or odd
             or _stray(own.doc, text, start, end, mid)
             or (r.vanish == 1 and own.cm is not None
                 and _hides_a_vanish(own.cm, text, start, end, mid))):
