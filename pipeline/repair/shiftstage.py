@@ -37,7 +37,7 @@ def edits(text: str) -> list[Edit]:
     starts = [i for i in starts if byteshift.worth_a_look(bare, text, i)]
     if not starts:
         return []
-    masked = py.strip(_masked(text, starts))
+    masked = py.strip(mask_runs(text, starts))
     doc = langmodel.DocModel(lm, masked)
     article_chars = charlm.ArticleChars(chars, masked)
     cands = {i: c for i in starts
@@ -70,7 +70,9 @@ def edits(text: str) -> list[Edit]:
     return out
 
 
-def _masked(text: str, starts: list[int]) -> str:
+def mask_runs(text: str, starts: list[int]) -> str:
+    """``text`` with each suspected run blanked out (``\\x00``), so that the article's own
+    statistics, built from it, never vouch for the damage they are asked to judge."""
     chars = list(text)
     for i in starts:
         for j in range(max(0, i - 1), min(len(chars), i + _MASK_AFTER)):

@@ -1,0 +1,97 @@
+"""Bench: how well the repair's models pick a lost first character, the simplest case.
+
+    .venv/bin/python bench/first_char.py [--cases 1500] [--seed 9]
+
+Why: in a damaged run where no pair vanished, every byte is known except the first
+character's lead byte, so the run comes down to picking that character among the
+hundred-odd that share its trail byte. This bench asks the models exactly that, with
+everything else given: a character of the hand-checked text (traditional script, as the
+seeds are) is hidden, each candidate is scored in its context window as the repair scores
+a reading (word model plus ``CHAR_WEIGHT`` times the article's character model, the
+article masked around the spot), and the true character's place is counted. It is a
+ceiling for the repair's exact rate on such runs: a decision procedure that always took
+the models' top choice could be right no more often than the top-1 figure, and one that
+acts only on a clear margin no more often than the "clear and right" figure.
+
+Needs ``shared/`` beside the clone, as ``bench/repair.py`` does.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "bench"))
+
+
+def cases(docs: list[str], n: int, rng: random.Random):
+    """(document index, offset, character, same-trail-byte candidates) for ``n`` hidden
+    Chinese characters away from the text's ends."""
+    from pipeline.repair import gbk
+    from pipeline.repair.readings import slot_chars
+
+    any_lead = frozenset(range(0x81, 0xFF))
+    out = []
+    while len(out) < n:
+        d = rng.randrange(len(docs))
+        text = docs[d]
+        i = rng.randrange(9, len(text) - 9)
+        ch = text[i]
+        raw = gbk.char_bytes(ch) if "\u4e00" <= ch <= "\u9fff" else None
+        if raw and len(raw) == 2:
+            out.append((d, i, ch, slot_chars(any_lead, raw[1])))
+    return out
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--cases", type=int, default=1500)
+    ap.add_argument("--seed", type=int, default=9)
+    args = ap.parse_args()
+
+    from repair import load_texts
+
+    from pipeline import damage
+    from pipeline.repair import charlm, langmodel
+    from pipeline.repair.byteshift import CHAR_WEIGHT, LEFT_CTX, MIN_MARGIN, RIGHT_CTX
+    from pipeline.repair.shiftstage import mask_runs
+
+    _, trad, _ = load_texts()
+    docs = [damage.gbk_safe(t) for t in trad]
+    lm, cm = langmodel.load(), charlm.load()
+    models = {"word model alone": 0.0, f"word + {CHAR_WEIGHT} x character (as repaired)": CHAR_WEIGHT}
+    counts = {name: [0, 0, 0] for name in models}  # top-1, clear and right, clear and wrong
+    todo = cases(docs, args.cases, random.Random(args.seed))
+    for d, i, ch, pool in todo:
+        text = docs[d]
+        hidden = mask_runs(text, [i])
+        doc = langmodel.DocModel(lm, hidden)
+        chars = charlm.ArticleChars(cm, hidden)
+        left, right = text[i - LEFT_CTX:i], text[i + 1:i + 1 + RIGHT_CTX]
+        word = {c: doc.score(left + c + right) for c in pool}
+        char = {c: chars.score(left + c + right) for c in pool}
+        for name, weight in models.items():
+            score = {c: word[c] + weight * char[c] for c in pool}
+            ranked = sorted(pool, key=lambda c: -score[c])
+            best = ranked[0]
+            runner = score[ranked[1]] if len(ranked) > 1 else float("-inf")
+            tally = counts[name]
+            tally[0] += best == ch
+            tally[1] += best == ch and score[best] - runner >= MIN_MARGIN
+            tally[2] += best != ch and score[best] - score[ch] >= MIN_MARGIN
+    n = len(todo)
+    mean_pool = sum(len(p) for *_, p in todo) / n
+    print(f"{n} hidden characters, {mean_pool:.0f} candidates each on average "
+          f"(clear: a lead of {MIN_MARGIN:g} nats, the repair's margin)")
+    print(f"{'scoring':40s} {'top-1':>7s} {'clear, right':>13s} {'clear, wrong':>13s}")
+    for name, (top, right, wrong) in counts.items():
+        print(f"{name:40s} {top / n:7.1%} {right / n:13.1%} {wrong / n:13.1%}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
