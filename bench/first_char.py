@@ -58,6 +58,10 @@ def main() -> int:
     ap.add_argument("--seed", type=int, default=9)
     ap.add_argument("--corpus", type=Path, help="more text for a second character model")
     args = ap.parse_args()
+    if args.cases < 1:
+        ap.error("--cases must be at least 1")
+    if args.corpus and not args.corpus.is_file():
+        ap.error(f"--corpus {args.corpus}: no such file")  # before minutes of loading
 
     from repair import load_texts
 
@@ -78,8 +82,11 @@ def main() -> int:
 
         from pipeline.chinese import simplify
 
-        with args.corpus.open(encoding="utf-8") as fh:
-            more = [simplify(line.strip()) for line in fh if line.strip()]
+        try:
+            with args.corpus.open(encoding="utf-8") as fh:
+                more = [simplify(line.strip()) for line in fh if line.strip()]
+        except (OSError, UnicodeDecodeError) as exc:
+            ap.error(f"--corpus {args.corpus}: {exc}")
         # the shipped model's own recipe, with more text (private on purpose: not a feature)
         char_models["more"] = charlm.CharModel(charlm._build(chain(charlm._corpus_lines(), more)))
         models[f"... with {args.corpus.name} as well"] = ("more", CHAR_WEIGHT)
