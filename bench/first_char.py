@@ -67,16 +67,15 @@ def main() -> int:
 
     from pipeline import damage
     from pipeline.repair import charlm, langmodel
-    from pipeline.repair.byteshift import CHAR_WEIGHT, LEFT_CTX, MIN_MARGIN, RIGHT_CTX
+    from pipeline.repair.byteshift import CHAR_WEIGHT, MIN_MARGIN, RIGHT_CTX, Chooser
     from pipeline.repair.shiftstage import mask_runs
 
     _, trad, _ = load_texts()
     docs = [damage.gbk_safe(t) for t in trad]
     lm = langmodel.load()
-    char_models = {"shipped": charlm.load()}
-    # scoring name -> (character model, its weight)
-    models = {"word model alone": ("shipped", 0.0),
-              f"word + {CHAR_WEIGHT} x character (as repaired)": ("shipped", CHAR_WEIGHT)}
+    # scoring name -> character model (None: the word model alone)
+    models = {"word model alone": None,
+              f"word + {CHAR_WEIGHT} x character (as repaired)": charlm.load()}
     if args.corpus:
         from itertools import chain
 
@@ -88,22 +87,20 @@ def main() -> int:
         except (OSError, UnicodeDecodeError) as exc:
             ap.error(f"--corpus {args.corpus}: {exc}")
         # the shipped model's own recipe, with more text (private on purpose: not a feature)
-        char_models["more"] = charlm.CharModel(charlm._build(chain(charlm._corpus_lines(), more)))
-        models[f"... with {args.corpus.name} as well"] = ("more", CHAR_WEIGHT)
+        models[f"... with {args.corpus.name} as well"] = charlm.CharModel(
+            charlm._build(chain(charlm._corpus_lines(), more)))
     counts = {name: [0, 0, 0] for name in models}  # top-1, clear and right, clear and wrong
     todo = cases(docs, args.cases, random.Random(args.seed))
     for d, i, ch, pool in todo:
         text = docs[d]
         hidden = mask_runs(text, [i])
         doc = langmodel.DocModel(lm, hidden)
-        left, right = text[i - LEFT_CTX:i], text[i + 1:i + 1 + RIGHT_CTX]
-        word = {c: doc.score(left + c + right) for c in pool}
-        char = {}
-        for key, model in char_models.items():
-            chars = charlm.ArticleChars(model, hidden)
-            char[key] = {c: chars.score(left + c + right) for c in pool}
-        for name, (key, weight) in models.items():
-            score = {c: word[c] + weight * char[key][c] for c in pool}
+        for name, model in models.items():
+            # the repair's own scoring of a reading: c in place of the damaged run
+            cm = charlm.ArticleChars(model, hidden) if model else None
+            window = Chooser(doc, text, i, cm).window
+            score = {c: window(i, i + 1, c, i + 1 + RIGHT_CTX, chars=cm is not None)
+                     for c in pool}
             ranked = sorted(pool, key=lambda c: -score[c])
             best = ranked[0]
             runner = score[ranked[1]] if len(ranked) > 1 else float("-inf")
