@@ -6,10 +6,13 @@ way in (story grouping, later anything else) happens for every article alike.
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Iterable
 
 from pipeline.model import Article
+
+log = logging.getLogger("newsmon.storing")
 
 
 def _data_dir_of(store) -> Path | None:
@@ -40,10 +43,15 @@ def save(store, articles: Iterable[Article], *, data_dir=None, stories=None, ske
 
                 with Stories(Path(data_dir)) as opened:
                     _assign(opened, store, articles, sketches)
+        stored_mended = _mend_from_copies(store, articles)
+    else:
+        stored_mended = []
     outcomes = store.upsert_many(articles)
     for article, outcome in zip(articles, outcomes):
         if outcome == "unchanged" and article.story_id:
             store.set_story(article.id, article.story_id)
+    if stored_mended:
+        store.upsert_many(stored_mended)
     return outcomes
 
 
@@ -51,3 +59,45 @@ def _assign(stories, store, articles, sketches) -> None:
     # sketches left from before an upgrade are brought up to date a chunk per save
     stories.resketch_stale(store)
     stories.assign(articles, sketches)
+
+
+#: copies of a story asked for when one of them has a run left to mend
+COPIES = 10
+
+
+def _mend_from_copies(store, articles: list[Article]) -> list[Article]:
+    """Runs the repair left, mended from another copy of the story (``pipeline.repair.
+    reference``): in these articles, from a copy in this batch or in the index; and in
+    copies the index holds, from these articles. Returns the stored copies it mended.
+
+    The index is asked only for an article with a run left or one that joined an earlier
+    story (a repost, or the original found after its repost): not once per article.
+    """
+    from pipeline.errors import StoreError
+    from pipeline.repair import reference
+    from pipeline.store.base import SearchRequest
+
+    ours = {a.id for a in articles}
+    mended: dict[str, Article] = {}
+    for article in articles:
+        if not article.story_id:
+            continue
+        left = any(map(reference.mendable, article.repair_log))
+        if not left and article.story_id == article.id:
+            continue
+        batch = [a for a in articles if a is not article and a.story_id == article.story_id]
+        try:
+            found = store.search(SearchRequest(story_id=article.story_id, limit=COPIES))
+        except StoreError as exc:  # an index that cannot answer now must not stop the save
+            log.warning("copies of story %s not looked up: %s", article.story_id, exc)
+            stored = []
+        else:
+            stored = [mended.get(h.article.id, h.article) for h in found.hits
+                      if h.article.id not in ours]
+        if left:
+            reference.mend_article(article, batch + stored)
+        for copy in stored:
+            if any(map(reference.mendable, copy.repair_log)):
+                if reference.mend_article(copy, [article] + batch):
+                    mended[copy.id] = copy
+    return list(mended.values())
