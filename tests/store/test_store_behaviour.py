@@ -8,6 +8,8 @@ simplified script, and go in through the real chain (``process_text`` → ``stor
 from __future__ import annotations
 
 import re
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -16,6 +18,9 @@ from pipeline.process import process_text
 from pipeline.query import QueryError
 from pipeline.storing import save
 from pipeline.store import SearchRequest
+
+sys.path.insert(0, str(Path(__file__).parents[1] / "pipeline"))
+from repost_case import RELEASE, county_article, damaged_repost  # noqa: E402
 
 #: (url, source, text as in a .txt article: title line, date/source line, body)
 ARTICLES = {
@@ -263,3 +268,14 @@ def test_same_answers_as_sqlite_on_the_seeds(store, tmp_path):
             assert [h.article.title[:6] for h in hits] == ["考核全省第一"], q
     finally:
         ref.close()
+
+
+def test_a_stored_damaged_repost_is_mended_when_its_original_arrives(store):
+    assert save(store, [county_article()]) == ["new"]
+    assert save(store, [Article(id="city", text=RELEASE, source="wuhan")]) == ["new"]
+    got = store.get("county")
+    assert got.text == damaged_repost()[2]
+    assert got.repair_log[0]["from_copy"] == "city" and got.repairs == {"byte_shift": 1}
+    # saved again, the original finds nothing more to mend: the copy stays as it is
+    assert save(store, [Article(id="city", text=RELEASE, source="wuhan")]) == ["unchanged"]
+    assert store.get("county").repair_log == got.repair_log

@@ -1,0 +1,40 @@
+"""A damaged repost and its clean original: the case ``pipeline.repair.reference`` mends.
+
+Shared by the unit tests (``test_repair_reference.py``) and the store suite, which runs it
+on every backend.
+"""
+
+from pipeline import damage
+from pipeline.chinese import to_traditional
+from pipeline.model import Article
+from pipeline.repair import gbk
+
+# a city government's release (simplified); the county repost is traditional and damaged
+RELEASE = (
+    "为进一步优化营商环境，市人民政府近日印发《优化营商环境三年行动方案》，提出到2025年，"
+    "企业开办时间压缩至1个工作日以内，工程建设项目审批时间压缩至50个工作日以内。方案明确了"
+    "政务服务、市场监管、要素保障等五个方面二十项重点任务，要求各区各部门对照任务清单，"
+    "逐项抓好落实，确保各项改革措施落地见效。"
+)
+REPOST = to_traditional(RELEASE)
+AT = REPOST.index("企業開辦")  # the lead byte of 企 is lost: out of step up to the "1"
+
+
+def damaged_repost(at=AT, text=REPOST):
+    """(damaged text, the run as received, the clean text in the repost's form)"""
+    hurt = damage.damage_at(text, at)
+    clean = gbk.fold_width(text)
+    tail = len(clean) - clean.index("1個工作日")
+    return hurt.text, hurt.text[at:len(hurt.text) - tail], clean
+
+
+def left_run(run, at=AT, kind="unresolved"):
+    return {"kind": kind, "offset": at, "before": run, "after": run, "confidence": 0.4,
+            "field": "text"}
+
+
+def county_article() -> Article:
+    """The damaged repost as the chain would hand it over: its run recorded as left."""
+    text, run, _ = damaged_repost()
+    return Article(id="county", text=text, source="jh", repair_log=[left_run(run)],
+                   repairs={"unresolved": 1})
