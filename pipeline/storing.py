@@ -96,8 +96,7 @@ def _mend_from_copies(store, articles: list[Article]) -> list[Article]:
                       if h.article.id not in ours]
         if left:
             reference.mend_article(article, batch + stored)
-        for copy in stored:
-            if any(map(reference.mendable, copy.repair_log)):
-                if reference.mend_article(copy, [article] + batch):
-                    mended[copy.id] = copy
+        for copy in stored:  # (a copy with nothing left returns at once)
+            if reference.mend_article(copy, [article] + batch):
+                mended[copy.id] = copy
     return list(mended.values())
