@@ -61,17 +61,20 @@ def _assign(stories, store, articles, sketches) -> None:
     stories.assign(articles, sketches)
 
 
-#: copies of a story asked for when one of them has a run left to mend
+#: copies of a story asked for when one of them has a repair a copy could settle
 COPIES = 10
 
 
 def _mend_from_copies(store, articles: list[Article]) -> list[Article]:
-    """Runs the repair left, mended from another copy of the story (``pipeline.repair.
-    reference``): in these articles, from a copy in this batch or in the index; and in
-    copies the index holds, from these articles. Returns the stored copies it mended.
+    """What the repair left or guessed, settled from another copy of the story
+    (``pipeline.repair.reference``): in these articles, from a copy in this batch or in the
+    index; and in copies the index holds, from these articles. Returns the stored copies
+    it mended.
 
-    The index is asked only for an article with a run left or one that joined an earlier
-    story (a repost, or the original found after its repost): not once per article.
+    The index is asked only for an article with a byte-shift repair or a run left, or one
+    that joined an earlier story (a repost, or the original found after its repost, where
+    a ``?`` the repair took for genuine may be damage the copy explains): not once per
+    article.
     """
     from pipeline.errors import StoreError
     from pipeline.repair import reference
@@ -82,8 +85,8 @@ def _mend_from_copies(store, articles: list[Article]) -> list[Article]:
     for article in articles:
         if not article.story_id:
             continue
-        left = any(map(reference.mendable, article.repair_log))
-        if not left and article.story_id == article.id:
+        settle = any(map(reference.checkable, article.repair_log))
+        if not settle and article.story_id == article.id:
             continue
         batch = [a for a in articles if a is not article and a.story_id == article.story_id]
         try:
@@ -94,9 +97,8 @@ def _mend_from_copies(store, articles: list[Article]) -> list[Article]:
         else:
             stored = [mended.get(h.article.id, h.article) for h in found.hits
                       if h.article.id not in ours]
-        if left:
-            reference.mend_article(article, batch + stored)
-        for copy in stored:  # (a copy with nothing left returns at once)
+        reference.mend_article(article, batch + stored)
+        for copy in stored:  # (a copy with nothing to settle returns at once)
             if reference.mend_article(copy, [article] + batch):
                 mended[copy.id] = copy
     return list(mended.values())

@@ -63,6 +63,9 @@ class RepairView:
     count: int = 1
     #: occurrences found in the text and marked there
     located: int = 0
+    #: the id of the other copy of the story the repair was taken from, checked byte for
+    #: byte (``pipeline.repair.reference``): the editor can open it
+    from_copy: str | None = None
 
     @property
     def left_as_is(self) -> bool:
@@ -99,11 +102,13 @@ def repairs_view(article: Article) -> tuple[list[RepairView], list[Segment]]:
         kind = str(entry.get("kind") or "?")
         conf = entry.get("confidence")
         conf = float(conf) if isinstance(conf, (int, float)) and not isinstance(conf, bool) else None
-        key = (field_name, kind, before, after)
+        copy = str(entry["from_copy"]) if entry.get("from_copy") else None
+        key = (field_name, kind, before, after, copy)
         idx = by_key.get(key)
         if idx is None:
             idx = by_key[key] = len(views)
-            views.append(RepairView(len(views) + 1, field_name, kind, before, after, conf, count=0))
+            views.append(RepairView(len(views) + 1, field_name, kind, before, after, conf, count=0,
+                                    from_copy=copy))
         view = views[idx]
         view.count += 1
         if conf is not None:

@@ -114,7 +114,7 @@ def seed_articles() -> list[Article]:
                  "confidence": 0.97},
                 # offset counted in a longer text (title line included): found before it
                 {"field": "text", "kind": "byte_shift", "offset": 30, "before": "浼佷笟", "after": "企業",
-                 "confidence": 0.88},
+                 "confidence": 1.0, "from_copy": "repair02"},  # taken from another copy
                 # a title repair: listed, not marked in the body
                 {"field": "title", "kind": "utf8_as_gbk", "offset": 3, "before": "钀ュ晢", "after": "營商",
                  "confidence": 0.9},

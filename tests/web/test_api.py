@@ -157,6 +157,10 @@ def test_article_page_shows_repairs_before_and_after(client):
     marked = re.findall(r'<ins class="repaired"[^>]*>(.*?)</ins>', text)
     assert marked == ["漢陽", "企業"]
     assert "2024-02-23 09:27 Beijing time" in html
+    # a repair taken from another copy of the story links to that copy, and only that one
+    table = re.findall(r'<tr class="repair kind-\w+">(.*?)</tr>', html, re.S)
+    copies = [re.findall(r'class="muted from-copy">from <a href="([^"]+)">', row) for row in table]
+    assert copies == [["/articles/repair02"], [], []]
 
 
 def test_repairs_view_counts_removals_and_damage_left(client):
