@@ -53,17 +53,26 @@ def checkable(entry: dict) -> bool:
     return bool(entry.get("before")) and (kind == "unresolved" or made)
 
 
+#: the punctuation a damaging chain folds to ASCII (``，`` → ``,``) that Chinese text writes
+#: full-width: a copy that went through such a chain is replayed with it widened again
+_WIDEN = str.maketrans({",": "，", "!": "！", "?": "？", ":": "：", ";": "；", "(": "（",
+                        ")": "）"})
+
+
 @functools.lru_cache(maxsize=64)
 def forms(copy: str) -> tuple[tuple[str, str], ...]:
-    """The copy as published and in each script, each with its width folded (a repost is
-    often converted as well; folding is one character for one, so offsets agree).
+    """The copy as published and in each script, each also with its punctuation widened,
+    each with its width folded (a repost is often converted, and a repost of the seeds'
+    kind has ``，`` folded to ``,``, which reads otherwise when damaged; folding is one
+    character for one, so offsets agree).
 
     Remembered: one save asks for the same article's forms once per field, per stored copy
     and per ``?`` it checks, and the conversion to traditional takes about 0.1 s for a long
     article.
     """
-    return tuple((form, fold_width(form))
-                 for form in dict.fromkeys((copy, to_traditional(copy), simplify(copy))))
+    scripts = dict.fromkeys((copy, to_traditional(copy), simplify(copy)))
+    every = dict.fromkeys(f for form in scripts for f in (form, form.translate(_WIDEN)))
+    return tuple((form, fold_width(form)) for form in every)
 
 
 def from_copy(text: str, at: int, current: str, damaged: str, copy_forms) -> str | None:
@@ -296,8 +305,13 @@ def _rewrite(log, field, entry, at, current, clean, copy_id, partial) -> None:
 MENDED_FIELDS = ("title", "text")
 
 
+#: stands in a copy for what its own repair guessed: no GBK character, so no replay over it
+#: checks out (and it matches no article's context)
+MASK = "\ufffd"
+
+
 def evidence(copy, field: str) -> str:
-    """``copy``'s field with what its own byte-shift repair guessed masked by ``?``.
+    """``copy``'s field with what its own byte-shift repair guessed masked (``MASK``).
 
     Why: a guess is no evidence. A copy damaged and repaired the same way would otherwise
     confirm the article's guess, right or wrong, and a copy's guess would mend the run the
@@ -309,7 +323,7 @@ def evidence(copy, field: str) -> str:
             after = e.get("after") or ""
             at = _find(text, after, e.get("offset", 0))
             if after and at >= 0:
-                text = text[:at] + "?" * len(after) + text[at + len(after):]
+                text = text[:at] + MASK * len(after) + text[at + len(after):]
     return text
 
 

@@ -151,6 +151,16 @@ def test_where_the_damage_took_what_tells_the_scripts_apart_the_article_keeps_it
     assert reference.mend(text, [], "text", [("c", simplified)]) == text
 
 
+def test_a_repost_with_its_punctuation_folded_to_ascii_is_evidence_too():
+    # another repost of the seeds' kind: '，' became ',', whose single byte would read
+    # otherwise when damaged; the copy is replayed with its punctuation widened again
+    folded = gbk.fold_width(REPOST)
+    assert "，" not in folded
+    for at in (AT - 1, REPOST.index("方案》") + 1):  # runs over '，' and over '》，'
+        text = damage.damage_at(REPOST, at).text
+        assert reference.mend(text, [], "text", [("repost", folded)]) == folded
+
+
 def test_a_far_character_gbk_cannot_encode_does_not_spoil_a_near_answer():
     text, _, clean = damaged_repost()
     far = AT + 40  # past where the damage is back in step, before the copy's end
