@@ -81,15 +81,19 @@ def from_copy(text: str, at: int, current: str, damaged: str, copy_forms) -> str
 
     ``current`` is what the text holds there now, ``damaged`` what was received there.
     """
-    left = fold_width(text[max(0, at - CONTEXT):at])
     right = fold_width(text[at + len(current):at + len(current) + CONTEXT])
-    found = set()
-    for form, folded in copy_forms:
-        for start in _anchors(folded, left):
-            got = _checked(form, start, damaged, right)
-            if got is not None:
-                found.add(got)
-    return _settled(found, text, lambda got: got)
+    return _reading(text, at, copy_forms, lambda form, start: _checked(form, start, damaged, right),
+                    lambda got: got)
+
+
+def _reading(text: str, at: int, copy_forms, check, chars):
+    """The reading the copy's forms settle for ``text`` at ``at``: ``check(form, start)``
+    at each place in a form that the context before ``at`` puts the spot (``_anchors``),
+    then ``_settled`` (``chars`` gives a reading's characters)."""
+    left = fold_width(text[max(0, at - CONTEXT):at])
+    found = {got for form, folded in copy_forms for start in _anchors(folded, left)
+             if (got := check(form, start)) is not None}
+    return _settled(found, text, chars)
 
 
 def _settled(found: set, text: str, chars):
@@ -226,14 +230,8 @@ def from_received(text: str, at: int, copy_forms) -> tuple[str, int] | None:
     ``text`` from ``at`` (a ``?``) is exactly what a copy (its ``forms``) reads as once its
     character there lost its lead byte; None where no copy, or more than one reading, fits.
     """
-    left = fold_width(text[max(0, at - CONTEXT):at])
-    found = set()
-    for form, folded in copy_forms:
-        for start in _anchors(folded, left):
-            got = _replayed(form, start, text, at)
-            if got is not None:
-                found.add(got)
-    return _settled(found, text, lambda got: got[0])
+    return _reading(text, at, copy_forms, lambda form, start: _replayed(form, start, text, at),
+                    lambda got: got[0])
 
 
 def _replayed(form: str, at: int, text: str, there: int) -> tuple[str, int] | None:
