@@ -65,6 +65,11 @@ def throughput(texts: list[str]) -> tuple[float, int]:
     return size / 1e6 / (time.perf_counter() - t0), changed
 
 
+def _log(repairs) -> list[dict]:
+    """A text's repairs as an article's repair log (``mend`` rewrites it: one per use)."""
+    return [dict(r.to_dict(), field="text") for r in repairs]
+
+
 def _other_repost(doc: str, away_from: int, rng):
     """Another repost of ``doc``, damaged at least 40 characters from ``away_from`` and
     repaired, as an article (its repair log says what it guessed); None if no such spot."""
@@ -78,7 +83,7 @@ def _other_repost(doc: str, away_from: int, rng):
         return None
     repaired = repair_text(damage.damage_at(doc, spot).text)
     return Article(id="repost", text=repaired.text, source="bench",
-                   repair_log=[dict(r.to_dict(), field="text") for r in repaired.repairs])
+                   repair_log=_log(repaired.repairs))
 
 
 def _worker(args):
@@ -109,15 +114,15 @@ def _worker(args):
         out = repaired.text
         verdict = damage.classify(out, dmg, doc)
         # every run held against the clean original as another copy of the story
-        log = [dict(r.to_dict(), field="text") for r in repaired.repairs]
         copy = [("original", originals[i])]
-        mended = damage.classify(reference.mend(out, log, "text", copy), dmg, doc)
+        mended = damage.classify(reference.mend(out, _log(repaired.repairs), "text", copy),
+                                 dmg, doc)
         # and against another repost, damaged elsewhere and repaired (its own rng: the
         # trials above stay as they were)
         other = _other_repost(doc, pos[0], random.Random(seed * 100_003 + len(rows)))
-        log = [dict(r.to_dict(), field="text") for r in repaired.repairs]
         copy = [("repost", reference.evidence(other, "text"))] if other else []
-        by_repost = damage.classify(reference.mend(out, log, "text", copy), dmg, doc)
+        by_repost = damage.classify(reference.mend(out, _log(repaired.repairs), "text", copy),
+                                    dmg, doc)
         example = None
         if verdict == "wrong":
             a = max(0, pos[0] - 4)

@@ -142,12 +142,14 @@ def _checked(form: str, at: int, damaged: str, right: str) -> str | None:
     if not right and rest:  # the text ends with the run: so must the copy
         return None
     got = fold_width(window[:size])
-    # a private-use character is no text an editor can read, and its bytes may be a pair
-    # that vanishes when read out of step, so a copy holding one and a copy without it
-    # pass the check alike: such a copy settles nothing
-    if any("\ue000" <= ch <= "\uf8ff" for ch in got):
-        return None
-    return got
+    return None if _private_use(got) else got
+
+
+def _private_use(chars: str) -> bool:
+    """Whether a copy's reading holds a private-use character: no text an editor can read,
+    and its bytes may be a pair that vanishes when read out of step, so a copy holding one
+    and a copy without it pass the byte check alike. Such a copy settles nothing."""
+    return any("\ue000" <= ch <= "\uf8ff" for ch in chars)
 
 
 def mend(text: str, log: list[dict], field: str, copies: list[tuple[str, str]]) -> str:
@@ -261,9 +263,7 @@ def _replayed(form: str, at: int, text: str, there: int) -> tuple[str, int] | No
     if not rest and there + seen < len(text):  # damaged to the copy's end: so must the text be
         return None
     got = folded[:size]
-    if any("\ue000" <= ch <= "\uf8ff" for ch in got):  # as in _checked
-        return None
-    return got, damaged
+    return None if _private_use(got) else (got, damaged)
 
 
 def _back_in_step(folded: str, hurt: str, whole: bool) -> int | None:
