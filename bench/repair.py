@@ -14,6 +14,8 @@ Prints
   (``pipeline.repair.reference``: how a repost fares once its original is in the index):
   what each outcome becomes, and how many runs end exact; and again with another repost
   as the only copy, damaged elsewhere and repaired (two reposts of one original);
+- for the runs left: how often the readings their records keep hold the original (what
+  search finds them by, ``pipeline.leftruns``);
 - mean time per damaged run (target <= 50 ms; accuracy comes first).
 
 Needs ``shared/`` beside the clone (``../shared/eval/cwced/cleaned``).
@@ -123,13 +125,28 @@ def _worker(args):
         copy = [("repost", reference.evidence(other, "text"))] if other else []
         by_repost = damage.classify(reference.mend(out, _log(repaired.repairs), "text", copy),
                                     dmg, doc)
+        guess = _guessed(out, repaired.repairs, dmg, doc) if verdict == "left" else None
         example = None
         if verdict == "wrong":
             a = max(0, pos[0] - 4)
             example = (dmg.text[a:pos[0] + 12], dmg.expected[a:pos[0] + 12], out[a:pos[0] + 12])
         rows.append((dmg.vanished, dmg.swallowed, verdict, spent, spent - clean_time[i],
-                     example, mended, by_repost))
+                     example, mended, by_repost, guess))
     return rows
+
+
+def _guessed(out: str, repairs, dmg, doc) -> int | None:
+    """For a run left: the place (0 = first) among its record's readings of the one that
+    gives the original back, -1 if none does, None if no record kept readings."""
+    from pipeline import damage
+
+    kept = [r for r in repairs if r.kind == "unresolved" and r.readings]
+    for r in kept:
+        for place, reading in enumerate(r.readings):
+            guess = out[:r.offset] + reading + out[r.offset + len(r.before):]
+            if damage.classify(guess, dmg, doc) == "exact":
+                return place
+    return -1 if kept else None
 
 
 def main() -> int:
@@ -204,6 +221,14 @@ def main() -> int:
         ends = Counter(r[column] for r in rows)
         print(f"  runs that end exact: {ends['exact']} of {len(rows)} "
               f"({ends['exact'] / len(rows):.1%}), wrong {ends['wrong']}")
+    print("runs left, and the readings their records keep (pipeline.leftruns: indexed for "
+          "search):")
+    for name, sel in classes:
+        left = [r[8] for r in rows if r[2] == "left" and sel(r[0])]
+        kept = [g for g in left if g is not None]
+        print(f"  {name:22s} {len(left):5d} left, {len(kept):5d} with readings; the original "
+              f"first in {sum(1 for g in kept if g == 0):4d}, among them in "
+              f"{sum(1 for g in kept if g >= 0):4d}")
     times = [r[3] for r in rows]
     extra = [r[4] for r in rows]
     print(f"\nmean time per trial (whole article repaired): {1000 * sum(times) / len(times):.1f} ms")

@@ -21,7 +21,8 @@ def add_arguments(parser) -> None:
     parser.add_argument("file", nargs="?", default="-", metavar="FILE",
                         help="UTF-8 text file, or - for standard input (default)")
     parser.add_argument("--explain", action="store_true",
-                        help="print each repair (kind, offset, before → after) on stderr")
+                        help="print each repair (kind, offset, before → after, confidence; for "
+                             "a run left, what it may read as) on stderr")
     parser.add_argument("--bytes", dest="raw_bytes", action="store_true",
                         help="input is raw bytes of unknown encoding: decode them first")
 
@@ -54,8 +55,10 @@ def run(args, ctx) -> int:
     out.flush()
     if args.explain:
         for r in repaired.repairs:
+            guesses = " or ".join(_shown(g) for g in r.readings)
             print(f"{r.kind}\t{r.offset}\t{_shown(r.before)} → {_shown(r.after)}\t"
-                  f"{r.confidence:.2f}", file=sys.stderr)
+                  f"{r.confidence:.2f}" + (f"\tmay read {guesses}" if guesses else ""),
+                  file=sys.stderr)
         counts: dict[str, int] = {}
         for r in repaired.repairs:
             counts[r.kind] = counts.get(r.kind, 0) + 1

@@ -34,9 +34,19 @@ class Repair:
     before: str
     after: str
     confidence: float
+    #: for a run left ``unresolved``: what ``before`` likeliest reads as, best first (at
+    #: most ``byteshift.READINGS_KEPT``). Not applied, not a claim: shown to editors as
+    #: guesses, and indexed beside the text so a search for the words the damage hit still
+    #: finds the article (``pipeline.leftruns``)
+    readings: tuple[str, ...] = ()
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        d = asdict(self)
+        if self.readings:
+            d["readings"] = list(self.readings)
+        else:
+            del d["readings"]  # the log's entries keep their fields where there is nothing to say
+        return d
 
 
 @dataclass

@@ -24,6 +24,8 @@ class Edit:
     note_only: bool = False
     #: records inside the replacement: (offset in ``after``, kind, text), e.g. a lost byte
     notes: tuple = ()
+    #: what a left run likeliest reads as (``Repair.readings``)
+    readings: tuple = ()
 
 
 def apply(text: str, edits: list[Edit], repairs: list[Repair]) -> str:
@@ -40,7 +42,7 @@ def apply(text: str, edits: list[Edit], repairs: list[Repair]) -> str:
         out.append(text[last:e.start])
         after = text[e.start:e.end] if e.note_only else e.after
         new_records.append(Repair(e.kind, e.start + delta, text[e.start:e.end], after,
-                                  round(e.confidence, 3)))
+                                  round(e.confidence, 3), e.readings))
         for rel, kind, piece in e.notes:
             new_records.append(Repair(kind, e.start + delta + rel, piece, piece, 1.0))
         out.append(after)

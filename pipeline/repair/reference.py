@@ -170,7 +170,7 @@ def mend(text: str, log: list[dict], field: str, copies: list[tuple[str, str]]) 
         return text
     for entry in todo:
         current = entry["after"]
-        at = _find(text, current, entry.get("offset", 0))
+        at = locate(text, current, entry.get("offset", 0))
         if at < 0:
             continue
         answer = _agreed(from_copy(text, at, current, entry["before"], f) for _, f in copies)
@@ -276,7 +276,7 @@ def _back_in_step(folded: str, hurt: str, whole: bool) -> int | None:
     return len(folded) if whole else None
 
 
-def _find(text: str, piece: str, near: int) -> int:
+def locate(text: str, piece: str, near: int) -> int:
     """Where ``piece`` stands in ``text``: at the recorded offset if it is there, else its
     first occurrence (the offsets of a text file's records count its header lines too)."""
     if text.startswith(piece, near):
@@ -287,6 +287,7 @@ def _find(text: str, piece: str, near: int) -> int:
 def _rewrite(log, field, entry, at, current, clean, copy_id, partial) -> None:
     """``entry`` becomes the copy's repair of ``current`` at ``at``; later records move."""
     entry.update(kind="byte_shift", offset=at, after=clean, confidence=1.0, from_copy=copy_id)
+    entry.pop("readings", None)  # a left run's guesses: the copy settled it
     if partial:  # the kept '?' is no longer lost
         for other in log:
             if (other is not entry and other.get("field") == field and other.get("kind") == "lost"
@@ -319,7 +320,7 @@ def evidence(copy, field: str) -> str:
     for e in copy.repair_log:
         if e.get("field") == field and e.get("kind") == "byte_shift" and "from_copy" not in e:
             after = e.get("after") or ""
-            at = _find(text, after, e.get("offset", 0))
+            at = locate(text, after, e.get("offset", 0))
             if after and at >= 0:
                 text = text[:at] + MASK * len(after) + text[at + len(after):]
     return text

@@ -55,7 +55,8 @@ def edits(text: str) -> list[Edit]:
         if res is None:
             continue
         if res.status == "unresolved":
-            out.append(Edit(res.start, res.end, res.after, "unresolved", res.confidence, True))
+            out.append(Edit(res.start, res.end, res.after, "unresolved", res.confidence, True,
+                            readings=res.readings))
         else:
             notes = []
             if res.first_lost:

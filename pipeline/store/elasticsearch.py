@@ -34,6 +34,7 @@ from elasticsearch import ApiError, ConflictError, Elasticsearch, NotFoundError,
 
 from pipeline.chinese import simplify
 from pipeline.errors import ConfigError, StoreError
+from pipeline.leftruns import search_text
 from pipeline.model import Article
 from pipeline.query import And, Field, QueryError, parse_query, positive_terms
 from pipeline.store.base import Hit, SearchRequest, SearchResult, Store, UpsertOutcome
@@ -119,6 +120,8 @@ def to_doc(a: Article, *, ingested_us: int, history_count: int) -> dict:
     d.update(
         title_s=simplify(a.title or ""),
         text_s=simplify(a.text or ""),
+        # what runs the repair left may read as (``pipeline.leftruns``): found, not shown
+        readings_s=simplify(search_text(a)),
         source_s=simplify(a.source or ""),
         tags_s=[simplify(t) for t in a.tags],
         story_s=simplify(a.story_id) if a.story_id else None,
@@ -573,7 +576,7 @@ class ElasticsearchStore(Store):
             "size": req.limit,
             # counts stop past COUNT_LIMIT, as on SQLite: the total is then a lower bound
             "track_total_hits": COUNT_LIMIT + 1,
-            "source_excludes": ["title_s", "text_s"],
+            "source_excludes": ["title_s", "text_s", "readings_s"],
         }
         if node is not None and req.sort != "newest":
             body["sort"] = ["_score", {"sort_at": "desc"}, {"ingested_us": "desc"}]
@@ -630,7 +633,7 @@ class ElasticsearchStore(Store):
             track_total_hits=True,
             query={"match_all": {}},
             sort=[{"published_at": {"order": "desc", "missing": "_last"}}],
-            source_excludes=["title_s", "text_s", "text"],
+            source_excludes=["title_s", "text_s", "readings_s", "text"],
             aggs={"sources": {"terms": {"field": "source", "size": 10000, "order": {"_key": "asc"}}}},
         )
         total = res["hits"]["total"]["value"]

@@ -36,6 +36,7 @@ def term_query(text: str) -> dict:
                 "should": [
                     {"match_phrase": {"title_s.uni": {"query": folded, "boost": TITLE_BOOST}}},
                     {"match_phrase": {"text_s.uni": {"query": folded}}},
+                    {"match_phrase": {"readings_s.uni": {"query": folded}}},
                 ],
                 "minimum_should_match": 1,
             }
@@ -45,6 +46,7 @@ def term_query(text: str) -> dict:
             "should": [
                 {"match_phrase": {"title_s": {"query": folded, "boost": TITLE_BOOST}}},
                 {"match_phrase": {"text_s": {"query": folded}}},
+                {"match_phrase": {"readings_s": {"query": folded}}},
                 {"match_phrase": {"title": {"query": text, "boost": TITLE_BOOST}}},
                 {"match_phrase": {"text": {"query": text}}},
             ],

@@ -27,7 +27,7 @@ from pipeline.errors import StoreError
 log = logging.getLogger(__name__)
 
 #: bump when mappings or analysis change; `newsmon es setup` upgrades older layouts
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 ANALYSIS = {
     "analyzer": {
@@ -76,6 +76,7 @@ ARTICLE_PROPERTIES = {
     # derived for search (never read back into the Article)
     "title_s": _SIMPLIFIED_TEXT,
     "text_s": _SIMPLIFIED_TEXT,
+    "readings_s": _SIMPLIFIED_TEXT,
     "source_s": {"type": "keyword"},
     "tags_s": {"type": "keyword"},
     "story_s": {"type": "keyword"},

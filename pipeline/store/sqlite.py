@@ -19,6 +19,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from pipeline.errors import StoreError
+from pipeline.leftruns import search_text
 from pipeline.model import Article
 from pipeline.query import And, Field, Node, Not, Or, QueryError, Term, parse_query, positive_terms
 from pipeline.snippet import make_snippet
@@ -205,7 +206,11 @@ class SQLiteStore(Store):
             meta.append(field_token("story", a.story_id))
         if not a.published_at:
             meta.append(_UNDATED)
-        return document_tokens(a.title), document_tokens(a.text), " ".join(meta)
+        body = document_tokens(a.text)
+        guesses = search_text(a)  # what runs the repair left may read as: found, not shown
+        if guesses:
+            body = f"{body} {document_tokens(guesses)}"
+        return document_tokens(a.title), body, " ".join(meta)
 
     def _fts_insert(self, rowid: int, a: Article) -> None:
         self.conn.execute(

@@ -176,3 +176,21 @@ def test_default_reform_rule_matches_both_scripts(store, tmp_path):
     assert sorted(x["article"]["id"] for x in lines) == ["s", "t"]
     path.write_text("default_rule: false\nchannels:\n  log: {type: file, path: a.jsonl}\n", encoding="utf-8")
     assert parse_alerts(load_yaml(path), path).rules == []
+
+
+def test_a_rule_fires_on_words_a_left_run_hit(store, tmp_path):
+    """A rule for words the damage hit still alerts: the run's likeliest reading is indexed
+    (``pipeline.leftruns``); the article delivered is the text as it arrived."""
+    from repost_case import left_report
+
+    report = left_report()
+    report.published_at = (NOW - timedelta(hours=1)).isoformat(timespec="seconds")
+    assert "企業開辦" not in report.text
+    with Receiver() as r:
+        cfg = AlertConfig(path=tmp_path / "alerts.yaml")
+        cfg.channels["hook"] = Channel("hook", "webhook", {"url": r.url})
+        cfg.rules.append(Rule(name="opening", query="企業開辦", notify=["hook"]))
+        save(store, [report, art("other", OTHER)], data_dir=tmp_path)
+        assert evaluate(store, tmp_path, cfg) == 1
+        deliver_due(tmp_path, cfg)
+        assert [q["body"]["article"]["id"] for q in r.requests] == ["report"]

@@ -62,3 +62,17 @@ def test_hostile_text_is_escaped_in_explanations(tmp_path):
     p = _newsmon("clean", str(f), "--explain", cwd=tmp_path)
     assert p.stdout.decode("utf-8") == "標題锟斤拷\x1b[31m\n"
     assert b"\x1b" not in p.stderr and b"lost" in p.stderr
+
+
+def test_explain_says_what_a_left_run_may_read_as(tmp_path):
+    sys.path.insert(0, str(Path(__file__).parent))
+    from repost_case import REPORT, REPORT_AT
+
+    from pipeline import damage
+
+    damaged = damage.damage_at(REPORT, REPORT_AT).text
+    p = _newsmon("clean", "--explain", stdin=damaged.encode("utf-8"), cwd=tmp_path)
+    assert p.returncode == 0 and p.stdout.decode("utf-8") == damaged  # left as it arrived
+    [line] = [x for x in p.stderr.decode("utf-8").splitlines() if x.startswith("unresolved\t")]
+    assert line.startswith(f"unresolved\t{REPORT_AT}\t'?保髽I' → '?保髽I'\t")
+    assert line.endswith("\tmay read '”,企業' or '”,大業' or '”,后業'")

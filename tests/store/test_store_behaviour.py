@@ -20,7 +20,7 @@ from pipeline.storing import save
 from pipeline.store import SearchRequest
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "pipeline"))
-from repost_case import RELEASE, county_article, damaged_repost  # noqa: E402
+from repost_case import RELEASE, county_article, damaged_repost, left_report  # noqa: E402
 
 #: (url, source, text as in a .txt article: title line, date/source line, body)
 ARTICLES = {
@@ -283,3 +283,23 @@ def test_a_stored_damaged_repost_is_mended_when_its_original_arrives(store, reco
     # saved again, the original finds nothing more to mend: the copy stays as it is
     assert save(store, [Article(id="city", text=RELEASE, source="wuhan")]) == ["unchanged"]
     assert store.get("county").repair_log == got.repair_log
+
+
+def test_a_left_run_is_found_by_its_likeliest_reading(store):
+    """A search (and so an alert rule) for words a left run hit finds the article through
+    the run's readings; the text stays as it arrived, and a version without the readings is
+    no longer found by them (on SQLite: the old tokens left the contentless index)."""
+    report = left_report()
+    assert save(store, [report]) == ["new"]
+    assert "企業開辦" not in report.text and "企業" in report.text  # hit elsewhere, not here
+    found = store.search(SearchRequest("企業開辦時間"))
+    assert [h.article.id for h in found.hits] == ["report"]
+    assert found.hits[0].article.text == report.text
+    assert "readings_s" not in found.hits[0].article.to_dict()
+    assert [h.article.id for h in store.search(SearchRequest("企业开办")).hits] == ["report"]
+    assert store.search(SearchRequest("企業開辦 source:jh")).total == 1
+    stripped = left_report()
+    del stripped.repair_log[0]["readings"]
+    assert store.upsert(stripped) == "updated"
+    assert store.search(SearchRequest("企業開辦時間")).total == 0
+    assert store.search(SearchRequest("縣政務服務")).total == 1

@@ -1,0 +1,43 @@
+"""What the runs a repair left may read as, in their context: text for search only.
+
+Why: a damaged run the repair cannot settle stays in the article as it arrived
+(``江?A縣``), so a search or an alert rule for the words it hit would never find the
+article. The repair records the run's likeliest readings (``Repair.readings``); each, with
+the characters around the run, is indexed beside the text, never shown as the text. On
+simulated damage the original is among them in two of three runs left where at most one
+byte pair vanished, so most such articles are found again, at the cost of an occasional
+match on a reading that was not what the page said (the page shows the run as left, with
+its guesses).
+"""
+
+from __future__ import annotations
+
+from pipeline.repair.reference import locate
+
+#: characters of the field kept on each side of a reading: enough for a phrase across it
+CONTEXT = 8
+#: the article's fields the repair runs over (the log's ``field`` names)
+FIELDS = ("title", "text", "origin", "author")
+
+
+def search_text(article) -> str:
+    """Each left run's readings within their context, one per line; "" when there are none."""
+    lines: list[str] = []
+    for entry in article.repair_log:
+        readings = entry.get("readings")
+        before = entry.get("before")
+        if (entry.get("kind") != "unresolved" or not isinstance(readings, list)
+                or not isinstance(before, str)):
+            continue
+        field = entry.get("field")
+        text = getattr(article, field) if field in FIELDS else None
+        if not isinstance(text, str) or not before:
+            continue
+        offset = entry.get("offset")
+        at = locate(text, before, offset if isinstance(offset, int) else 0)
+        if at < 0:
+            continue
+        left = text[max(0, at - CONTEXT):at]
+        right = text[at + len(before):at + len(before) + CONTEXT]
+        lines += [left + r + right for r in readings if isinstance(r, str)]
+    return "\n".join(lines)

@@ -1,0 +1,71 @@
+"""A run the repair leaves keeps its likeliest readings: shown as guesses, indexed for search."""
+
+import sys
+from pathlib import Path
+
+from pipeline import damage
+from pipeline.leftruns import search_text
+from pipeline.model import Article
+from pipeline.repair import gbk, reference, repair_text
+
+sys.path.insert(0, str(Path(__file__).parent))
+from repost_case import REPORT, REPORT_AT, damaged_repost, left_report  # noqa: E402
+
+
+def test_a_left_run_keeps_its_readings_and_the_first_is_the_original():
+    article = left_report()
+    [entry] = article.repair_log
+    assert entry["kind"] == "unresolved" and article.repairs == {"unresolved": 1}
+    run = entry["before"]
+    # the text is left as it arrived; the readings are written over the recorded run
+    assert article.text == damage.damage_at(REPORT, REPORT_AT).text
+    assert article.text[entry["offset"]:entry["offset"] + len(run)] == run == entry["after"]
+    readings = entry["readings"]
+    assert 1 < len(readings) <= 3 and len(set(readings)) == len(readings) and run not in readings
+    at = entry["offset"]
+    first = article.text[:at] + readings[0] + article.text[at + len(run):]
+    assert first == gbk.fold_width(REPORT)
+    assert all(article.text[:at] + r + article.text[at + len(run):] != first for r in readings[1:])
+
+
+def test_repairs_made_and_losses_carry_no_readings():
+    """Only a left run has guesses; every other record keeps the fields it always had."""
+    fields = {"kind", "offset", "before", "after", "confidence"}
+    repaired = repair_text(damaged_repost()[0] + "锟斤拷")
+    assert sorted(r.kind for r in repaired.repairs) == ["byte_shift", "lost"]
+    assert all(set(r.to_dict()) == fields and r.readings == () for r in repaired.repairs)
+
+
+def test_a_run_mended_from_a_copy_drops_its_guesses():
+    article = left_report()
+    mended = reference.mend(article.text, article.repair_log, "text", [("city", REPORT)])
+    assert mended == gbk.fold_width(REPORT)
+    [entry] = article.repair_log
+    assert entry["kind"] == "byte_shift" and entry["from_copy"] == "city"
+    assert "readings" not in entry and search_text(article) == ""
+
+
+def test_search_text_is_each_reading_in_its_context():
+    article = left_report()
+    lines = search_text(article).split("\n")
+    assert len(lines) == len(article.repair_log[0]["readings"])
+    assert lines[0] == "項實現“一網通辦”,企業開辦時間壓縮至一"  # 8 characters each side
+    assert all(line.startswith("項實現“一網通辦") and line.endswith("開辦時間壓縮至一") for line in lines)
+
+
+def test_search_text_ignores_what_a_log_should_not_hold():
+    """The log comes back from the index: a malformed entry is skipped, never an error."""
+    text = "全縣新登記市場主體三千餘戶"
+    good = {"kind": "unresolved", "field": "text", "offset": 5, "before": "市場", "after": "市場",
+            "readings": ["巿場"]}
+    bad = [
+        {**good, "kind": "byte_shift"},                 # a repair made: nothing to guess
+        {**good, "readings": "市場"},                    # not a list
+        {**good, "field": "id"},                        # not a field the repair runs over
+        {**good, "offset": "5", "readings": ["甲"]},     # an offset that is no number: found by text
+        {**good, "before": "不在文中", "readings": ["乙"]},  # the run is not in the text
+        {**good, "before": None},
+        {**good, "readings": [3, None]},
+    ]
+    article = Article(id="x", text=text, source="t", repair_log=[good, *bad])
+    assert search_text(article).split("\n") == ["全縣新登記巿場主體三千餘戶", "全縣新登記甲主體三千餘戶"]
