@@ -125,7 +125,8 @@ def _worker(args):
         copy = [("repost", reference.evidence(other, "text"))] if other else []
         by_repost = damage.classify(reference.mend(out, _log(repaired.repairs), "text", copy),
                                     dmg, doc)
-        guess = _guessed(out, repaired.repairs, dmg, doc) if verdict == "left" else None
+        guess = (_guessed(out, repaired.repairs, dmg, doc) if verdict in ("left", "partial")
+                 else None)
         example = None
         if verdict == "wrong":
             a = max(0, pos[0] - 4)
@@ -136,11 +137,12 @@ def _worker(args):
 
 
 def _guessed(out: str, repairs, dmg, doc) -> int | None:
-    """For a run left: the place (0 = first) among its record's readings of the one that
-    gives the original back, -1 if none does, None if no record kept readings."""
+    """For a run left (or the ``?`` a partial repair kept): the place (0 = first) among its
+    record's readings of the one that gives the original back, -1 if none does, None if no
+    record kept readings."""
     from pipeline import damage
 
-    kept = [r for r in repairs if r.kind == "unresolved" and r.readings]
+    kept = [r for r in repairs if r.kind in ("unresolved", "lost") and r.readings]
     for r in kept:
         for place, reading in enumerate(r.readings):
             guess = out[:r.offset] + reading + out[r.offset + len(r.before):]
@@ -221,14 +223,15 @@ def main() -> int:
         ends = Counter(r[column] for r in rows)
         print(f"  runs that end exact: {ends['exact']} of {len(rows)} "
               f"({ends['exact'] / len(rows):.1%}), wrong {ends['wrong']}")
-    print("runs left, and the readings their records keep (pipeline.leftruns: indexed for "
-          "search):")
-    for name, sel in classes:
-        left = [r[8] for r in rows if r[2] == "left" and sel(r[0])]
-        kept = [g for g in left if g is not None]
-        print(f"  {name:22s} {len(left):5d} left, {len(kept):5d} with readings; the original "
-              f"first in {sum(1 for g in kept if g == 0):4d}, among them in "
-              f"{sum(1 for g in kept if g >= 0):4d}")
+    for verdict, what in (("left", "runs left"), ("partial", "runs partly repaired (the '?' kept)")):
+        print(f"{what}, and the readings their records keep (pipeline.leftruns: indexed for "
+              "search):")
+        for name, sel in classes:
+            left = [r[8] for r in rows if r[2] == verdict and sel(r[0])]
+            kept = [g for g in left if g is not None]
+            print(f"  {name:22s} {len(left):5d} runs, {len(kept):5d} with readings; the original "
+                  f"first in {sum(1 for g in kept if g == 0):4d}, among them in "
+                  f"{sum(1 for g in kept if g >= 0):4d}")
     times = [r[3] for r in rows]
     extra = [r[4] for r in rows]
     print(f"\nmean time per trial (whole article repaired): {1000 * sum(times) / len(times):.1f} ms")

@@ -12,32 +12,44 @@ its guesses).
 
 from __future__ import annotations
 
-from pipeline.repair.reference import locate
-
 #: characters of the field kept on each side of a reading: enough for a phrase across it
 CONTEXT = 8
 #: the article's fields the repair runs over (the log's ``field`` names)
 FIELDS = ("title", "text", "origin", "author")
+#: records whose damage stayed in the text: a run left, a ``?`` a partial repair kept
+KINDS = ("unresolved", "lost")
 
 
 def search_text(article) -> str:
-    """Each left run's readings within their context, one per line; "" when there are none."""
+    """Each left run's readings (and each kept ``?``'s) within their context, one per line;
+    "" when there are none."""
     lines: list[str] = []
     for entry in article.repair_log:
+        if not isinstance(entry, dict):
+            continue
         readings = entry.get("readings")
         before = entry.get("before")
-        if (entry.get("kind") != "unresolved" or not isinstance(readings, list)
+        if (entry.get("kind") not in KINDS or not isinstance(readings, list)
                 or not isinstance(before, str)):
             continue
         field = entry.get("field")
         text = getattr(article, field) if field in FIELDS else None
         if not isinstance(text, str) or not before:
             continue
-        offset = entry.get("offset")
-        at = locate(text, before, offset if isinstance(offset, int) else 0)
+        at = _locate(text, before, entry.get("offset"))
         if at < 0:
             continue
         left = text[max(0, at - CONTEXT):at]
         right = text[at + len(before):at + len(before) + CONTEXT]
         lines += [left + r + right for r in readings if isinstance(r, str)]
     return "\n".join(lines)
+
+
+def _locate(text: str, piece: str, offset) -> int:
+    """Where ``piece`` stands: at the recorded offset, else the nearest occurrence before it
+    (a text file's offsets count its header lines too), else the first; -1 if nowhere."""
+    if isinstance(offset, int) and not isinstance(offset, bool) and offset >= 0:
+        at = text.rfind(piece, 0, offset + len(piece))
+        if at >= 0:
+            return at
+    return text.find(piece)

@@ -35,7 +35,8 @@ class Repair:
     after: str
     confidence: float
     #: for a run left ``unresolved``: what ``before`` likeliest reads as, best first (at
-    #: most ``byteshift.READINGS_KEPT``). Not applied, not a claim: shown to editors as
+    #: most ``byteshift.READINGS_KEPT``); for the ``?`` a partial repair keeps (``lost``):
+    #: what it likeliest stands for. Not applied, not a claim: shown to editors as
     #: guesses, and indexed beside the text so a search for the words the damage hit still
     #: finds the article (``pipeline.leftruns``)
     readings: tuple[str, ...] = ()

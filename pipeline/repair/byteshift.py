@@ -82,7 +82,8 @@ class Outcome:
     lost: bool = False
     #: the first character could not be pinned down: ``after`` keeps the damage's ``?``
     first_lost: bool = False
-    #: for a run left unresolved: its likeliest readings over ``start:end``, best first
+    #: for a run left unresolved: its likeliest readings over ``start:end``, best first;
+    #: for a partial repair (``first_lost``): what its kept ``?`` likeliest stands for
     readings: tuple[str, ...] = ()
 
 
@@ -567,7 +568,8 @@ def decide(text: str, group: list[Candidates], own: Candidates) -> Outcome | Non
         if m:
             mid, end = mid[:-1], m.end()
     return Outcome(start, end, mid, confidence, "repaired", lost=r.lost,
-                   first_lost=first_lost)
+                   first_lost=first_lost,
+                   readings=_heads(ranked, ranked[0][0][0], length) if first_lost else ())
 
 
 def _likeliest(text: str, ranked: list, base: float, start: int, end: int) -> tuple[str, ...]:
@@ -591,6 +593,22 @@ def _likeliest(text: str, ranked: list, base: float, start: int, end: int) -> tu
         reading = mid + text[start + length:end]
         if reading != text[start:end] and reading not in out:
             out.append(reading)
+    return tuple(out)
+
+
+def _heads(ranked: list, best: str, length: int) -> tuple[str, ...]:
+    """What the ``?`` a partial repair keeps likeliest stands for, best first: what the
+    readings close to the best put before the rest they all share (one character, or two
+    where a lost ``，`` may stand before it). Kept for the same reasons as ``_likeliest``."""
+    top = ranked[0][1]
+    out: list[str] = []
+    for (mid, consumed), score in ranked:
+        if len(out) == READINGS_KEPT or top - score >= MIN_MARGIN:
+            break
+        if _same_rest(mid, consumed, best, length):
+            head = mid[:len(mid) - len(best) + 1]
+            if head not in out:
+                out.append(head)
     return tuple(out)
 
 

@@ -22,7 +22,8 @@ class Edit:
     confidence: float
     #: True: text unchanged, only recorded (lost, unresolved)
     note_only: bool = False
-    #: records inside the replacement: (offset in ``after``, kind, text), e.g. a lost byte
+    #: records inside the replacement: (offset in ``after``, kind, text, readings), e.g. a
+    #: lost character and what it likeliest was
     notes: tuple = ()
     #: what a left run likeliest reads as (``Repair.readings``)
     readings: tuple = ()
@@ -43,8 +44,8 @@ def apply(text: str, edits: list[Edit], repairs: list[Repair]) -> str:
         after = text[e.start:e.end] if e.note_only else e.after
         new_records.append(Repair(e.kind, e.start + delta, text[e.start:e.end], after,
                                   round(e.confidence, 3), e.readings))
-        for rel, kind, piece in e.notes:
-            new_records.append(Repair(kind, e.start + delta + rel, piece, piece, 1.0))
+        for rel, kind, piece, readings in e.notes:
+            new_records.append(Repair(kind, e.start + delta + rel, piece, piece, 1.0, readings))
         out.append(after)
         delta += len(after) - (e.end - e.start)
         shifts.append((e.end, delta))

@@ -170,7 +170,7 @@ def mend(text: str, log: list[dict], field: str, copies: list[tuple[str, str]]) 
         return text
     for entry in todo:
         current = entry["after"]
-        at = locate(text, current, entry.get("offset", 0))
+        at = _find(text, current, entry.get("offset", 0))
         if at < 0:
             continue
         answer = _agreed(from_copy(text, at, current, entry["before"], f) for _, f in copies)
@@ -276,7 +276,7 @@ def _back_in_step(folded: str, hurt: str, whole: bool) -> int | None:
     return len(folded) if whole else None
 
 
-def locate(text: str, piece: str, near: int) -> int:
+def _find(text: str, piece: str, near: int) -> int:
     """Where ``piece`` stands in ``text``: at the recorded offset if it is there, else its
     first occurrence (the offsets of a text file's records count its header lines too)."""
     if text.startswith(piece, near):
@@ -320,7 +320,7 @@ def evidence(copy, field: str) -> str:
     for e in copy.repair_log:
         if e.get("field") == field and e.get("kind") == "byte_shift" and "from_copy" not in e:
             after = e.get("after") or ""
-            at = locate(text, after, e.get("offset", 0))
+            at = _find(text, after, e.get("offset", 0))
             if after and at >= 0:
                 text = text[:at] + MASK * len(after) + text[at + len(after):]
     return text

@@ -61,10 +61,10 @@ def edits(text: str) -> list[Edit]:
             notes = []
             if res.first_lost:
                 # a character no reading could pin down: left as "?", counted
-                notes.append((0, "lost", "?"))
+                notes.append((0, "lost", "?", res.readings))
             if res.lost and res.after.endswith("?"):
                 # the ASCII byte a bad pair took is gone: shown as "?", counted
-                notes.append((len(res.after) - 1, "lost", "?"))
+                notes.append((len(res.after) - 1, "lost", "?", ()))
             out.append(Edit(res.start, res.end, res.after, "byte_shift", res.confidence,
                             notes=tuple(notes)))
         done = res.end

@@ -66,7 +66,8 @@ class RepairView:
     #: the id of the other copy of the story the repair was taken from, checked byte for
     #: byte (``pipeline.repair.reference``): the editor can open it
     from_copy: str | None = None
-    #: for a run left unresolved: what it likeliest reads as, best first (guesses, not text)
+    #: for damage left (a run, a kept ``?``): what it likeliest reads as, best first
+    #: (guesses, not text)
     readings: tuple[str, ...] = ()
 
     @property
@@ -109,7 +110,7 @@ def repairs_view(article: Article) -> tuple[list[RepairView], list[Segment]]:
         idx = by_key.get(key)
         if idx is None:
             idx = by_key[key] = len(views)
-            readings = entry.get("readings") if kind == "unresolved" else None
+            readings = entry.get("readings") if kind in LEFT_AS_IS else None
             readings = tuple(str(r) for r in readings) if isinstance(readings, list) else ()
             views.append(RepairView(len(views) + 1, field_name, kind, before, after, conf, count=0,
                                     from_copy=copy, readings=readings))

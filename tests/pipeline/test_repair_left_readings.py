@@ -9,7 +9,7 @@ from pipeline.model import Article
 from pipeline.repair import gbk, reference, repair_text
 
 sys.path.insert(0, str(Path(__file__).parent))
-from repost_case import REPORT, REPORT_AT, damaged_repost, left_report  # noqa: E402
+from repost_case import PARTIAL_AT, REPORT, REPORT_AT, damaged_repost, left_report  # noqa: E402
 
 
 def test_a_left_run_keeps_its_readings_and_the_first_is_the_original():
@@ -28,8 +28,23 @@ def test_a_left_run_keeps_its_readings_and_the_first_is_the_original():
     assert all(article.text[:at] + r + article.text[at + len(run):] != first for r in readings[1:])
 
 
+def test_the_question_mark_a_partial_repair_keeps_has_readings_too():
+    article = left_report(PARTIAL_AT)
+    assert sorted(e["kind"] for e in article.repair_log) == ["byte_shift", "lost"]
+    lost = next(e for e in article.repair_log if e["kind"] == "lost")
+    at = lost["offset"]
+    assert at == PARTIAL_AT and article.text[at] == "?" and lost["before"] == "?"
+    assert lost["readings"] == ["持", "手"]  # the original first, the other close reading next
+    assert article.text[:at] + "持" + article.text[at + 1:] == gbk.fold_width(REPORT)
+    assert search_text(article).split("\n") == ["江華瑤族自治縣持續優化營商環境,", "江華瑤族自治縣手續優化營商環境,"]
+    # a copy settles it: the '?' and its guesses go
+    mended = reference.mend(article.text, article.repair_log, "text", [("city", REPORT)])
+    assert mended == gbk.fold_width(REPORT) and search_text(article) == ""
+
+
 def test_repairs_made_and_losses_carry_no_readings():
-    """Only a left run has guesses; every other record keeps the fields it always had."""
+    """Only damage left has guesses; every other record keeps the fields it always had (a
+    byte a bad pair swallowed is gone: nothing to guess from)."""
     fields = {"kind", "offset", "before", "after", "confidence"}
     repaired = repair_text(damaged_repost()[0] + "锟斤拷")
     assert sorted(r.kind for r in repaired.repairs) == ["byte_shift", "lost"]

@@ -20,7 +20,7 @@ from pipeline.storing import save
 from pipeline.store import SearchRequest
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "pipeline"))
-from repost_case import RELEASE, county_article, damaged_repost, left_report  # noqa: E402
+from repost_case import PARTIAL_AT, RELEASE, county_article, damaged_repost, left_report  # noqa: E402
 
 #: (url, source, text as in a .txt article: title line, date/source line, body)
 ARTICLES = {
@@ -303,3 +303,12 @@ def test_a_left_run_is_found_by_its_likeliest_reading(store):
     assert store.upsert(stripped) == "updated"
     assert store.search(SearchRequest("企業開辦時間")).total == 0
     assert store.search(SearchRequest("縣政務服務")).total == 1
+
+
+def test_the_kept_question_mark_of_a_partial_repair_is_found_by_its_readings(store):
+    partial = left_report(PARTIAL_AT, id="partial")
+    assert "持續" not in partial.text
+    assert save(store, [partial]) == ["new"]
+    assert [h.article.id for h in store.search(SearchRequest("持續優化")).hits] == ["partial"]
+    assert [h.article.id for h in store.search(SearchRequest("手續")).hits] == ["partial"]  # a guess, too
+    assert store.search(SearchRequest("繼續優化")).total == 0

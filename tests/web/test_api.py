@@ -355,3 +355,19 @@ def test_real_server_under_concurrent_requests(live_server):
     with ThreadPoolExecutor(max_workers=12) as pool:
         codes = list(pool.map(get, paths))
     assert codes == [200] * len(paths)
+
+
+def test_damage_left_shows_its_readings_and_repairs_made_do_not():
+    """Guesses go with damage left as it is (a run, a kept '?'), never with a repair made;
+    a log from the index that holds something else there is read as no guesses."""
+    from pipeline.model import Article
+    from pipeline.web.display import repairs_view
+
+    guesses = ["持", "手"]
+    log = [{"field": "text", "kind": k, "offset": 7, "before": "?", "after": a, "confidence": 1.0,
+            "readings": r}
+           for k, a, r in (("lost", "?", guesses), ("byte_shift", "持", guesses),
+                           ("unresolved", "?", "持手"))]
+    views, _ = repairs_view(Article(id="p", text="江華瑤族自治縣?續優化", source="t", repair_log=log))
+    assert [(v.kind, v.readings) for v in views] == [("lost", ("持", "手")), ("byte_shift", ()),
+                                                     ("unresolved", ())]
