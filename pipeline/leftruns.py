@@ -12,6 +12,8 @@ its guesses).
 
 from __future__ import annotations
 
+from pipeline.chinese import simplify
+
 #: characters of the field kept on each side of a reading: enough for a phrase across it
 CONTEXT = 8
 #: the article's fields the repair runs over (the log's ``field`` names)
@@ -23,7 +25,24 @@ KINDS = ("unresolved", "lost")
 def search_text(article) -> str:
     """Each left run's readings (and each kept ``?``'s) within their context, one per line;
     "" when there are none."""
-    lines: list[str] = []
+    return "\n".join(window for _, _, window in _windows(article))
+
+
+def guessed_spans(article, terms: list[str]) -> list[tuple[int, int]]:
+    """Where in ``article.text`` damage left stands that one of its readings, in context,
+    turns into one of ``terms`` (folded as search folds them).
+
+    Why: an article found only through a guess would show a snippet with nothing marked;
+    marking the damage shows the editor which spot may read as what they searched for.
+    """
+    wanted = [t for t in ("".join(simplify(term).split()) for term in terms) if t]
+    return sorted({(start, end) for field, (start, end), window in _windows(article)
+                   if field == "text" and any(t in simplify(window) for t in wanted)})
+
+
+def _windows(article):
+    """(field, span of the damage in that field, one reading in its context) for each
+    reading of damage left."""
     for entry in article.repair_log:
         if not isinstance(entry, dict):
             continue
@@ -39,10 +58,11 @@ def search_text(article) -> str:
         at = _locate(text, before, entry.get("offset"))
         if at < 0:
             continue
-        left = text[max(0, at - CONTEXT):at]
-        right = text[at + len(before):at + len(before) + CONTEXT]
-        lines += [left + r + right for r in readings if isinstance(r, str)]
-    return "\n".join(lines)
+        end = at + len(before)
+        left, right = text[max(0, at - CONTEXT):at], text[end:end + CONTEXT]
+        for r in readings:
+            if isinstance(r, str):
+                yield field, (at, end), left + r + right
 
 
 def _locate(text: str, piece: str, offset) -> int:

@@ -38,10 +38,11 @@ def merge_spans(spans) -> list[tuple[int, int]]:
     return merged
 
 
-def make_snippet(text: str | None, terms: list[str], width: int = WIDTH) -> str:
-    """The window of ``text`` with the most hits, hits marked; its start when none."""
+def make_snippet(text: str | None, terms: list[str], width: int = WIDTH, also=()) -> str:
+    """The window of ``text`` with the most hits, hits marked; its start when none. ``also``:
+    more spans to mark (damage a guessed reading of which matched, ``pipeline.leftruns``)."""
     text = (text or "").replace("\n", " ")
-    return snippet_from_spans(text, _spans(simplify(text), terms), width)
+    return snippet_from_spans(text, merge_spans([*_spans(simplify(text), terms), *also]), width)
 
 
 def snippet_from_spans(text: str | None, spans: list[tuple[int, int]], width: int = WIDTH) -> str:

@@ -34,7 +34,7 @@ from elasticsearch import ApiError, ConflictError, Elasticsearch, NotFoundError,
 
 from pipeline.chinese import simplify
 from pipeline.errors import ConfigError, StoreError
-from pipeline.leftruns import search_text
+from pipeline.leftruns import guessed_spans, search_text
 from pipeline.model import Article
 from pipeline.query import And, Field, QueryError, parse_query, positive_terms
 from pipeline.store.base import Hit, SearchRequest, SearchResult, Store, UpsertOutcome
@@ -597,11 +597,12 @@ class ElasticsearchStore(Store):
             total, exact = min(stories, COUNT_LIMIT + 1), stories <= COUNT_LIMIT
         hits_raw = res["hits"]["hits"]
         articles = [from_doc(h["_source"]) for h in hits_raw]
+        terms = positive_terms(node)
         sizes = self._story_sizes([a.story_id for a in articles if a.story_id])
         hits = [
             Hit(
                 article=a,
-                snippet=snippet_from_hit(a.text, h.get("highlight")),
+                snippet=snippet_from_hit(a.text, h.get("highlight"), also=guessed_spans(a, terms)),
                 score=h.get("_score") if node is not None else None,
                 story_size=sizes.get(a.story_id, 1) if a.story_id else 1,
             )

@@ -58,6 +58,8 @@ def spans_from_highlight(text: str, fragments: list[str]) -> list[tuple[int, int
     return merge_spans(s for frag in fragments for s in _fragment_spans(folded, frag))
 
 
-def snippet_from_hit(text: str | None, highlight: dict | None) -> str:
+def snippet_from_hit(text: str | None, highlight: dict | None, also=()) -> str:
+    """``also``: more spans to mark (damage a guessed reading of which matched)."""
     fragments = [f for frags in (highlight or {}).values() for f in frags]
-    return snippet_from_spans(text, spans_from_highlight(text or "", fragments) if fragments else [])
+    spans = spans_from_highlight(text or "", fragments) if fragments else []
+    return snippet_from_spans(text, merge_spans([*spans, *also]))

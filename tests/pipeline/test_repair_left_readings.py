@@ -4,7 +4,7 @@ import sys
 from pathlib import Path
 
 from pipeline import damage
-from pipeline.leftruns import search_text
+from pipeline.leftruns import guessed_spans, search_text
 from pipeline.model import Article
 from pipeline.repair import gbk, reference, repair_text
 
@@ -84,3 +84,12 @@ def test_search_text_ignores_what_a_log_should_not_hold():
     ]
     article = Article(id="x", text=text, source="t", repair_log=[good, *bad])
     assert search_text(article).split("\n") == ["全縣新登記巿場主體三千餘戶", "全縣新登記甲主體三千餘戶"]
+
+
+def test_guessed_spans_are_the_damage_a_term_was_found_in():
+    article = left_report()
+    entry = article.repair_log[0]
+    run = (entry["offset"], entry["offset"] + len(entry["before"]))
+    assert guessed_spans(article, ["企业 开办"]) == [run]  # folded and spaced as search does
+    assert guessed_spans(article, ["大業開辦", "縣政務"]) == [run]  # a later guess; a term the text holds
+    assert guessed_spans(article, ["縣政務", "營業"]) == [] and guessed_spans(article, []) == []

@@ -295,6 +295,8 @@ def test_a_left_run_is_found_by_its_likeliest_reading(store):
     found = store.search(SearchRequest("企業開辦時間"))
     assert [h.article.id for h in found.hits] == ["report"]
     assert found.hits[0].article.text == report.text
+    # the snippet marks the damage that may read so (nothing in the text says 企業開辦)
+    assert re.findall(r"<mark>(.*?)</mark>", found.hits[0].snippet) == [report.repair_log[0]["before"]]
     assert "readings_s" not in found.hits[0].article.to_dict()
     assert [h.article.id for h in store.search(SearchRequest("企业开办")).hits] == ["report"]
     assert store.search(SearchRequest("企業開辦 source:jh")).total == 1
@@ -309,6 +311,7 @@ def test_the_kept_question_mark_of_a_partial_repair_is_found_by_its_readings(sto
     partial = left_report(PARTIAL_AT, id="partial")
     assert "持續" not in partial.text
     assert save(store, [partial]) == ["new"]
-    assert [h.article.id for h in store.search(SearchRequest("持續優化")).hits] == ["partial"]
+    [hit] = store.search(SearchRequest("持續優化")).hits
+    assert hit.article.id == "partial" and "瑤族自治縣<mark>?</mark>續優化" in hit.snippet
     assert [h.article.id for h in store.search(SearchRequest("手續")).hits] == ["partial"]  # a guess, too
     assert store.search(SearchRequest("繼續優化")).total == 0
