@@ -175,7 +175,7 @@ def test_repairs_view_counts_removals_and_damage_left(client):
     text = re.search(r'<div class="text" id="text">(.*?)</div>', html, re.S).group(1)
     assert re.findall(r'<span class="damaged"[^>]*>(.*?)</span>', text) == ["?!敖A"]
     # what the left run may read as: listed as guesses, best first, escaped like all text
-    assert re.findall(r'<q class="reading">(.*?)</q>', rows[0][1]) == ["。”江華", "&lt;b&gt;江&lt;/b&gt;"]
+    assert re.findall(r'<span class="reading">(.*?)</span>', rows[0][1]) == ["。”江華", "&lt;b&gt;江&lt;/b&gt;"]
     assert "may read 。”江華 or &lt;b&gt;江&lt;/b&gt;" in text and "<b>江" not in html
     summary = re.search(r'<p class="summary" id="repair-summary">(.*?)</p>', html, re.S).group(1)
     assert "pinyin × 2" in summary and "unresolved × 1" in summary and "lost × 1" in summary
