@@ -53,7 +53,7 @@ def test_setup_is_idempotent_and_upgrades_an_older_layout(es_settings):
         old["version"] = 0
         old["_meta"]["schema_version"] = 0
         props = old["template"]["mappings"]["properties"]
-        for name in ("story_key", "story_s", "history_count"):
+        for name in ("story_key", "story_s", "history_count", "readings_s"):
             del props[name]
         old["template"]["mappings"]["_meta"]["schema_version"] = 0
         es.indices.put_index_template(name=names.template, **old)
@@ -66,8 +66,14 @@ def test_setup_is_idempotent_and_upgrades_an_older_layout(es_settings):
         tpl = es.indices.get_index_template(name=names.template)["index_templates"][0]["index_template"]
         assert tpl["_meta"]["schema_version"] == SCHEMA_VERSION
         mapping = es.indices.get_mapping(index=names.first_index())[names.first_index()]["mappings"]
-        assert {"story_key", "story_s", "history_count"} <= set(mapping["properties"])
+        assert {"story_key", "story_s", "history_count", "readings_s"} <= set(mapping["properties"])
         assert es.count(index=names.alias)["count"] == 1  # the upgrade kept the data
+        # the field schema 2 added is analysed as the other simplified copies: searchable
+        es.index(index=names.alias, id="y", document={"id": "y", "readings_s": "一网通办”,企业开办时间"},
+                 refresh=True)
+        for field, phrase in (("readings_s", "企业开办"), ("readings_s.uni", "企")):
+            found = es.search(index=names.alias, query={"match_phrase": {field: phrase}})
+            assert [h["_id"] for h in found["hits"]["hits"]] == ["y"], field
 
         again = setup(es, names, ilm="auto")
         assert not [d for d in again if "created" in d or "upgraded" in d], again
