@@ -35,9 +35,20 @@ def guessed_spans(article, terms: list[str]) -> list[tuple[int, int]]:
     Why: an article found only through a guess would show a snippet with nothing marked;
     marking the damage shows the editor which spot may read as what they searched for.
     """
+    return sorted({span for field, span, _ in _matching(article, terms) if field == "text"})
+
+
+def guessed_readings(article, terms: list[str]) -> list[str]:
+    """The readings in context (as indexed) that hold one of ``terms``: what an alert
+    says it was found through, where the text itself may not hold the words."""
+    return list(dict.fromkeys(window for _, _, window in _matching(article, terms)))
+
+
+def _matching(article, terms: list[str]):
     wanted = [t for t in ("".join(simplify(term).split()) for term in terms) if t]
-    return sorted({(start, end) for field, (start, end), window in _windows(article)
-                   if field == "text" and any(t in simplify(window) for t in wanted)})
+    for field, span, window in _windows(article):
+        if any(t in simplify(window) for t in wanted):
+            yield field, span, window
 
 
 def _windows(article):

@@ -90,6 +90,9 @@ def render_text(payload: dict) -> tuple[str, str]:
         a.get("url") or "",
         a.get("snippet") or "",
     ]
+    guessed = [g for g in a.get("guessed") or [] if isinstance(g, str)]
+    if guessed:
+        lines.append("found through a guessed reading of damaged text: " + " / ".join(guessed))
     others = [s for s in story.get("sources", []) if s.get("url") != a.get("url")]
     if others:
         lines.append("also on: " + ", ".join(f"{s.get('source')} {s.get('url') or ''}".strip() for s in others))

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from pipeline.alerts import deliver_due, evaluate, evaluate_rule, last_matches, outbox_status
+from pipeline.alerts.channels import render_text
 from pipeline.alerts.rules import AlertConfig, Channel, Rule, parse_alerts
 from pipeline.chinese import to_traditional
 from pipeline.config import load_yaml
@@ -194,3 +195,10 @@ def test_a_rule_fires_on_words_a_left_run_hit(store, tmp_path):
         assert evaluate(store, tmp_path, cfg) == 1
         deliver_due(tmp_path, cfg)
         assert [q["body"]["article"]["id"] for q in r.requests] == ["report"]
+        # the message says what it was found through: the text shown does not hold the words
+        payload = r.requests[0]["body"]
+        assert payload["article"]["guessed"] == ["項實現“一網通辦”,企業開辦時間壓縮至一"]
+        assert "企業開辦" not in payload["article"]["snippet"]
+        _, text = render_text(payload)
+        assert text.splitlines()[-1] == ("found through a guessed reading of damaged text: "
+                                         "項實現“一網通辦”,企業開辦時間壓縮至一")
