@@ -9,7 +9,7 @@ from pipeline import damage
 from pipeline.repair import gbk
 
 sys.path.insert(0, str(Path(__file__).parent / "pipeline"))
-from repost_case import RELEASE, REPOST  # noqa: E402
+from repost_case import RELEASE, REPORT, REPORT_AT, REPOST  # noqa: E402
 
 
 def _damaged_repost() -> str:
@@ -48,3 +48,17 @@ def test_a_repost_ingested_after_its_original_is_stored_mended(cli, tmp_path):
     _ingest(cli, tmp_path, "city", RELEASE)
     _ingest(cli, tmp_path, "county", _damaged_repost())
     assert _text(cli, "county") == gbk.fold_width(REPOST)
+
+
+def test_with_no_copy_to_mend_from_the_damage_is_found_by_its_guess(cli, tmp_path):
+    """A lone damaged report: its run stays as received, and a search for the words it hit
+    finds it and names the guess it was found through (text and JSON output)."""
+    body = damage.damage_at(REPORT, REPORT_AT).text
+    _ingest(cli, tmp_path, "jh", "江華縣政務服務再提速\n2026-12-05 09:00:00 來源: 江華縣\n\n" + body)
+    assert _text(cli, "jh") == body
+    code, out, err = cli("search", "企業開辦時間", "--json")
+    assert code == 0, err
+    [hit] = json.loads(out)
+    assert hit["guessed"] == ["項實現“一網通辦”,企業開辦時間壓縮至一"]
+    code, out, _ = cli("search", "企業開辦時間")
+    assert "found through a guessed reading of damaged text: 項實現“一網通辦”,企業開辦時間壓縮至一" in out

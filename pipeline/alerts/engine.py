@@ -21,8 +21,6 @@ from pipeline.alerts import state
 from pipeline.alerts.channels import DeliveryError, send
 from pipeline.alerts.rules import AlertConfig, Rule
 from pipeline.errors import ConfigError
-from pipeline.leftruns import guessed_readings
-from pipeline.query import parse_query, positive_terms
 from pipeline.statedb import transaction
 from pipeline.store.base import SearchRequest
 from pipeline.timeutil import timestamp
@@ -83,7 +81,7 @@ def _story_sources(store, story_id: str, fallback) -> list[dict]:
     return [{"source": a.source, "url": a.url} for a in arts]
 
 
-def article_payload(rule: Rule, hit, story_id: str, sources: list[dict]) -> dict:
+def article_payload(rule_name: str, hit, story_id: str, sources: list[dict]) -> dict:
     a = hit.article
     article = {
         "id": a.id,
@@ -94,11 +92,10 @@ def article_payload(rule: Rule, hit, story_id: str, sources: list[dict]) -> dict
         "snippet": plain(hit.snippet),
     }
     # where damage the repair left may read as the rule's words, say so: the text shown
-    # may not hold them (``pipeline.leftruns``)
-    guessed = guessed_readings(a, positive_terms(parse_query(rule.query)))
-    if guessed:
-        article["guessed"] = guessed
-    return {"rule": rule.name, "article": article, "story": {"id": story_id, "sources": sources}}
+    # may not hold them (the search that matched the rule found them, ``Hit.guessed``)
+    if hit.guessed:
+        article["guessed"] = list(hit.guessed)
+    return {"rule": rule_name, "article": article, "story": {"id": story_id, "sources": sources}}
 
 
 def _too_old(rule: Rule, article, now: float) -> bool:
@@ -153,7 +150,7 @@ def evaluate_rule(store, data_dir: Path, rule: Rule, *, dry_run: bool = False, n
                     "INSERT OR IGNORE INTO alert_stories(rule, story_id, article_id, fired_at) VALUES (?, ?, ?, ?)",
                     (rule.name, story_id, lead.article.id, now),
                 )
-                payload = article_payload(rule, lead, story_id, sources)
+                payload = article_payload(rule.name, lead, story_id, sources)
                 for channel in rule.notify:
                     state.enqueue(conn, f"{rule.name}:{story_id}:{channel}", rule.name, channel, payload, now)
             for r in results:

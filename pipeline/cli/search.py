@@ -78,5 +78,8 @@ def run(args, ctx) -> int:
         extra = f"  (+{h.story_size - 1} copies)" if h.story_size > 1 else ""
         print(f"\n{date}  [{a.source}]  {title}{extra}")
         print(f"  {_safe(plain_snippet(h.snippet, tty))}")
+        if h.guessed:
+            print("  found through a guessed reading of damaged text: "
+                  + " / ".join(_safe(g) for g in h.guessed))
         print(f"  id={a.id}" + (f"  {_safe(a.url)}" if a.url else ""))
     return 0

@@ -41,12 +41,17 @@ class Hit:
     score: float | None
     #: copies of this story in the index (1 when not grouped)
     story_size: int = 1
+    #: readings (in context) of damage the repair left that hold a query term: the
+    #: article may be found through a guess, not its text (``pipeline.leftruns``)
+    guessed: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         d = self.article.to_dict()
         d["snippet"] = self.snippet
         d["score"] = self.score
         d["story_size"] = self.story_size
+        if self.guessed:
+            d["guessed"] = list(self.guessed)
         return d
 
 

@@ -34,7 +34,7 @@ from elasticsearch import ApiError, ConflictError, Elasticsearch, NotFoundError,
 
 from pipeline.chinese import simplify
 from pipeline.errors import ConfigError, StoreError
-from pipeline.leftruns import guessed_spans, search_text
+from pipeline.leftruns import guessed_readings, guessed_spans, search_text
 from pipeline.model import Article
 from pipeline.query import And, Field, QueryError, parse_query, positive_terms
 from pipeline.store.base import Hit, SearchRequest, SearchResult, Store, UpsertOutcome
@@ -603,6 +603,7 @@ class ElasticsearchStore(Store):
             Hit(
                 article=a,
                 snippet=snippet_from_hit(a.text, h.get("highlight"), also=guessed_spans(a, terms)),
+                guessed=guessed_readings(a, terms),
                 score=h.get("_score") if node is not None else None,
                 story_size=sizes.get(a.story_id, 1) if a.story_id else 1,
             )

@@ -19,7 +19,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from pipeline.errors import StoreError
-from pipeline.leftruns import guessed_spans, search_text
+from pipeline.leftruns import guessed_readings, guessed_spans, search_text
 from pipeline.model import Article
 from pipeline.query import And, Field, Node, Not, Or, QueryError, Term, parse_query, positive_terms
 from pipeline.snippet import make_snippet
@@ -344,6 +344,7 @@ class SQLiteStore(Store):
             Hit(
                 article=a,
                 snippet=make_snippet(a.text, terms, also=guessed_spans(a, terms)),
+                guessed=guessed_readings(a, terms),
                 score=(-s if s is not None else None),
                 story_size=sizes.get(a.story_id, 1) if a.story_id else 1,
             )

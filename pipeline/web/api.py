@@ -58,6 +58,9 @@ class HitOut(ArticleOut):
     story_size: int = 1
     #: sources the story's other copies are on (other than this one's)
     also_on: list[str] = []
+    #: readings of damage the repair left that hold a query term (the article may be
+    #: found through these guesses, not its text)
+    guessed: list[str] = []
 
 
 class SearchOut(BaseModel):
@@ -150,7 +153,8 @@ def api_search(
     hits = []
     for sh in result.hits:
         d = _article_dict(sh.hit.article)
-        d.update(snippet=str(sh.hit.snippet), score=sh.hit.score, story_size=sh.hit.story_size, also_on=sh.also_on)
+        d.update(snippet=str(sh.hit.snippet), score=sh.hit.score, story_size=sh.hit.story_size, also_on=sh.also_on,
+                 guessed=list(sh.hit.guessed))
         hits.append(d)
     return {
         "total": result.total,

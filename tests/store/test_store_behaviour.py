@@ -298,6 +298,11 @@ def test_a_left_run_is_found_by_its_likeliest_reading(store):
     # the snippet marks the damage that may read so (nothing in the text says 企業開辦)
     assert re.findall(r"<mark>(.*?)</mark>", found.hits[0].snippet) == [report.repair_log[0]["before"]]
     assert "readings_s" not in found.hits[0].article.to_dict()
+    # the hit names the guess it was found through; a hit found through its text names none
+    assert found.hits[0].guessed == ["項實現“一網通辦”,企業開辦時間壓縮至一"]
+    assert found.hits[0].to_dict()["guessed"] == found.hits[0].guessed
+    [plain] = store.search(SearchRequest("縣政務服務")).hits
+    assert plain.guessed == [] and "guessed" not in plain.to_dict()
     assert [h.article.id for h in store.search(SearchRequest("企业开办")).hits] == ["report"]
     assert store.search(SearchRequest("企業開辦 source:jh")).total == 1
     stripped = left_report()

@@ -134,7 +134,7 @@ def seed_articles() -> list[Article]:
                 {"field": "text", "kind": "pinyin", "offset": 40, "before": "(yáng)", "after": "",
                  "confidence": 0.98},
                 {"field": "text", "kind": "unresolved", "offset": 10, "before": "?!敖A", "after": "?!敖A",
-                 "confidence": 0.72, "readings": ["。”江華", "<b>江</b>"]},  # guesses, one hostile
+                 "confidence": 0.72, "readings": ["。”江華", "<b>江</b>", "江華"]},  # guesses, one hostile
                 {"field": "text", "kind": "lost", "offset": 99, "before": "锟斤拷", "after": "锟斤拷",
                  "confidence": 1.0},
             ],
