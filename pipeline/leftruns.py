@@ -25,7 +25,7 @@ KINDS = ("unresolved", "lost")
 def search_text(article) -> str:
     """Each left run's readings (and each kept ``?``'s) within their context, one per line;
     "" when there are none."""
-    return "\n".join(window for _, _, window in _windows(article))
+    return "\n".join(window for _, _, window, _ in _windows(article))
 
 
 def guessed_spans(article, terms: list[str]) -> list[tuple[int, int]]:
@@ -35,25 +35,37 @@ def guessed_spans(article, terms: list[str]) -> list[tuple[int, int]]:
     Why: an article found only through a guess would show a snippet with nothing marked;
     marking the damage shows the editor which spot may read as what they searched for.
     """
-    return sorted({span for field, span, _ in _matching(article, terms) if field == "text"})
+    return sorted({span for field, span, _, _ in _matching(article, terms) if field == "text"})
 
 
 def guessed_readings(article, terms: list[str]) -> list[str]:
     """The readings in context (as indexed) that hold one of ``terms``: what an alert
     says it was found through, where the text itself may not hold the words."""
-    return list(dict.fromkeys(window for _, _, window in _matching(article, terms)))
+    return list(dict.fromkeys(window for _, _, window, _ in _matching(article, terms)))
 
 
 def _matching(article, terms: list[str]):
+    """The windows where a term stands over the reading itself, not only its context (a
+    term the context holds is in the text anyway: no guess found it)."""
     wanted = [t for t in ("".join(simplify(term).split()) for term in terms) if t]
-    for field, span, window in _windows(article):
-        if any(t in simplify(window) for t in wanted):
-            yield field, span, window
+    for field, span, window, (a, b) in _windows(article):
+        folded = simplify(window)
+        if any(_overlaps(folded, t, a, b) for t in wanted):
+            yield field, span, window, (a, b)
+
+
+def _overlaps(folded: str, term: str, a: int, b: int) -> bool:
+    at = folded.find(term)
+    while at >= 0:
+        if at < b and at + len(term) > a:
+            return True
+        at = folded.find(term, at + 1)
+    return False
 
 
 def _windows(article):
-    """(field, span of the damage in that field, one reading in its context) for each
-    reading of damage left."""
+    """(field, span of the damage in that field, one reading in its context, where the
+    reading stands in that window) for each reading of damage left."""
     for entry in article.repair_log:
         if not isinstance(entry, dict):
             continue
@@ -73,7 +85,7 @@ def _windows(article):
         left, right = text[max(0, at - CONTEXT):at], text[end:end + CONTEXT]
         for r in readings:
             if isinstance(r, str):
-                yield field, (at, end), left + r + right
+                yield field, (at, end), left + r + right, (len(left), len(left) + len(r))
 
 
 def _locate(text: str, piece: str, offset) -> int:

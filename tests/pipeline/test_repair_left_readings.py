@@ -4,7 +4,7 @@ import sys
 from pathlib import Path
 
 from pipeline import damage
-from pipeline.leftruns import guessed_spans, search_text
+from pipeline.leftruns import guessed_readings, guessed_spans, search_text
 from pipeline.model import Article
 from pipeline.repair import gbk, reference, repair_text
 
@@ -93,3 +93,12 @@ def test_guessed_spans_are_the_damage_a_term_was_found_in():
     assert guessed_spans(article, ["企业 开办"]) == [run]  # folded and spaced as search does
     assert guessed_spans(article, ["大業開辦", "縣政務"]) == [run]  # a later guess; a term the text holds
     assert guessed_spans(article, ["縣政務", "營業"]) == [] and guessed_spans(article, []) == []
+
+
+def test_a_term_the_context_alone_holds_is_no_guess():
+    """``開辦時間`` follows the run in the text: every reading's window holds it, but no
+    guess found it. ``企業開辦`` stands over the first reading only."""
+    article = left_report()
+    assert guessed_readings(article, ["開辦時間"]) == [] and guessed_spans(article, ["開辦時間"]) == []
+    assert guessed_readings(article, ["企業開辦"]) == ["項實現“一網通辦”,企業開辦時間壓縮至一"]
+    assert len(guessed_readings(article, ["業開辦"])) == 3  # 企業, 大業, 后業: each reads so
