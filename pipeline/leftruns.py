@@ -66,7 +66,7 @@ def _overlaps(folded: str, term: str, a: int, b: int) -> bool:
 def _windows(article):
     """(field, span of the damage in that field, one reading in its context, where the
     reading stands in that window) for each reading of damage left."""
-    for entry in article.repair_log:
+    for entry in article.repair_log or ():
         if not isinstance(entry, dict):
             continue
         readings = entry.get("readings")
