@@ -14,8 +14,8 @@ Prints
   (``pipeline.repair.reference``: how a repost fares once its original is in the index):
   what each outcome becomes, and how many runs end exact; and again with another repost
   as the only copy, damaged elsewhere and repaired (two reposts of one original);
-- for the runs left: how often the readings their records keep hold the original (what
-  search finds them by, ``pipeline.leftruns``);
+- for the runs left, and the ``?`` partial repairs kept: how often the readings their
+  records keep hold the original (what search finds them by, ``pipeline.leftruns``);
 - mean time per damaged run (target <= 50 ms; accuracy comes first).
 
 Needs ``shared/`` beside the clone (``../shared/eval/cwced/cleaned``).
@@ -141,8 +141,9 @@ def _guessed(out: str, repairs, dmg, doc) -> int | None:
     record's readings of the one that gives the original back, -1 if none does, None if no
     record kept readings."""
     from pipeline import damage
+    from pipeline.leftruns import KINDS
 
-    kept = [r for r in repairs if r.kind in ("unresolved", "lost") and r.readings]
+    kept = [r for r in repairs if r.kind in KINDS and r.readings]
     for r in kept:
         for place, reading in enumerate(r.readings):
             guess = out[:r.offset] + reading + out[r.offset + len(r.before):]
@@ -227,9 +228,9 @@ def main() -> int:
         print(f"{what}, and the readings their records keep (pipeline.leftruns: indexed for "
               "search):")
         for name, sel in classes:
-            left = [r[8] for r in rows if r[2] == verdict and sel(r[0])]
-            kept = [g for g in left if g is not None]
-            print(f"  {name:22s} {len(left):5d} runs, {len(kept):5d} with readings; the original "
+            runs = [r[8] for r in rows if r[2] == verdict and sel(r[0])]
+            kept = [g for g in runs if g is not None]
+            print(f"  {name:22s} {len(runs):5d} runs, {len(kept):5d} with readings; the original "
                   f"first in {sum(1 for g in kept if g == 0):4d}, among them in "
                   f"{sum(1 for g in kept if g >= 0):4d}")
     times = [r[3] for r in rows]

@@ -39,8 +39,8 @@ def guessed_spans(article, terms: list[str]) -> list[tuple[int, int]]:
 
 
 def guessed_readings(article, terms: list[str]) -> list[str]:
-    """The readings in context (as indexed) that hold one of ``terms``: what an alert
-    says it was found through, where the text itself may not hold the words."""
+    """The readings in context (as indexed) that hold one of ``terms``: what a search hit,
+    and so an alert, says it was found through, where the text may not hold the words."""
     return list(dict.fromkeys(window for _, _, window, _ in _matching(article, terms)))
 
 
