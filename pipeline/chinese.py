@@ -45,6 +45,19 @@ def simplify(text: str) -> str:
 
 
 @functools.lru_cache(maxsize=1)
+def _forms() -> dict[str, tuple[str, ...]]:
+    forms: dict[str, list[str]] = {}
+    for cp, target in _t2s_table().items():
+        forms.setdefault(target, []).append(chr(cp))
+    return {k: tuple(v) for k, v in forms.items()}
+
+
+def forms_of(ch: str) -> tuple[str, ...]:
+    """Every character ``simplify`` turns into ``ch``, ``ch`` itself first."""
+    return (ch, *_forms().get(ch, ()))
+
+
+@functools.lru_cache(maxsize=1)
 def _s2t():
     import opencc
 

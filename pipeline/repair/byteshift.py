@@ -17,8 +17,8 @@ import itertools
 import math
 from dataclasses import dataclass
 
-from pipeline.chinese import simplify
-from pipeline.repair import gbk
+from pipeline.chinese import forms_of, simplify
+from pipeline.repair import charlm, gbk
 from pipeline.repair import pinyin as py
 from pipeline.repair.langmodel import PUNCT_PAIRS
 from pipeline.repair.readings import (  # noqa: F401  (re-exported for callers)
@@ -71,6 +71,8 @@ SPLIT_GAIN = -9.0
 SPLIT_TOP = 4
 #: a restored character rarer than this (log-probability) must make a word with a neighbour
 STRAY_LOGP = -10.0
+#: characters the character model expects after a big pool's left context, added to it
+FOLLOWERS = 12
 
 @dataclass
 class Outcome:
@@ -238,9 +240,25 @@ class Chooser:
         if len(pool) > PAIR_POOL:
             quick = self._pair_quick(prev, nxt)
             pool = sorted(pool, key=lambda ab: -quick(ab))[:PAIR_POOL]
+        if "，" in aset:
+            pool += [ab for ab in self._after_comma(b, prev, nxt) if ab not in pool]
         score = self.doc.score
         ranked = sorted(pool, key=lambda ab: -score(prev + ab + nxt))
         return ranked[:40]
+
+    def _after_comma(self, b: list[str], prev: str, nxt: str) -> list[str]:
+        """``，`` and the characters of ``b`` the reading without a vanished pair would
+        choose after ``prev``, as pairs.
+
+        Why: a ``，`` whose lead byte was lost starts a vanished pair with the next
+        character's lead byte (its trail byte AC starts a user-defined pair), which
+        leaves the damage a lost lead byte of that next character leaves. The reading
+        without the pair then reads the clause without its comma (``,在紅紙`` →
+        ``在紅紙``). Its rival, the comma and that same character, must be scored, or the
+        comma is dropped without a doubt; the dictionary cannot propose the pair, since
+        it makes no word.
+        """
+        return ["，" + y for y in self._ranked(b, prev, nxt, TOP_PER_SLOT)]
 
     def _top(self, pool: list[str], prev: str, nxt: str) -> list[str]:
         """The few best of a pool on their own (cached: every vanish reading asks again).
@@ -388,7 +406,7 @@ class Chooser:
             prev = prev + o[0] if (len(o) == 1 or guess) else ""
         if len(prev) == i:
             prev = self.left + prev
-        prev = prev[-2:]
+        history = prev[-(charlm.ORDER - 1):]
         nxt = ""
         for o in context[i + 1:]:
             if len(o) != 1 and not guess:
@@ -397,14 +415,49 @@ class Chooser:
         else:
             nxt += self._after
         nxt = nxt[:2]
-        key = (self._pool_key(pool), prev, nxt, keep)
+        return self._ranked(pool, history, nxt, keep)
+
+    def _ranked(self, pool, history: str, nxt: str, keep: int) -> list[str]:
+        """The ``keep`` best characters of ``pool`` between ``history`` and ``nxt``
+        (remembered per run).
+
+        A slot open to thousands of characters (its trail byte went with a swallowed
+        byte) is first cut to those that make a word with a neighbour, the most frequent,
+        and those the character model expects after ``history``; they are then ranked by
+        both models, since what stood there often makes no dictionary word with its
+        neighbours (``2002`` + ``年``). Smaller pools are ranked by the word model alone:
+        the character model there made 3 more exact repairs in 2,000 runs and cost a fifth
+        of the time per run.
+        """
+        key = (self._pool_key(pool), history, nxt, keep)
         got = self._pruned.get(key)
         if got is None:
+            prev = history[-2:]
+            open_slot = len(pool) > 200 and self.cm is not None
             if len(pool) > 200:
-                pool = self._quick_top(pool, prev, nxt, 40)
-            got = sorted(pool, key=lambda c: -self.doc.score(prev + c + nxt))[:keep]
+                top = self._quick_top(pool, prev, nxt, 40)
+                if open_slot:
+                    top += [c for c in self._expected(pool, history) if c not in top]
+                pool = top
+            fit = [self.doc.score(prev + c + nxt) for c in pool]
+            if open_slot:
+                fit = [w + CHAR_WEIGHT * c
+                       for w, c in zip(fit, self.cm.around(history, pool, nxt))]
+            order = sorted(range(len(pool)), key=lambda i: -fit[i])
+            got = [pool[i] for i in order[:keep]]
             self._pruned[key] = got
         return got
+
+    def _expected(self, pool, history: str) -> list[str]:
+        """The characters of a big pool that the character model expects after
+        ``history``: what the dictionary cannot propose where no word links them
+        (``2002`` → ``年``)."""
+        members = self.doc.lm.pool_order(pool, self.doc.script).members
+        out = []
+        odd = self.doc._script_penalty
+        for f in self.cm.followers(history, FOLLOWERS):
+            out.extend(c for c in forms_of(f) if c in members and not odd(c))
+        return out
 
 
 #: a "?" whose best plain reading scores this much below the text as it stands is a real

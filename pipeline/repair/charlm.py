@@ -41,6 +41,19 @@ _BOS, _EOS = "\x02", "\x03"
 _CONTEXT_ONLY = 1.0
 
 
+_LINE_ENDS = {ord("\n"): _EOS + _BOS}
+
+
+def _lines(text: str) -> str:
+    """``text`` simplified, each line end read as the corpus's paragraph end and start.
+
+    Why: the corpus is one paragraph a line, so the model knows what ends a paragraph
+    (``。`` does, ``、`` does not) only if a line end in the text is that same mark. A
+    line end the corpus never shows would cost every reading alike and tell nothing.
+    """
+    return simplify(text).translate(_LINE_ENDS)
+
+
 def _key(gram: str) -> int:
     k = 0
     for ch in gram:
@@ -56,9 +69,26 @@ class _Scoring:
 
     def score(self, text: str) -> float:
         """Log-probability of ``text`` (any script), each character given what precedes it."""
-        s = simplify(text)
+        s = _lines(text)
         logp = self.logp
-        return sum(logp(s[max(0, i - ORDER + 1):i], ch) for i, ch in enumerate(s))
+        return sum(logp(s[max(0, i - ORDER + 1):i], ch) for i, ch in enumerate(s) if ch != _BOS)
+
+    def around(self, history: str, middles, after: str) -> list[float]:
+        """For each of ``middles``: what it and ``after`` add to ``score(history + middle
+        + after)`` (the terms of ``history`` are the same for all). A slot's candidates
+        are ranked so, hundreds per run."""
+        h, a = _lines(history)[-(ORDER - 1):], _lines(after)
+        logp = self.logp
+        out = []
+        for mid in middles:
+            s = h
+            total = 0.0
+            for x in simplify(mid) + a:
+                if x != _BOS:
+                    total += logp(s[-(ORDER - 1):], x)
+                s += x
+            out.append(total)
+        return out
 
     def best_filled(self, head: str, fills, tail: str) -> float:
         """``max(score(head + f + tail) for f in fills)`` for one-character ``fills``.
@@ -67,15 +97,16 @@ class _Scoring:
         fill can reach looked up once: the fills are tried in place of a byte that a bad
         pair took, a dozen for every window that has one.
         """
-        h, t = simplify(head), simplify(tail)
+        h, t = _lines(head), _lines(tail)
         logp = self.logp
-        before = [logp(h[max(0, i - ORDER + 1):i], ch) for i, ch in enumerate(h)]
+        before = [logp(h[max(0, i - ORDER + 1):i], ch) for i, ch in enumerate(h) if ch != _BOS]
         reach = ORDER - 1  # characters after the fill whose history holds it
-        after = [logp(t[i - ORDER + 1:i], t[i]) for i in range(reach, len(t))]
+        after = [logp(t[i - ORDER + 1:i], t[i]) for i in range(reach, len(t)) if t[i] != _BOS]
         best = -math.inf
         for f in fills:
-            s = h + simplify(f) + t[:reach]
-            near = [logp(s[max(0, j - ORDER + 1):j], s[j]) for j in range(len(h), len(s))]
+            s = h + _lines(f) + t[:reach]
+            near = [logp(s[max(0, j - ORDER + 1):j], s[j]) for j in range(len(h), len(s))
+                    if s[j] != _BOS]
             best = max(best, sum(before + near + after))
         return best
 
@@ -107,6 +138,34 @@ class CharModel(_Scoring):
                 memo.clear()
             memo[history + ch] = got
         return got
+
+    def followers(self, history: str, k: int) -> list[str]:
+        """The ``k`` characters (simplified) likeliest to follow ``history``, best first.
+
+        Why: a slot that a swallowed byte left open may hold any of thousands of
+        characters, and the one that stood there is often what any reader expects after
+        its left context (``2002`` → ``年``) without making a dictionary word with it.
+        The continuations of a context are one contiguous range of a table's sorted keys.
+        """
+        h = _lines(history)[-(ORDER - 1):]
+        found: dict[str, float] = {}
+        backoff = 0.0
+        for start in range(len(h)):
+            ctx = h[start:]
+            keys, lps, _ = self._tables[len(ctx)]
+            base = _key(ctx) << 16
+            i, j = bisect_left(keys, base), bisect_left(keys, base + 0x10000)
+            for idx in range(i, j):
+                lp = lps[idx]
+                ch = chr(keys[idx] & 0xFFFF)
+                if lp <= 0.0 and ch not in found:
+                    found[ch] = backoff + lp
+            if len(found) >= k:
+                break
+            c = self._find(len(ctx), _key(ctx))
+            if c >= 0:
+                backoff += self._tables[len(ctx) - 1][2][c]
+        return sorted(found, key=lambda ch: -found[ch])[:k]
 
     def _logp(self, history: str, ch: str) -> float:
         backoff = 0.0
@@ -261,6 +320,9 @@ class ArticleChars(_Scoring):
         self._tri, self._bi, self._uni = tri, bi, uni
         self._n = max(1, sum(uni.values()))
         self._memo: dict[str, float] = {}
+
+    def followers(self, history: str, k: int) -> list[str]:
+        return self.cm.followers(history, k)
 
     def logp(self, history: str, ch: str) -> float:
         key = history[-(ORDER - 1):] + "\x01" + ch

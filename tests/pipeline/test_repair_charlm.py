@@ -89,3 +89,54 @@ def test_the_article_vouches_for_its_own_names_not_for_punctuation():
     masked = charlm.ArticleChars(model, "容百\x00集團\x00容百\x00集團")
     whole = charlm.ArticleChars(model, "容百集團，容百集團")
     assert whole.logp("容百", "集") > masked.logp("容百", "集") + 2
+
+
+def test_followers_are_the_likeliest_continuations_best_first():
+    model = charlm.CharModel(charlm._build(iter(TINY)))
+    vocab = set("".join(TINY)) | {charlm._EOS}
+    for history in ("营商环", "优化", "江", "生产"):
+        got = model.followers(history, 3)
+        assert got, history
+        brute = max(vocab, key=lambda ch: model.logp(history, ch))
+        assert got[0] == brute, history
+        lps = [model.logp(history, ch) for ch in got]
+        assert lps == sorted(lps, reverse=True), history
+    assert model.followers("营商环", 1) == ["境"]
+    # any script in, the table's (simplified) characters out
+    assert model.followers("營商環", 1) == ["境"]
+
+
+def test_the_news_model_expects_the_year_after_a_year_number():
+    assert charlm.load().followers("2002", 3)[0] == "年"
+
+
+def test_a_line_end_reads_as_the_corpus_paragraph_end():
+    """The corpus is one paragraph a line: a text's line end is its end-of-paragraph mark,
+    so the model knows what may end a line (``。`` may, ``、`` may not)."""
+    model = charlm.load()
+    assert model.logp("法规。", charlm._EOS) > model.logp("法规、", charlm._EOS) + 4
+    # mid-text "、" reads better here than "。"; before a line end, "。" does
+    assert model.score("基本法規、規定") > model.score("基本法規。規定")
+    assert model.score("基本法規。\n規定") > model.score("基本法規、\n規定") + 2
+    assert model.score("交換過意見。\n報紙") > model.score("交換過意見、\n報紙") + 10
+    eos, bos = charlm._EOS, charlm._BOS
+    assert model.score("甲。\n乙") == pytest.approx(
+        model.logp("", "甲") + model.logp("甲", "。") + model.logp("甲。", eos)
+        + model.logp("甲。" + eos + bos, "乙"))
+
+
+def test_what_a_middle_adds_is_its_share_of_the_whole_score():
+    for model in (charlm.load(), charlm.ArticleChars(charlm.load(), "容百集團在漢陽。\n容百")):
+        for history, after in (("營商", "境持"), ("2002", "月"), ("的一天", "\n張家"), ("", "")):
+            middles = ["環", "年", "。", "容百", "，在"]
+            got = model.around(history, middles, after)
+            for mid, value in zip(middles, got):
+                whole = model.score(history + mid + after) - model.score(history)
+                assert value == pytest.approx(whole), (history, mid, after)
+
+
+def test_after_a_line_end_the_followers_are_those_that_start_a_paragraph():
+    model = charlm.CharModel(charlm._build(iter(TINY)))
+    # every line of TINY starts with 营, 优 or 江; after 境 the text goes on with 持 or 是
+    assert set(model.followers("营商环境\n", 5)) == {"营", "优", "江"}
+    assert set(model.followers("营商环境", 5)) == {"持", "是", charlm._EOS}

@@ -1,9 +1,12 @@
 """Random byte-shift damage on clean Chinese text: repaired exactly, left alone, or wrong.
 
 A sample of the bench (``bench/repair.py`` runs thousands). The sample is seeded, so it is
-deterministic: the floors sit at what this sample achieves (29 of 47 no-vanish runs exact,
-9 more repaired but for the spot the damage struck, 35 repairs made, none wrong), so a
-regression in accuracy or a new wrong repair fails.
+deterministic: the floors sit at what this sample achieves (26 of 47 no-vanish runs exact,
+10 more repaired but for the spot the damage struck, 32 repairs made, none wrong), so a
+regression in accuracy or a new wrong repair fails. (29 exact, 9 partial and 35 made before the
+fifth session: a lost comma became a rival the repair now weighs, which made one exact
+repair partial and left another, and one run's margin shrank under 4 nats; on the bench's
+2,000 runs the exact count stayed the same and 6 wrong repairs went.)
 """
 
 from __future__ import annotations
@@ -57,12 +60,12 @@ def test_random_damage(texts):
     none = tallies["none"]
     assert none.runs > 40
     rates = none.rates()
-    assert rates["exact"] >= 0.61, rates
+    assert rates["exact"] >= 0.55, rates
     # runs whose first character is a toss-up: the rest repaired, that one left as "?"
-    assert none.partial >= 9, rates
+    assert none.partial >= 10, rates
     made = sum(t.exact + t.wrong for t in tallies.values())
     wrong = sum(t.wrong for t in tallies.values())
-    assert made >= 35, {k: v.rates() for k, v in tallies.items()}
+    assert made >= 32, {k: v.rates() for k, v in tallies.items()}
     # a wrong repair is worse than none: this sample has none
     assert wrong == 0, {k: v.rates() for k, v in tallies.items()}
 

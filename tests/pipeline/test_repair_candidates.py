@@ -1,0 +1,66 @@
+"""Readings the repair must consider, found on simulated damage of the hand-checked text.
+
+Each case was left or repaired wrongly before the repair proposed the reading it needed;
+each test also takes that proposal away again and sees the old outcome come back, so it
+tells what the case depends on.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import opencc
+import pytest
+
+from pipeline import damage
+from pipeline.repair import byteshift, charlm, repair_text
+from tests.pipeline.repair_shared import cleaned_texts
+
+
+@functools.lru_cache(maxsize=None)
+def _article(index: int) -> str:
+    return damage.gbk_safe(opencc.OpenCC("s2t").convert(cleaned_texts()[index]))
+
+
+def _outcome(index: int, pos: int, expected: str) -> str:
+    article = _article(index)
+    hurt = damage.damage_at(article, pos)
+    assert hurt.expected[pos:pos + len(expected)] == expected
+    return damage.classify(repair_text(hurt.text).text, hurt, article)
+
+
+@pytest.mark.parametrize(("index", "pos", "expected"), [
+    (33, 76, "月10日"),   # "2022年2??0日": 月's trail byte went with the "1"
+    (6, 1089, "月23日"),  # "2002年2??3日"
+])
+def test_a_slot_open_to_any_character_gets_what_the_character_model_expects(
+        monkeypatch, index, pos, expected):
+    """A swallowed ASCII byte takes a trail byte with it, and the slot may hold any of
+    thousands of characters. The one that stood there often makes no dictionary word with
+    its neighbours (``2`` + ``月``), so only the character model proposes it."""
+    assert _outcome(index, pos, expected) == "exact"
+    monkeypatch.setattr(byteshift, "FOLLOWERS", 0)
+    assert _outcome(index, pos, expected) == "left"
+
+
+def test_a_line_end_tells_a_full_stop_from_a_comma(monkeypatch):
+    """``一天。\\n``: the byte after the stop (a line end) was swallowed with the stop's
+    trail byte, so the stop is one of the punctuation marks that share its lead byte.
+    The character model reads a line end as the end of a paragraph, as its corpus has it."""
+    assert _outcome(0, 95, "天。\n") == "exact"
+    monkeypatch.setattr(charlm, "_LINE_ENDS", {})
+    assert _outcome(0, 95, "天。\n") == "left"
+
+
+@pytest.mark.parametrize(("index", "pos", "expected"), [
+    (15, 2998, ",特許"),     # a lost comma, then a vanished pair
+    (12, 3316, "指錯了"),    # no pair vanished, but a lost comma would read the same
+])
+def test_a_lost_comma_is_a_rival_not_dropped_without_a_doubt(monkeypatch, index, pos, expected):
+    """A lost ``，`` whose trail byte started a vanished pair leaves the damage a lost lead
+    byte of the next character leaves. The reading without the comma must meet the
+    reading with it; they are close, so only what follows is repaired and the ``?`` stays
+    for what the damage took."""
+    assert _outcome(index, pos, expected) == "partial"
+    monkeypatch.setattr(byteshift.Chooser, "_after_comma", lambda self, b, prev, nxt: [])
+    assert _outcome(index, pos, expected) == "wrong"
