@@ -433,8 +433,9 @@ class Chooser:
         got = self._pruned.get(key)
         if got is None:
             prev = history[-2:]
-            open_slot = len(pool) > 200 and self.cm is not None
-            if len(pool) > 200:
+            big = len(pool) > 200
+            open_slot = big and self.cm is not None
+            if big:
                 top = self._quick_top(pool, prev, nxt, 40)
                 if open_slot:
                     top += [c for c in self._expected(pool, history) if c not in top]
@@ -537,6 +538,9 @@ class Candidates:
     doc: object = None
     #: the character model, if it took part
     cm: object = None
+    #: the window its readings were scored in: runs with the same ``key`` and window are
+    #: one piece of evidence, however often a page repeats them
+    context: str = ""
 
 
 def candidates(doc, text: str, start: int, cm=None) -> Candidates | None:
@@ -557,7 +561,8 @@ def candidates(doc, text: str, start: int, cm=None) -> Candidates | None:
                 best[key] = (sc, r, odd, bare)
     if not best:
         return None
-    return Candidates(start, base, best, text[start:max_end + 2], doc, cm)
+    return Candidates(start, base, best, text[start:max_end + 2], doc, cm,
+                      chooser.left + text[start:right_end])
 
 
 def decide(text: str, group: list[Candidates], own: Candidates) -> Outcome | None:

@@ -13,6 +13,7 @@ or a bad pair that took an ASCII byte with it); a pinyin annotation put in after
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import dataclass, field
 
 from pipeline.repair import gbk
@@ -113,14 +114,37 @@ def _slot_chars(lead, trail, hint: str | None = None) -> list[str]:
     return []
 
 
+#: a URL's query string after its ``?`` (``back.php?p=1700``): the key and its ``=``
+_QUERY = re.compile(r"\?[A-Za-z_][A-Za-z0-9_.\-]*=")
+#: how far back a URL's path is looked for (a page of nothing but ``/a?b=`` stays linear)
+_URL_BACK = 256
+
+
 def suspicious(text: str, i: int) -> bool:
     """Cheap test: can the ``?`` at ``i`` start a shifted run at all?"""
-    if i + 1 >= len(text):
+    if i + 1 >= len(text) or _starts_query(text, i):
         return False
     nxt = text[i + 1]
     if nxt >= "\x80":
         return gbk.char_bytes(nxt) is not None
     return "\x21" <= nxt <= "\x7e"
+
+
+def _starts_query(text: str, i: int) -> bool:
+    """Is the ``?`` at ``i`` the start of a URL's query string?
+
+    Why: a ``?`` between a path and ``key=`` is what URLs are made of, and pages quote
+    them (``詳見 http://…/back.php?p=1700``). Taken for damage, it was recorded as a run
+    left unresolved, with Chinese readings that search then indexed. Damage looks like
+    that only where a character whose trail byte is a letter stood right after a path
+    and before ASCII text with ``=`` in it.
+    """
+    if not _QUERY.match(text, i):
+        return False
+    j, stop = i, max(0, i - _URL_BACK)
+    while j > stop and "\x21" <= text[j - 1] <= "\x7e":
+        j -= 1
+    return "/" in text[j:i]
 
 
 def readings(text: str, start: int) -> list[Reading]:

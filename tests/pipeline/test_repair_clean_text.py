@@ -34,3 +34,55 @@ def test_cwced_cleaned_in_seed_form_is_left_alone(corpus):
     texts = [fold_width(cc.convert(t)) for t in corpus]
     assert sum(t.count("?") for t in texts) > 20
     _assert_unchanged(texts)
+
+
+QUOTED_URL = "附件請見 http://www.hyqnsrmzf.gov.cn/back.php?p=1700\n《播客熱》帶來了什麼?"
+
+
+def test_a_quoted_urls_query_string_is_not_taken_for_damage():
+    r = repair_text(QUOTED_URL)
+    assert r.text == QUOTED_URL
+    assert r.repairs == []
+
+
+def test_without_the_url_check_the_query_string_was_recorded_as_damage(monkeypatch):
+    # the check above can fail: the same text, the URL check off, gets a record
+    from pipeline.repair import readings
+
+    monkeypatch.setattr(readings, "_starts_query", lambda text, i: False)
+    kinds = [x.kind for x in repair_text(QUOTED_URL).repairs]
+    assert kinds == ["unresolved"]
+
+
+def test_damage_right_after_a_path_is_still_looked_at():
+    # "?!" is no query string: the run after the URL is still read as damage
+    text = "見 http://x.cn/a.html?!苯A縣"
+    assert [x.kind for x in repair_text(text).repairs] in (["unresolved"], ["byte_shift"])
+
+
+REPEATED = "問題?A答 " * 50
+
+
+def test_a_line_repeated_fifty_times_is_no_more_evidence_than_once():
+    # runs damaged alike are decided together, but the same window counts once
+    once = repair_text(REPEATED[:6])
+    assert once.text == REPEATED[:6]
+    r = repair_text(REPEATED)
+    assert r.text == REPEATED
+    assert {x.kind for x in r.repairs} == {"unresolved"}
+
+
+def test_counting_each_repeat_as_evidence_changed_the_text(monkeypatch):
+    # the check above can fail: each repeat its own evidence (as before), the text changes
+    from pipeline.repair import byteshift
+
+    made = byteshift.candidates
+
+    def every_repeat_apart(doc, text, start, cm=None):
+        c = made(doc, text, start, cm)
+        if c is not None:
+            c.context += str(start)
+        return c
+
+    monkeypatch.setattr(byteshift, "candidates", every_repeat_apart)
+    assert repair_text(REPEATED).text != REPEATED
