@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import multiprocessing as mp
+import random
 import sys
 import time
 from collections import Counter
@@ -99,17 +100,9 @@ def _worker(args):
         t0 = time.perf_counter()
         repair_text(d)
         clean_time[i] = time.perf_counter() - t0
-    import random
-
-    rng = random.Random(seed)
     rows = []
-    for _ in range(trials):
-        i = rng.randrange(len(docs))
+    for i, pos, dmg in damaged_runs(docs, trials, seed):
         doc = docs[i]
-        pos = damage.random_positions(doc, 1, rng)
-        if not pos:
-            continue
-        dmg = damage.damage_at(doc, pos[0])
         t0 = time.perf_counter()
         repaired = repair_text(dmg.text)
         spent = time.perf_counter() - t0
@@ -134,6 +127,19 @@ def _worker(args):
         rows.append((dmg.vanished, dmg.swallowed, verdict, spent, spent - clean_time[i],
                      example, mended, by_repost, guess))
     return rows
+
+
+def damaged_runs(docs: list[str], trials: int, seed: int):
+    """(text index, [offset], damaged run) for each trial: one lead byte replaced at a
+    random place of a random text (``bench/readings.py`` damages the same runs)."""
+    from pipeline import damage
+
+    rng = random.Random(seed)
+    for _ in range(trials):
+        i = rng.randrange(len(docs))
+        pos = damage.random_positions(docs[i], 1, rng)
+        if pos:
+            yield i, pos, damage.damage_at(docs[i], pos[0])
 
 
 def _guessed(out: str, repairs, dmg, doc) -> int | None:
