@@ -609,8 +609,11 @@ def decide(text: str, group: list[Candidates], own: Candidates) -> Outcome | Non
     if (doubt and not (r.vanish or r.hint or odd)
             and (not close_rival or _same_rest(rival[1], rival[2], mid, length))):
         rest = _first_unknown(ranked) if _known_after_first(r) else None
-        # (something after the lost character must be restored, or nothing is)
-        if rest is not None and len(mid) > 1 and "?" + mid[1:] != text[start:end]:
+        # (something after the lost character must be restored, or nothing is; and more
+        # than ASCII: a "?" for a character lost whole before 約 (8C 73) reads as a lost
+        # lead byte and an "s", the rest this would keep; in true damage it is rarely so)
+        if (rest is not None and len(mid) > 1 and "?" + mid[1:] != text[start:end]
+                and not mid[1:].isascii()):
             first_lost, margin = True, rest
             mid = "?" + mid[1:]
             confidence = _confidence(gain, margin)

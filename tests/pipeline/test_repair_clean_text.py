@@ -86,3 +86,19 @@ def test_counting_each_repeat_as_evidence_changed_the_text(monkeypatch):
 
     monkeypatch.setattr(byteshift, "candidates", every_repeat_apart)
     assert repair_text(REPEATED).text != REPEATED
+
+
+#: a character an encoder could not write, replaced by "?" whole, right before a
+#: character whose second GBK byte is ASCII (約 = 8C 73, "s"): read one byte out of step,
+#: the pair looks like a lost lead byte and an "s" after it
+LOST_BEFORE = ("大約5分鐘", "耗資200", "原則,規範", "補貼,減少", "喜歡,放在", "情結,播客")
+
+
+def test_a_character_lost_whole_is_kept_not_traded_for_a_letter(corpus):
+    cc = opencc.OpenCC("s2t")
+    texts = [fold_width(cc.convert(t)) for t in corpus]
+    for piece in LOST_BEFORE:
+        text = next(t for t in texts if piece in t)
+        at = text.index(piece)
+        lost = text[:at] + "?" + text[at + 1:]
+        assert repair_text(lost).text == lost, piece
