@@ -538,9 +538,6 @@ class Candidates:
     doc: object = None
     #: the character model, if it took part
     cm: object = None
-    #: the window its readings were scored in: runs with the same ``key`` and window are
-    #: one piece of evidence, however often a page repeats them
-    context: str = ""
 
 
 def candidates(doc, text: str, start: int, cm=None) -> Candidates | None:
@@ -561,21 +558,23 @@ def candidates(doc, text: str, start: int, cm=None) -> Candidates | None:
                 best[key] = (sc, r, odd, bare)
     if not best:
         return None
-    return Candidates(start, base, best, text[start:max_end + 2], doc, cm,
-                      chooser.left + text[start:right_end])
+    return Candidates(start, base, best, text[start:max_end + 2], doc, cm)
 
 
 def decide(text: str, group: list[Candidates], own: Candidates) -> Outcome | None:
     """Choose for ``own``, pooling the evidence of every run damaged exactly like it.
 
     The same word damaged the same way (``太??萍`` five times in seed 004) must have the
-    same repair, and five contexts tell more than one.
+    same repair. The runs' scores are averaged, not summed: a page that repeats a line,
+    or a table whose rows differ only in a number (``問題1?A答`` … ``問題30?A答``), is no
+    more evidence than the line once, yet summed thirty times one small lead passed
+    every margin and ``?A`` became ``華`` in every row.
     """
-    base = sum(c.base for c in group)
+    base = _pooled(group, None, 0)
     totals: dict[tuple[str, int], float] = {}
     for key in own.scored:
         if all(key in c.scored for c in group):
-            totals[key] = sum(c.scored[key][0] for c in group)
+            totals[key] = _pooled(group, key, 0)
     if not totals:
         return None
     ranked = sorted(totals.items(), key=lambda kv: -kv[1])
@@ -595,7 +594,7 @@ def decide(text: str, group: list[Candidates], own: Candidates) -> Outcome | Non
     rival = _rival(group, own, r.vanish)
     close_rival = False
     if rival is not None:
-        mine = sum(c.scored[(mid, length)][3] for c in group)
+        mine = _pooled(group, (mid, length), 3)
         need_rival = MIN_RIVAL
         if (not r.vanish and mid[:1] >= "\u3400" and rival[1] != mid
                 and rival[1].lstrip(",，") == mid):
@@ -781,6 +780,14 @@ def _hides_a_vanish(cm, text: str, start: int, end: int, mid: str) -> bool:
     return False
 
 
+def _pooled(group: list[Candidates], key, field: int) -> float:
+    """A reading's score (``field`` of its entry; the damage as it stands for no ``key``)
+    averaged over runs damaged alike."""
+    if key is None:
+        return sum(c.base for c in group) / len(group)
+    return sum(c.scored[key][field] for c in group) / len(group)
+
+
 def _rival(group: list[Candidates], own: Candidates,
            vanish: bool) -> tuple[float, str, int] | None:
     """Best pooled score, vanish prior aside, among readings of the other kind, its text and
@@ -789,7 +796,7 @@ def _rival(group: list[Candidates], own: Candidates,
     for key, (_, r, _, _) in own.scored.items():
         if r.vanish == vanish or not all(key in c.scored for c in group):
             continue
-        total = sum(c.scored[key][3] for c in group)
+        total = _pooled(group, key, 3)
         if best is None or total > best[0]:
             best = (total, key[0], key[1])
     return best

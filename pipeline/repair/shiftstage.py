@@ -42,19 +42,16 @@ def edits(text: str) -> list[Edit]:
     article_chars = charlm.ArticleChars(chars, masked)
     cands = {i: c for i in starts
              if (c := byteshift.candidates(doc, text, i, article_chars)) is not None}
-    # runs damaged alike are decided together, each context counted once: a page that
-    # repeats one line 50 times (``x?ab``) gives no more evidence than the line once, and
-    # summed 50 times its small leads had passed every margin
-    groups: dict[str, dict] = {}
+    groups: dict[str, list] = {}
     for c in cands.values():
-        groups.setdefault(c.key, {}).setdefault(c.context, c)
+        groups.setdefault(c.key, []).append(c)
     out: list[Edit] = []
     done = -1
     for i in starts:
         if i < done or i not in cands:
             continue
         c = cands[i]
-        res = byteshift.decide(text, list(groups[c.key].values()), c)
+        res = byteshift.decide(text, groups[c.key], c)
         if res is None:
             continue
         if res.status == "unresolved":

@@ -61,31 +61,30 @@ def test_damage_right_after_a_path_is_still_looked_at():
 
 
 REPEATED = "問題?A答 " * 50
+#: a table whose rows differ only in their number
+ROWS = "".join(f"問題{i}?A答 " for i in range(30))
 
 
-def test_a_line_repeated_fifty_times_is_no_more_evidence_than_once():
-    # runs damaged alike are decided together, but the same window counts once
+def test_a_line_or_row_repeated_is_no_more_evidence_than_once():
+    # runs damaged alike are decided together, their scores averaged
     once = repair_text(REPEATED[:6])
     assert once.text == REPEATED[:6]
-    r = repair_text(REPEATED)
-    assert r.text == REPEATED
-    assert {x.kind for x in r.repairs} == {"unresolved"}
+    for text in (REPEATED, ROWS):
+        r = repair_text(text)
+        assert r.text == text
+        assert {x.kind for x in r.repairs} == {"unresolved"}
 
 
-def test_counting_each_repeat_as_evidence_changed_the_text(monkeypatch):
-    # the check above can fail: each repeat its own evidence (as before), the text changes
+def test_summing_each_repeat_as_evidence_changed_the_text(monkeypatch):
+    # the check above can fail: scores summed over the repeats (as before), text changes
     from pipeline.repair import byteshift
 
-    made = byteshift.candidates
+    def summed(group, key, field):
+        return sum(c.base if key is None else c.scored[key][field] for c in group)
 
-    def every_repeat_apart(doc, text, start, cm=None):
-        c = made(doc, text, start, cm)
-        if c is not None:
-            c.context += str(start)
-        return c
-
-    monkeypatch.setattr(byteshift, "candidates", every_repeat_apart)
+    monkeypatch.setattr(byteshift, "_pooled", summed)
     assert repair_text(REPEATED).text != REPEATED
+    assert repair_text(ROWS).text != ROWS
 
 
 #: a character an encoder could not write, replaced by "?" whole, right before a
