@@ -157,18 +157,20 @@ def _latin_runs(text: str) -> list[Edit]:
 def _gbk_from_latin(run: str) -> tuple[int, str] | None:
     """(length used, Chinese) when the run's Latin-1/cp1252 bytes are GBK Chinese.
 
-    The run may end in genuine ASCII the pattern took for a trail byte: try one shorter.
+    The run may end in genuine ASCII the pattern took for a trail byte: try one shorter,
+    but only then (``ÄÖÜ`` is no ``闹`` and a stray ``Ü``). Two Chinese characters at
+    least: one is what any two accented capitals make (``ÄÖ`` is ``闹``).
     """
-    for cut in (len(run), len(run) - 1):
+    cuts = (len(run), len(run) - 1) if run[-1] < "\x80" else (len(run),)
+    for cut in cuts:
         part = run[:cut]
-        if len(part) < 2 or part[-1] < "\x80" and cut != len(run):
-            pass
         for codec in ("latin-1", "cp1252"):
             try:
                 candidate = part.encode(codec).decode("gbk")
             except (UnicodeEncodeError, UnicodeDecodeError):
                 continue
-            if _chinese(candidate) and _common(candidate):
+            if (sum("\u4e00" <= ch <= "\u9fff" for ch in candidate) >= 2
+                    and _chinese(candidate) and _common(candidate)):
                 return cut, candidate
     return None
 

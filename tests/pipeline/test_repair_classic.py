@@ -45,5 +45,6 @@ def test_replacement_runs_are_counted_as_lost_not_invented():
 
 
 def test_european_text_and_chinese_punctuation_are_not_mojibake():
-    for text in ("café crème brûlée", "Müller und Ångström", "這是——真的……", "“江華速度”"):
+    for text in ("café crème brûlée", "Müller und Ångström", "這是——真的……", "“江華速度”",
+                 "德語字母 ÄÖÜ äöü ß", "字母ÄÖ與ÜÄ"):
         assert repair_text(text).text == text
