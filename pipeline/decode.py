@@ -8,7 +8,8 @@ round), and their GBK pages use characters GB2312 lacks. So:
    (random GBK text is almost never valid UTF-8);
 3. a declared charset (HTTP header, then ``<meta>``/XML declaration) is used only when the
    bytes decode strictly with it; ``gb2312``/``gbk`` are read as ``gb18030`` (a superset)
-   and ``big5`` as ``big5hkscs``;
+   and ``big5`` as ``big5hkscs``; and where the other of those two reads them strictly as
+   well, as far commoner Chinese, the declaration lied (GB18030 reads nearly any bytes);
 4. otherwise charset-normalizer decides;
 5. bytes no codec reads: the candidate with the fewest replacement characters wins, and
    the count goes on the article.
@@ -151,12 +152,20 @@ def decode_bytes(body: bytes, header_charset: str | None = None) -> Decoded:
         if codec and codec != "utf-8":
             text = _strict(body, codec)
             if text is not None and not _implausible(text, codec):
+                other = (_likelier_cjk(body, text, codec) if codec in _OTHER_CJK
+                         else _as_chinese(body) if codec in _SINGLE_BYTE else None)
+                if other is not None:
+                    codec, text = other
                 return Decoded(text, codec, declared, lied_for(codec), 0, "declared")
 
     detected = _detect(body)
     if detected and _multibyte(detected):
         text = _strict(body, detected)
         if text is not None:
+            # a few bytes of Big5 are a coin toss for the detector (Shift-JIS, say)
+            other = _as_chinese(body) if detected not in _CJK + ("utf-8",) else None
+            if other is not None and _commonness(other[1]) - _commonness(text) > COMMONER_BY:
+                detected, text = other
             return Decoded(text, detected, declared, lied_for(detected), 0, "detected")
     # a single-byte guess reads anything; a CJK codec that reads all but a few bytes of a
     # damaged Chinese page is the better reading (charset-normalizer calls such pages
@@ -195,12 +204,72 @@ def _multibyte(codec: str) -> bool:
                          "utf-16", "utf-16-le", "utf-16-be", "utf-32", "utf-8")
 
 
+_SINGLE_BYTE = ("cp1252", "latin-1", "iso8859-1", "ascii")
+
+
 def _implausible(text: str, codec: str) -> bool:
     """A single-byte codec 'reads' any bytes; refuse it when the result is CJK mojibake."""
-    if codec not in ("cp1252", "latin-1", "iso8859-1", "ascii"):
+    if codec not in _SINGLE_BYTE:
         return False
     high = sum(1 for ch in text if "\u00c0" <= ch <= "\u00ff")
     return high > 20 and high > len(text) // 50
+
+
+#: the reading a GB or Big5 declaration is held against
+_OTHER_CJK = {"gb18030": "big5hkscs", "big5hkscs": "gb18030"}
+#: nats per Chinese character by which the other reading must be commoner Chinese
+COMMONER_BY = 2.0
+#: ... and above which a reading is ordinary Chinese (cwced's texts, cut to 20, 60 and 300
+#: characters: -8.3 to -6.3; GBK read as Big5 and Big5 as GB18030: -12.3 and below)
+CHINESE = -10.0
+#: Chinese characters compared (a page's first few hundred tell)
+_COMPARED = 2000
+
+
+def _likelier_cjk(body: bytes, text: str, codec: str) -> tuple[str, str] | None:
+    """(codec, text) of the other of GB18030 and Big5 when it too reads every byte, and
+    reads as far commoner Chinese than the declared one.
+
+    Why: GB18030 reads almost any pair of high bytes, so Big5 pages served as ``gbk``
+    decode "strictly" into rare characters (``跪弇疑ㄛ`` for ``各位好，``), and short GBK
+    text read as Big5 does the same. Both readings are strict; only the characters tell.
+    """
+    other = _OTHER_CJK.get(codec)
+    alt = _strict(body, other) if other else None
+    if alt is None or alt == text:
+        return None
+    if _commonness(alt) - _commonness(text) > COMMONER_BY:
+        return other, alt
+    return None
+
+
+def _as_chinese(body: bytes) -> tuple[str, str] | None:
+    """(codec, text) of the GB18030 or Big5 reading of every byte that reads as ordinary
+    Chinese, the commoner of the two; None if neither does.
+
+    Why: a short text served as ``iso-8859-1`` (a web server's default) holds too few
+    accented letters for ``_implausible`` to count, yet reads as Chinese in its own codec.
+    """
+    best = None
+    for codec in _CJK:
+        text = _strict(body, codec)
+        if text is not None:
+            score = _commonness(text)
+            if score > CHINESE and (best is None or score > best[0]):
+                best = (score, codec, text)
+    return (best[1], best[2]) if best else None
+
+
+def _commonness(text: str) -> float:
+    """Mean log-frequency of the text's Chinese characters (both scripts); Bopomofo and
+    private-use characters, what a wrong reading of the other codec leaves, count as unseen,
+    and so does a text without any."""
+    from pipeline.repair import langmodel
+
+    chars = langmodel.load().chars
+    scores = [chars.get(ch, langmodel.UNSEEN) for ch in text
+              if "\u3100" <= ch <= "\u9fff" or "\ue000" <= ch <= "\uf8ff"][:_COMPARED]
+    return sum(scores) / len(scores) if scores else langmodel.UNSEEN
 
 
 def _detect(body: bytes) -> str | None:

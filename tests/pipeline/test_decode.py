@@ -100,16 +100,27 @@ def test_cwced_pages_decode_to_their_labelled_text():
     assert sum(recalls) / len(recalls) > 0.9
 
 
+#: traditional text as a Taiwan or Hong Kong page holds it (every character in Big5)
+BIG5_TEXT = "臺灣的營商環境報告指出,企業開辦時間縮短為一天。"
+#: a short GBK text whose bytes Big5 also reads
+SHORT_GB = "各位好，我是安东尼。欢迎收听法国报纸摘要"
+
+
 class _Lying(BaseHTTPRequestHandler):
     PAGES = {
-        "/header-lies": ("text/html; charset=utf-8", b"", "gb18030"),
-        "/meta-lies": ("text/html", b'<meta charset="iso-8859-1">', "gb18030"),
-        "/utf8-under-gbk": ("text/html; charset=gbk", b"", "utf-8"),
+        "/header-lies": ("text/html; charset=utf-8", b"", "gb18030", TEXT * 5),
+        "/meta-lies": ("text/html", b'<meta charset="iso-8859-1">', "gb18030", TEXT * 5),
+        "/utf8-under-gbk": ("text/html; charset=gbk", b"", "utf-8", TEXT * 5),
+        # GB18030 reads nearly any high bytes: a Big5 page served as GBK decodes "strictly"
+        "/big5-under-gbk": ("text/html; charset=gbk", b"", "big5hkscs", BIG5_TEXT * 3),
+        "/gbk-under-big5": ("text/html; charset=big5", b"", "gb18030", SHORT_GB),
+        # a web server's default charset on a short page: too few letters to count
+        "/gbk-under-latin1": ("text/html; charset=iso-8859-1", b"", "gb18030", SHORT_GB),
     }
 
     def do_GET(self):
-        ctype, prefix, codec = self.PAGES[self.path]
-        body = prefix + ("<p>" + TEXT * 5 + "</p>").encode(codec)
+        ctype, prefix, codec, text = self.PAGES[self.path]
+        body = prefix + ("<p>" + text + "</p>").encode(codec)
         self.send_response(200)
         self.send_header("Content-Type", ctype)
         self.send_header("Content-Length", str(len(body)))
@@ -130,13 +141,23 @@ def server():
     srv.server_close()
 
 
-@pytest.mark.parametrize("path,codec", [
-    ("/header-lies", "gb18030"), ("/meta-lies", "gb18030"), ("/utf8-under-gbk", "utf-8"),
-])
-def test_served_pages_whose_declarations_lie(server, path, codec):
+@pytest.mark.parametrize("path", list(_Lying.PAGES))
+def test_served_pages_whose_declarations_lie(server, path):
+    _, _, codec, text = _Lying.PAGES[path]
     with urlopen(server + path, timeout=10) as resp:
         body = resp.read()
         header = resp.headers.get("Content-Type")
     d = decode_bytes(body, header)
-    assert TEXT * 5 in d.text
+    assert text in d.text
     assert d.encoding == codec and d.lied
+
+
+def test_what_a_declaration_names_stands_when_it_reads_as_chinese():
+    # the other codec reads these bytes too, as rarer characters: the declaration holds
+    for text, codec, label in ((BIG5_TEXT, "big5hkscs", "big5"), (SHORT_GB, "gb18030", "gbk")):
+        d = decode_bytes(text.encode(codec), label)
+        assert (d.text, d.encoding, d.lied) == (text, codec, False)
+    # and European text served as Latin-1 is Latin-1, whatever GB18030 makes of it
+    for text in ("Müller und Ångström sind hier.", "ÄÖÜ äöü ß éèê àâ ïî ôö ùûü ç"):
+        d = decode_bytes(text.encode("latin-1"), "iso-8859-1")
+        assert (d.text, d.lied) == (text, False)
