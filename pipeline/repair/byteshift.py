@@ -570,11 +570,11 @@ def decide(text: str, group: list[Candidates], own: Candidates) -> Outcome | Non
     more evidence than the line once, yet summed thirty times one small lead passed
     every margin and ``?A`` became ``華`` in every row.
     """
-    base = _pooled(group, None, 0)
+    base = _pooled(c.base for c in group)
     totals: dict[tuple[str, int], float] = {}
     for key in own.scored:
         if all(key in c.scored for c in group):
-            totals[key] = _pooled(group, key, 0)
+            totals[key] = _pooled(c.scored[key][0] for c in group)
     if not totals:
         return None
     ranked = sorted(totals.items(), key=lambda kv: -kv[1])
@@ -594,7 +594,7 @@ def decide(text: str, group: list[Candidates], own: Candidates) -> Outcome | Non
     rival = _rival(group, own, r.vanish)
     close_rival = False
     if rival is not None:
-        mine = _pooled(group, (mid, length), 3)
+        mine = _pooled(c.scored[(mid, length)][3] for c in group)
         need_rival = MIN_RIVAL
         if (not r.vanish and mid[:1] >= "\u3400" and rival[1] != mid
                 and rival[1].lstrip(",，") == mid):
@@ -780,12 +780,10 @@ def _hides_a_vanish(cm, text: str, start: int, end: int, mid: str) -> bool:
     return False
 
 
-def _pooled(group: list[Candidates], key, field: int) -> float:
-    """A reading's score (``field`` of its entry; the damage as it stands for no ``key``)
-    averaged over runs damaged alike."""
-    if key is None:
-        return sum(c.base for c in group) / len(group)
-    return sum(c.scored[key][field] for c in group) / len(group)
+def _pooled(scores) -> float:
+    """One reading's scores in the runs damaged alike, pooled: their mean (``decide``)."""
+    scores = list(scores)
+    return sum(scores) / len(scores)
 
 
 def _rival(group: list[Candidates], own: Candidates,
@@ -796,7 +794,7 @@ def _rival(group: list[Candidates], own: Candidates,
     for key, (_, r, _, _) in own.scored.items():
         if r.vanish == vanish or not all(key in c.scored for c in group):
             continue
-        total = _pooled(group, key, 3)
+        total = _pooled(c.scored[key][3] for c in group)
         if best is None or total > best[0]:
             best = (total, key[0], key[1])
     return best

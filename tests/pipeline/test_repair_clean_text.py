@@ -79,10 +79,7 @@ def test_summing_each_repeat_as_evidence_changed_the_text(monkeypatch):
     # the check above can fail: scores summed over the repeats (as before), text changes
     from pipeline.repair import byteshift
 
-    def summed(group, key, field):
-        return sum(c.base if key is None else c.scored[key][field] for c in group)
-
-    monkeypatch.setattr(byteshift, "_pooled", summed)
+    monkeypatch.setattr(byteshift, "_pooled", sum)
     assert repair_text(REPEATED).text != REPEATED
     assert repair_text(ROWS).text != ROWS
 
