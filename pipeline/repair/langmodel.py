@@ -56,7 +56,9 @@ _MEASURES = frozenset("天年月日時时分秒個个元人次件家名位米噸
 
 
 def _opens(ch: str) -> bool:
-    return ch >= "\u3400" or ch.isalnum()
+    # "?" too: in a reading it is the ASCII byte a bad pair took (``。“?5天`` is ``。“25天``),
+    # and a genuine "?" right after an opening quote is rare
+    return ch >= "\u3400" or ch.isalnum() or ch == "?"
 
 #: penalty on a character the dictionary only knows on its own, per char
 OOV_CHAR = -2.5

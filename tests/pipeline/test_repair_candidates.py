@@ -64,3 +64,23 @@ def test_a_lost_comma_is_a_rival_not_dropped_without_a_doubt(monkeypatch, index,
     assert _outcome(index, pos, expected) == "partial"
     monkeypatch.setattr(byteshift.Chooser, "_after_comma", lambda self, b, prev, nxt: [])
     assert _outcome(index, pos, expected) == "wrong"
+
+
+def test_an_opening_quote_before_a_swallowed_byte_is_not_charged_for_opening_nothing(
+        monkeypatch):
+    """``箱体中。“25天``, the lead byte of ``体`` lost (simplified text): the run ends where
+    a bad pair took the ``2``, so its last character is ``“`` or ``”`` by the models alone.
+    The word model charged ``“`` for opening nothing, the ``?`` that stands for the lost
+    byte being no character it opens; ``”`` won by a clear margin, wrongly."""
+    article = next(damage.gbk_safe(t) for t in cleaned_texts() if "箱体中。“25天" in t)
+    pos = article.index("箱体中。“25天") + 1
+    hurt = damage.damage_at(article, pos)
+
+    def outcome():
+        return damage.classify(repair_text(hurt.text).text, hurt, article)
+
+    assert outcome() != "wrong"
+    from pipeline.repair import langmodel
+
+    monkeypatch.setattr(langmodel, "_opens", lambda ch: ch >= "\u3400" or ch.isalnum())
+    assert outcome() == "wrong"
