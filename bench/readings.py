@@ -1,6 +1,6 @@
 """Bench: why the repair leaves or gets wrong the runs it does, from every reading it scored.
 
-    .venv/bin/python bench/readings.py [--trials 2000] [--jobs 2] [--seed 1] [--save FILE]
+    .venv/bin/python bench/readings.py [--trials 2000] [--jobs 2] [--seed 1] [--simplified] [--save FILE]
     .venv/bin/python bench/readings.py --load FILE [FILE ...]
 
 Why: ``bench/repair.py`` counts outcomes; it cannot say whether a run was left because the
@@ -167,6 +167,9 @@ def main() -> int:
     ap.add_argument("--trials", type=int, default=2000)
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--simplified", action="store_true",
+                    help="damage cwced as published (simplified) instead of in traditional "
+                         "script as the seeds are: runs go on to the next ASCII byte")
     ap.add_argument("--save", type=Path, help="write one JSON line per run")
     ap.add_argument("--load", type=Path, nargs="+", help="report saved runs instead")
     args = ap.parse_args()
@@ -178,9 +181,10 @@ def main() -> int:
     else:
         from repair import load_texts
 
-        _, trad, _ = load_texts()
+        raw, trad, _ = load_texts()
+        texts = raw if args.simplified else trad
         per = args.trials // args.jobs
-        tasks = [(trad, per + (j < args.trials % args.jobs), args.seed * 1000 + j)
+        tasks = [(texts, per + (j < args.trials % args.jobs), args.seed * 1000 + j)
                  for j in range(args.jobs)]
         with mp.get_context("fork").Pool(args.jobs) as pool:
             rows = [r for part in pool.map(_worker, tasks) for r in part]
