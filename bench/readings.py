@@ -64,7 +64,7 @@ def _held(text, group, own, ranked, base, res) -> str:
         return "close runner-up, " + ("same shape" if same else "other shape")
     rival = bs._rival(group, own, r.vanish)
     if rival is not None:
-        mine = sum(c.scored[(mid, length)][3] for c in group)
+        mine = bs._pooled(c.scored[(mid, length)][3] for c in group)
         comma = not r.vanish and rival[1] != mid and rival[1].lstrip(",，") == mid
         if mine - rival[0] < (bs.MIN_RIVAL_COMMA if comma else bs.MIN_RIVAL):
             return "close rival, " + ("lost comma" if comma else "other kind")
@@ -88,10 +88,11 @@ def _worker(args):
         dmg = current.get("damage")
         if dmg is None or own.start != dmg.char_offset:
             return res
-        totals = {key: sum(c.scored[key][0] for c in group)
+        pooled = byteshift._pooled
+        totals = {key: pooled(c.scored[key][0] for c in group)
                   for key in own.scored if all(key in c.scored for c in group)}
         ranked = sorted(totals.items(), key=lambda kv: -kv[1])
-        base = sum(c.base for c in group)
+        base = pooled(c.base for c in group)
         verdicts = [damage.classify(text[:own.start] + mid + text[own.start + length:],
                                     dmg, current["doc"])
                     for (mid, length), _ in ranked[:JUDGED]]
