@@ -20,6 +20,7 @@ Whether a declaration lied is recorded: it is a property of the source worth wat
 from __future__ import annotations
 
 import codecs
+import itertools
 import re
 from dataclasses import dataclass
 
@@ -271,8 +272,8 @@ def _commonness(text: str) -> float:
     from pipeline.repair import charlm
 
     model = charlm.load()
-    scores = [model.logp("", simplify(ch)) for ch in text
-              if "\u3100" <= ch <= "\u9fff" or "\ue000" <= ch <= "\uf8ff"][:_COMPARED]
+    chinese = (ch for ch in text if "\u3100" <= ch <= "\u9fff" or "\ue000" <= ch <= "\uf8ff")
+    scores = [model.logp("", simplify(ch)) for ch in itertools.islice(chinese, _COMPARED)]
     return sum(scores) / len(scores) if scores else model.logp("", "\ue000")
 
 
