@@ -48,3 +48,19 @@ def test_european_text_and_chinese_punctuation_are_not_mojibake():
     for text in ("café crème brûlée", "Müller und Ångström", "這是——真的……", "“江華速度”",
                  "德語字母 ÄÖÜ äöü ß", "字母ÄÖ與ÜÄ"):
         assert repair_text(text).text == text
+
+
+def test_a_page_of_replacement_runs_is_read_once_not_once_per_marker(monkeypatch):
+    # 锟斤拷 is UTF-8's U+FFFD read as GBK: a marker every third character. Each stretch
+    # was decoded from every marker to its end (4 s for 3,000 characters, minutes for
+    # 30,000); the work is counted here, not timed
+    from pipeline.repair import classic
+
+    calls = []
+    real = classic._gbk_bytes
+    monkeypatch.setattr(classic, "_gbk_bytes", lambda ch: calls.append(ch) or real(ch))
+    text = "標題" + "锟斤拷" * 300 + "正文"
+    r = repair_text(text)
+    assert r.text == text
+    assert _kinds(r) == ["lost"]
+    assert len(calls) < 3 * len(text)
