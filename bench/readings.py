@@ -39,12 +39,6 @@ sys.path.insert(0, str(REPO / "bench"))
 
 #: readings judged per run, best first (the right one is rarely further down)
 JUDGED = 60
-KINDS = ("none", "one", "more")
-
-
-def _kind(vanished: int) -> str:
-    return KINDS[min(vanished, 2)]
-
 
 def _held(text, group, own, ranked, base, res) -> str:
     """The first of ``byteshift.decide``'s rules that kept its best reading from being
@@ -65,9 +59,10 @@ def _held(text, group, own, ranked, base, res) -> str:
     rival = bs._rival(group, own, r.vanish)
     if rival is not None:
         mine = bs._pooled(c.scored[(mid, length)][3] for c in group)
-        comma = not r.vanish and rival[1] != mid and rival[1].lstrip(",，") == mid
-        if mine - rival[0] < (bs.MIN_RIVAL_COMMA if comma else bs.MIN_RIVAL):
-            return "close rival, " + ("lost comma" if comma else "other kind")
+        lead = bs.rival_lead(r, mid, rival[1])
+        if mine - rival[0] < lead:
+            return "close rival, " + ("lost comma" if lead == bs.MIN_RIVAL_COMMA
+                                      else "other kind")
     if res is not None and res.first_lost:
         return "partial"
     if bs._stray(own.doc, text, own.start, own.start + length, mid):
@@ -125,19 +120,24 @@ def _worker(args):
 
 
 def report(rows: list[dict]) -> None:
+    from pipeline.damage import VANISH_CLASSES, Tally, vanish_class
+
     print(f"== {len(rows)} runs ==")
     print(f"{'runs':22s}{'n':>6s}{'exact':>8s}{'partial':>9s}{'left':>8s}{'wrong':>8s}")
-    for kind in KINDS:
-        rs = [r for r in rows if _kind(r["vanished"]) == kind]
-        c = Counter(r["verdict"] for r in rs)
-        n = max(len(rs), 1)
-        print(f"{kind + ' vanished':22s}{len(rs):6d}" + "".join(
-            f"{100 * c[v] / n:7.1f}%" + (" " if v == "partial" else "")
+    for kind in VANISH_CLASSES:
+        tally = Tally()
+        for r in rows:
+            if vanish_class(r["vanished"]) == kind:
+                tally.add(r["verdict"])
+        t = tally.rates()
+        print(f"{kind + ' vanished':22s}{t['runs']:6d}" + "".join(
+            f"{t[v]:8.1%}" + (" " if v == "partial" else "")
             for v in ("exact", "partial", "left", "wrong")))
     print("\nthe original as the best reading / among those scored at all:")
-    for kind in KINDS:
+    for kind in VANISH_CLASSES:
         for swallowed in (False, True):
-            rs = [r for r in rows if _kind(r["vanished"]) == kind and r["swallowed"] == swallowed]
+            rs = [r for r in rows
+                  if vanish_class(r["vanished"]) == kind and r["swallowed"] == swallowed]
             if rs:
                 best = sum(r["best_right"] for r in rs)
                 scored = sum(r["scored"] for r in rs)
@@ -145,17 +145,17 @@ def report(rows: list[dict]) -> None:
                 print(f"  {label:34s}{len(rs):6d} runs  best {100 * best / len(rs):5.1f}%"
                       f"  scored {100 * scored / len(rs):5.1f}%")
     print("\nbest reading right, run not repaired exactly: what held it")
-    for kind in KINDS:
+    for kind in VANISH_CLASSES:
         held = Counter(r["held"] for r in rows
-                       if _kind(r["vanished"]) == kind and r["best_right"]
+                       if vanish_class(r["vanished"]) == kind and r["best_right"]
                        and r["verdict"] != "exact")
         for why, k in held.most_common():
             print(f"  {kind + ' vanished':16s}{k:6d}  {why}")
     print("\nwrong repairs")
-    for kind in KINDS:
+    for kind in VANISH_CLASSES:
         what = Counter(r["wrong"].split(" ")[0] for r in rows
-                       if _kind(r["vanished"]) == kind and r["verdict"] == "wrong")
-        dropped = Counter(r["wrong"][8:] for r in rows if _kind(r["vanished"]) == kind
+                       if vanish_class(r["vanished"]) == kind and r["verdict"] == "wrong")
+        dropped = Counter(r["wrong"][8:] for r in rows if vanish_class(r["vanished"]) == kind
                           and r.get("wrong", "").startswith("dropped "))
         if what:
             print(f"  {kind + ' vanished':16s}" + ", ".join(f"{k} {v}" for k, v in what.items())

@@ -142,6 +142,14 @@ def swallowed_index(text: str, index: int) -> int | None:
     return None
 
 
+#: classes of runs by how many user-defined pairs vanished: the targets differ by class
+VANISH_CLASSES = ("none", "one", "more")
+
+
+def vanish_class(vanished: int) -> str:
+    return VANISH_CLASSES[min(vanished, 2)]
+
+
 @dataclass
 class Tally:
     """Outcome counts for one class of runs (with or without a vanished pair)."""
@@ -216,7 +224,7 @@ def evaluate(texts: list[str], trials: int, seed: int = 1, repair=None, timer=No
         def repair(t):
             return repair_text(t).text
     rng = random.Random(seed)
-    tallies = {"none": Tally(), "one": Tally(), "more": Tally()}
+    tallies = {k: Tally() for k in VANISH_CLASSES}
     times: list[float] = []
     wrong_examples = []
     docs = [gbk_safe(t) for t in texts if t.strip()]
@@ -230,7 +238,7 @@ def evaluate(texts: list[str], trials: int, seed: int = 1, repair=None, timer=No
         out = repair(dmg.text)
         times.append(time.perf_counter() - t0)
         verdict = classify(out, dmg, doc)
-        tally = tallies["none" if not dmg.vanished else "one" if dmg.vanished == 1 else "more"]
+        tally = tallies[vanish_class(dmg.vanished)]
         tally.add(verdict)
         if verdict != "exact" and len(wrong_examples) < 200:
             a = max(0, pos[0] - 6)

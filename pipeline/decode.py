@@ -154,8 +154,8 @@ def decode_bytes(body: bytes, header_charset: str | None = None) -> Decoded:
             text = _strict(body, codec)
             if text is not None and not _implausible(text, codec):
                 other = (_likelier_cjk(body, text, codec) if codec in _OTHER_CJK
-                         else _as_chinese(body) if codec in _SINGLE_BYTE else None)
-                if other is not None:
+                         else _as_chinese(body)[1:] if codec in _SINGLE_BYTE else None)
+                if other:
                     codec, text = other
                 return Decoded(text, codec, declared, lied_for(codec), 0, "declared")
 
@@ -164,9 +164,9 @@ def decode_bytes(body: bytes, header_charset: str | None = None) -> Decoded:
         text = _strict(body, detected)
         if text is not None:
             # a few bytes of Big5 are a coin toss for the detector (Shift-JIS, say)
-            other = _as_chinese(body) if detected not in _CJK + ("utf-8",) else None
-            if other is not None and _commonness(other[1]) - _commonness(text) > COMMONER_BY:
-                detected, text = other
+            other = _as_chinese(body) if detected not in _CJK + ("utf-8",) else ()
+            if other and other[0] - _commonness(text) > COMMONER_BY:
+                _, detected, text = other
             return Decoded(text, detected, declared, lied_for(detected), 0, "detected")
     # a single-byte guess reads anything; a CJK codec that reads all but a few bytes of a
     # damaged Chinese page is the better reading (charset-normalizer calls such pages
@@ -245,9 +245,9 @@ def _likelier_cjk(body: bytes, text: str, codec: str) -> tuple[str, str] | None:
     return None
 
 
-def _as_chinese(body: bytes) -> tuple[str, str] | None:
-    """(codec, text) of the GB18030 or Big5 reading of every byte that reads as ordinary
-    Chinese, the commoner of the two; None if neither does.
+def _as_chinese(body: bytes) -> tuple:
+    """(commonness, codec, text) of the GB18030 or Big5 reading of every byte that reads
+    as ordinary Chinese, the commoner of the two; () if neither does.
 
     Why: a short text served as ``iso-8859-1`` (a web server's default) holds too few
     accented letters for ``_implausible`` to count, yet reads as Chinese in its own codec.
@@ -259,7 +259,7 @@ def _as_chinese(body: bytes) -> tuple[str, str] | None:
             score = _commonness(text)
             if score > CHINESE and (best is None or score > best[0]):
                 best = (score, codec, text)
-    return (best[1], best[2]) if best else None
+    return best or ()
 
 
 def _commonness(text: str) -> float:

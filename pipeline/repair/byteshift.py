@@ -595,13 +595,7 @@ def decide(text: str, group: list[Candidates], own: Candidates) -> Outcome | Non
     close_rival = False
     if rival is not None:
         mine = _pooled(c.scored[(mid, length)][3] for c in group)
-        need_rival = MIN_RIVAL
-        if (not r.vanish and mid[:1] >= "\u3400" and rival[1] != mid
-                and rival[1].lstrip(",，") == mid):
-            # the same text but for a lost comma: the word model always prefers the
-            # reading without it, and is wrong about one time in five
-            need_rival = MIN_RIVAL_COMMA
-        close_rival = mine - rival[0] < need_rival
+        close_rival = mine - rival[0] < rival_lead(r, mid, rival[1])
     doubt = margin < MIN_MARGIN or close_rival
     # close readings that differ only in what stands before the same rest: repair the rest
     first_lost = False
@@ -778,6 +772,17 @@ def _hides_a_vanish(cm, text: str, start: int, end: int, mid: str) -> bool:
                     if _local(cm, split, p, p + 5) + PRIOR_VANISH - base > SPLIT_GAIN:
                         return True
     return False
+
+
+def rival_lead(r: Reading, mid: str, rival: str) -> float:
+    """How far (vanish prior aside) reading ``r`` of ``mid`` must lead the best reading
+    of the other kind, ``rival``."""
+    if (not r.vanish and mid[:1] >= "\u3400" and rival != mid
+            and rival.lstrip(",，") == mid):
+        # the same text but for a lost comma: the word model always prefers the
+        # reading without it, and is wrong about one time in five
+        return MIN_RIVAL_COMMA
+    return MIN_RIVAL
 
 
 def _pooled(scores) -> float:
