@@ -610,7 +610,7 @@ def decide(text: str, group: list[Candidates], own: Candidates) -> Outcome | Non
             first_lost, margin = True, rest
             mid = "?" + mid[1:]
             confidence = _confidence(gain, margin)
-    if ((doubt and not first_lost) or odd
+    if ((doubt and not first_lost) or odd or _made_up(r)
             or _stray(own.doc, text, start, end, mid)
             or (r.vanish == 1 and own.cm is not None
                 and _hides_a_vanish(own.cm, text, start, end, mid))):
@@ -668,6 +668,19 @@ def _heads(ranked: list, best: str, length: int) -> tuple[str, ...]:
 
 def _confidence(gain: float, margin: float) -> float:
     return 1.0 / (1.0 + math.exp(-(min(gain, 2 * margin) - MIN_GAIN) / 2.0))
+
+
+def _made_up(r: Reading) -> bool:
+    """Would the reading put in a character of which no byte is known?
+
+    A ``??`` is what a lost lead byte leaves when its trail byte went with the ASCII
+    byte after it (``月2`` → ``??``). Nothing of the character is left: any of 20,000
+    fits, and the models put the right one first about half the time. And ``??`` is far
+    more often a forum's emphasis (``一方??同樣``, which became ``一方面?同樣``) or two
+    characters a narrower codec lost. Such a run is left, its guesses on the record.
+    """
+    return (not r.hint and len(r.slots) == 1
+            and not isinstance(r.slots[0][0], int) and not isinstance(r.slots[0][1], int))
 
 
 def _known_after_first(r: Reading) -> bool:

@@ -27,6 +27,7 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 from pipeline.chinese import simplify
+from pipeline.repair.langmodel import REPEAT_MARK
 
 MODEL_VERSION = 1
 ORDER = 4
@@ -40,6 +41,10 @@ _BOS, _EOS = "\x02", "\x03"
 #: stored in place of a log-probability for a row that is only a context
 _CONTEXT_ONLY = 1.0
 
+
+#: a repeated ``?`` or ``!`` (``??``, ``!!``; after simplify's width folding) costs what
+#: the word model charges
+_MARKS = frozenset("?!")
 
 _LINE_ENDS = {ord("\n"): _EOS + _BOS}
 
@@ -168,6 +173,8 @@ class CharModel(_Scoring):
         return sorted(found, key=lambda ch: -found[ch])[:k]
 
     def _logp(self, history: str, ch: str) -> float:
+        if ch in _MARKS and history[-1:] == ch:
+            return REPEAT_MARK  # the corpus never repeats a mark; informal text does
         backoff = 0.0
         for start in range(len(history) + 1):
             h = history[start:]

@@ -65,7 +65,16 @@ REPEATED = "問題?A答 " * 50
 ROWS = "".join(f"問題{i}?A答 " for i in range(30))
 
 
-def test_a_line_or_row_repeated_is_no_more_evidence_than_once():
+@pytest.fixture
+def byte_shifts_only(monkeypatch):
+    """These pages are as dense in ``?`` as a page that lost characters to a narrower
+    codec, which is left whole (``shiftstage.lossy``); here each run must be judged."""
+    from pipeline.repair import shiftstage
+
+    monkeypatch.setattr(shiftstage, "LOSSY_SHARE", 1.0)
+
+
+def test_a_line_or_row_repeated_is_no_more_evidence_than_once(byte_shifts_only):
     # runs damaged alike are decided together, their scores averaged
     once = repair_text(REPEATED[:6])
     assert once.text == REPEATED[:6]
@@ -75,7 +84,7 @@ def test_a_line_or_row_repeated_is_no_more_evidence_than_once():
         assert {x.kind for x in r.repairs} == {"unresolved"}
 
 
-def test_summing_each_repeat_as_evidence_changed_the_text(monkeypatch):
+def test_summing_each_repeat_as_evidence_changed_the_text(monkeypatch, byte_shifts_only):
     # the check above can fail: scores summed over the repeats (as before), text changes
     from pipeline.repair import byteshift
 
@@ -98,3 +107,96 @@ def test_a_character_lost_whole_is_kept_not_traded_for_a_letter(corpus):
         at = text.index(piece)
         lost = text[:at] + "?" + text[at + 1:]
         assert repair_text(lost).text == lost, piece
+
+
+#: informal text repeats a question mark for emphasis (reviews, forums, quoted speech):
+#: hand-checked text with some stops so replaced. Each was read as damage before
+#: (``山莊呢?”?”``, ``物流業務??``, ``被襲擊??``, ``再三個?``, ``???見W根尼``, ``安全帽子?``)
+EMPHATIC = (
+    "開辦一個農民休閒山莊呢???”孫啓勤當時被自己的“靈感”激動得有些熱血沸騰，想想看，墩頭",
+    "又缺少高級的物流人才這樣的特點的物流業???電子商務物流配送的衆多問題相應而出，比如配送速度慢且效率低、",
+    "滾石（臺灣）公司就歌手陳昇2002年6月27日凌晨被襲???據報道，其是在喝酒時被人用酒瓶砸傷的",
+    "因有如此繁瑣的做工，米飯並不會上火，軟軟韌韌的口感令人回味再三??? \u3000\u3000小炒則是粵菜的風味",
+    "下解放出來的心靈自由???狄奧根尼確實憤世嫉俗，他曾經提着一個燈籠在城裏遊走",
+    "頂樓上有10多位民工正在作業，但只有一人戴着安全帽??一名民工用鐵鍬鏟着廢土和小石塊從頂樓拋下來",
+)
+#: ``??`` that is damage all the same: 個 (82 80) and 穩 (B7 80) lost their lead byte,
+#: and a trail byte of 80 starts no pair
+TRAIL_80 = (("家族的每一??人學習,他一直是我的榜樣。", "一個人"),
+            ("果不是有保持社會??定大局觀念,沒有電廠會願意", "社會穩定"))
+
+
+def test_repeated_marks_are_emphasis_not_damage():
+    for text in EMPHATIC:
+        assert repair_text(text).text == text
+    for text, repaired in TRAIL_80:
+        assert repaired in repair_text(text).text
+
+
+def test_priced_as_stops_of_their_own_repeated_marks_were_taken_for_damage(monkeypatch):
+    # the check above can fail: without the price of a repeat, the marks are "repaired"
+    # (``再三個``, ``見W根尼``; the rest are now also left as no byte of what they would
+    # be is known: ``byteshift._made_up``)
+    from pipeline.repair import charlm, langmodel
+
+    monkeypatch.setattr(langmodel, "_MARKS", frozenset())
+    monkeypatch.setattr(charlm, "_MARKS", frozenset())
+    charlm.load()._memo.clear()
+    try:
+        assert sum(repair_text(t).text != t for t in EMPHATIC) >= 2
+    finally:
+        charlm.load()._memo.clear()
+
+
+def _through_gb2312(corpus) -> str:
+    """The shortest hand-checked text in traditional script, put through GB2312 with
+    ``?`` for each character it lacks (a third of them), as a lossy repost does."""
+    text = min(corpus, key=len)
+    return opencc.OpenCC("s2t").convert(text).encode("gb2312", "replace").decode("gb2312")
+
+
+def test_a_page_that_lost_characters_to_a_narrower_codec_is_left_whole(corpus):
+    lossy = _through_gb2312(corpus)
+    assert lossy.count("?") > 40
+    r = repair_text(lossy)
+    assert r.text == lossy
+    assert r.repairs == []
+
+
+def test_read_as_byte_shifts_a_lossy_pages_question_marks_turned_into_text(corpus, monkeypatch):
+    # the check above can fail: with the page test off, its "?" are re-paired into text
+    from pipeline.repair import shiftstage
+
+    monkeypatch.setattr(shiftstage, "LOSSY_SHARE", 1.0)
+    lossy = _through_gb2312(corpus)
+    assert repair_text(lossy).text != lossy
+
+
+#: hand-checked text where two characters were lost whole ("??", as a narrower codec
+#: leaves them): each was once filled with one character the models made up
+TWO_LOST = ("亦代等人都覺得這時是他們在解", "鮮明。這些頭像雖然神祕,卻清", "是電力體制改革的初衷”。",
+            "們有證據,但拒絕對外公佈證據", "是要諸君替漢人保守疆土。因爲")
+
+
+def _two_lost_changed(corpus) -> int:
+    cc = opencc.OpenCC("s2t")
+    texts = [fold_width(cc.convert(t)) for t in corpus]
+    changed = 0
+    for piece in TWO_LOST:
+        text = next(t for t in texts if piece in t)
+        at = text.index(piece) + 6
+        lost = text[max(0, at - 300):at] + "??" + text[at + 2:at + 300]
+        changed += repair_text(lost).text != lost
+    return changed
+
+
+def test_two_characters_lost_whole_are_not_made_up(corpus):
+    assert _two_lost_changed(corpus) == 0
+
+
+def test_filled_from_the_models_two_lost_characters_became_one(corpus, monkeypatch):
+    # the check above can fail: a "??" filled where no byte of the character is known
+    from pipeline.repair import byteshift
+
+    monkeypatch.setattr(byteshift, "_made_up", lambda reading: False)
+    assert _two_lost_changed(corpus) >= 4

@@ -60,12 +60,14 @@ def test_random_damage(texts):
     none = tallies["none"]
     assert none.runs > 40
     rates = none.rates()
-    assert rates["exact"] >= 0.55, rates
+    # 25 of 47 (26 before ``byteshift._made_up``: "大韓民??" for "大韓民國\t" is left now,
+    # as no byte of 國 is left; 國 is its first reading on the record)
+    assert rates["exact"] >= 0.53, rates
     # runs whose first character is a toss-up: the rest repaired, that one left as "?"
     assert none.partial >= 10, rates
     made = sum(t.exact + t.wrong for t in tallies.values())
     wrong = sum(t.wrong for t in tallies.values())
-    assert made >= 32, {k: v.rates() for k, v in tallies.items()}
+    assert made >= 31, {k: v.rates() for k, v in tallies.items()}
     # a wrong repair is worse than none: this sample has none
     assert wrong == 0, {k: v.rates() for k, v in tallies.items()}
 
