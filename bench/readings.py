@@ -17,7 +17,9 @@ if it had been applied, and prints:
 - for runs whose best reading is the original but that were not repaired exactly, which
   rule held them: too little gain, a close runner-up of the same shape or of another, a
   close reading of the other kind (``MIN_RIVAL``, ``MIN_RIVAL_COMMA``), a rare character
-  (``_stray``), a hidden second vanished pair (``_hides_a_vanish``);
+  (``_stray``), a hidden second vanished pair (``_hides_a_vanish``), no byte of the
+  character known (``_made_up``), the text reading as well with its ``?`` as lost marks
+  (``_as_lost``);
 - what the wrong repairs did: dropped one character (which), changed characters, other.
 
 ``--save`` writes one JSON line per run; ``--load`` reports saved runs (several files are
@@ -65,9 +67,14 @@ def _held(text, group, own, ranked, base, res) -> str:
                                       else "other kind")
     if res is not None and res.first_lost:
         return "partial"
+    if bs._made_up(r):
+        return "no byte known"
     if bs._stray(own.doc, text, own.start, own.start + length, mid):
         return "rare character"
-    return "hidden second pair"
+    if r.vanish == 1 and own.cm is not None and bs._hides_a_vanish(
+            own.cm, text, own.start, own.start + length, mid):
+        return "hidden second pair"
+    return "as lost marks"
 
 
 def _worker(args):

@@ -13,6 +13,7 @@ repair is worse than none, since editors read the result as fact.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 from dataclasses import dataclass
@@ -538,6 +539,9 @@ class Candidates:
     doc: object = None
     #: the character model, if it took part
     cm: object = None
+    #: scores the text as it stands with its ``?`` read as lost characters (``_as_lost``);
+    #: called only for a run about to be repaired
+    as_lost: object = None
 
 
 def candidates(doc, text: str, start: int, cm=None) -> Candidates | None:
@@ -558,7 +562,38 @@ def candidates(doc, text: str, start: int, cm=None) -> Candidates | None:
                 best[key] = (sc, r, odd, bare)
     if not best:
         return None
-    return Candidates(start, base, best, text[start:max_end + 2], doc, cm)
+    lost = functools.partial(_as_lost, chooser, text, start, max_end, right_end, cm is not None)
+    return Candidates(start, base, best, text[start:max_end + 2], doc, cm, lost)
+
+
+#: what a ``?`` may stand for where a codec lost a whole character, not a lead byte:
+#: quotation marks and stops, which narrower codecs and careless tools lose most
+#: (``太有?才?了`` is ``太有“才”了``)
+LOST_CHAR_FILLS = ("“", "”", "，", ",", "。", "、")
+PRIOR_LOST_CHAR = -3.0
+
+
+def _as_lost(chooser, text: str, start: int, end: int, right_end: int, chars: bool) -> float:
+    """The run's text as it stands, each of its ``?`` read as the likeliest lost
+    character (``LOST_CHAR_FILLS``): the reading that it is no damage at all.
+
+    Why: the text around a ``?`` that a codec put for a lost mark reads well, and
+    re-pairing its bytes still finds readings that read better than a literal question
+    mark (``太有?才?了`` → ``太有安排?了``). A repair must also beat this reading.
+    Not read so: the ``?`` of ``?!``, the mark of damage (``。”`` and ``。“`` with their
+    first lead byte lost); a ``?`` before ``/`` is read as a tag's ``<`` (``?/p>``).
+    """
+    mid = text[start:end]
+    n = 0
+    for i, ch in enumerate(mid):
+        nxt = text[start + i + 1:start + i + 2]
+        if ch != "?" or nxt == "!":
+            continue
+        n += 1
+        fills = ("<",) if nxt == "/" else LOST_CHAR_FILLS
+        mid = max((mid[:i] + f + mid[i + 1:] for f in fills),
+                  key=lambda m: chooser.window(start, end, m, right_end, chars=chars))
+    return chooser.window(start, end, mid, right_end, chars=chars) + PRIOR_LOST_CHAR * n
 
 
 def decide(text: str, group: list[Candidates], own: Candidates) -> Outcome | None:
@@ -613,7 +648,8 @@ def decide(text: str, group: list[Candidates], own: Candidates) -> Outcome | Non
     if ((doubt and not first_lost) or odd or _made_up(r)
             or _stray(own.doc, text, start, end, mid)
             or (r.vanish == 1 and own.cm is not None
-                and _hides_a_vanish(own.cm, text, start, end, mid))):
+                and _hides_a_vanish(own.cm, text, start, end, mid))
+            or _pooled(c.as_lost() for c in group) > top - MIN_MARGIN):
         return Outcome(start, end, text[start:end], confidence, "unresolved",
                        readings=_likeliest(text, ranked, base, start, end))
     if r.hint and mid.endswith("("):

