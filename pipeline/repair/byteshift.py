@@ -585,15 +585,19 @@ def _as_lost(chooser, text: str, start: int, end: int, right_end: int, chars: bo
     """
     mid = text[start:end]
     n = 0
+    score = None  # the window with the best fill so far, once a "?" is filled
     for i, ch in enumerate(mid):
         nxt = text[start + i + 1:start + i + 2]
         if ch != "?" or nxt == "!":
             continue
         n += 1
         fills = ("<",) if nxt == "/" else LOST_CHAR_FILLS
-        mid = max((mid[:i] + f + mid[i + 1:] for f in fills),
-                  key=lambda m: chooser.window(start, end, m, right_end, chars=chars))
-    return chooser.window(start, end, mid, right_end, chars=chars) + PRIOR_LOST_CHAR * n
+        score, mid = max(((chooser.window(start, end, m, right_end, chars=chars), m)
+                          for m in (mid[:i] + f + mid[i + 1:] for f in fills)),
+                         key=lambda scored: scored[0])
+    if score is None:
+        score = chooser.window(start, end, mid, right_end, chars=chars)
+    return score + PRIOR_LOST_CHAR * n
 
 
 def decide(text: str, group: list[Candidates], own: Candidates) -> Outcome | None:

