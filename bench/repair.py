@@ -129,6 +129,22 @@ def _worker(args):
     return rows
 
 
+def _site_worker(args):
+    """Damage each of the texts' seed sites (``damage.seed_sites``) alone and repair it."""
+    from pipeline import damage
+    from pipeline.repair import repair_text
+
+    texts, part, parts = args
+    rows, k = [], 0
+    for doc in (damage.gbk_safe(t) for t in texts):
+        for i in damage.seed_sites(doc):
+            k += 1
+            if k % parts == part:
+                dmg = damage.damage_at(doc, i)
+                rows.append((dmg.vanished, damage.classify(repair_text(dmg.text).text, dmg, doc)))
+    return rows
+
+
 def damaged_runs(docs: list[str], trials: int, seed: int):
     """(text index, [offset], damaged run) for each trial: one lead byte replaced at a
     random place of a random text (``bench/readings.py`` damages the same runs)."""
@@ -239,6 +255,22 @@ def main() -> int:
             print(f"  {name:22s} {len(runs):5d} runs, {len(kept):5d} with readings; the original "
                   f"first in {sum(1 for g in kept if g == 0):4d}, among them in "
                   f"{sum(1 for g in kept if g >= 0):4d}")
+    print("\n== the same damage where the seeds' damage struck (damage.seed_sites: every place "
+          "of cwced, one at a time) ==")
+    site_tasks = [(trad, j, args.jobs) for j in range(args.jobs)]
+    if args.jobs > 1:
+        with mp.get_context("fork").Pool(args.jobs) as pool:
+            sites = [r for part in pool.map(_site_worker, site_tasks) for r in part]
+    else:
+        sites = _site_worker(site_tasks[0])
+    for name, sel in classes:
+        tally = Tally()
+        for vanished, verdict in sites:
+            if sel(vanished):
+                tally.add(verdict)
+        t = tally.rates()
+        print(f"{name:22s} {t['runs']:6d} {t['exact']:7.1%} {t['partial']:8.1%} {t['left']:7.1%} "
+              f"{t['wrong']:7.1%} {t['wrong_of_repairs']:11.1%}")
     times = [r[3] for r in rows]
     extra = [r[4] for r in rows]
     print(f"\nmean time per trial (whole article repaired): {1000 * sum(times) / len(times):.1f} ms")

@@ -221,6 +221,9 @@ def _walk(text, k, pending, r: Reading, vanished, out, depth):
                     hint=m.group(1))
         elif text.startswith("/", k + 1) and ">" in text[k + 2:k + 12]:
             _finish(r, (pending, _HIGH_TRAIL), "<", k + 1, PRIOR_LOST_BYTE, out)
+        elif k + 1 == len(text):
+            # the text ends here: a lead byte left alone at the end, no byte taken
+            _finish(r, (pending, _HIGH_TRAIL), "", k + 1, PRIOR_LOST_BYTE, out)
         else:
             _finish(r, (pending, _HIGH_TRAIL), "?", k + 1, PRIOR_LOST_BYTE, out, lost=True)
         _finish(r, (pending, 0x80), "", k + 1, PRIOR_TRAIL_80, out)

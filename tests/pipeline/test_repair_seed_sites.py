@@ -1,0 +1,99 @@
+"""Damage where the seeds' damage struck (``damage.seed_sites``), and the two rules that
+made the repair read it: the article's open quotation, and ``?!`` as the mark of damage."""
+
+from __future__ import annotations
+
+import opencc
+import pytest
+
+from pipeline import damage
+from pipeline.repair import byteshift, repair_text
+from tests.pipeline.repair_shared import cleaned_texts
+
+
+def test_the_notes_example_is_a_seed_site_and_damaged_there_reads_as_the_seed():
+    text = "真情服務。”江華縣優化營商環境"
+    sites = damage.seed_sites(text)
+    assert sites == [text.index("。")]
+    assert damage.damage_at(text, sites[0]).text.startswith("真情服務?!苯A縣")
+    # the seeds' other kind: the trail byte A3 of 保 and the lead byte BF of 科 read as ？
+    assert damage.seed_sites("太保科技在漢陽") == [1]
+    assert damage.damage_at("太保科技在漢陽", 1).text == "太??萍荚跐h陽"
+
+
+def test_other_full_width_forms_out_of_step_are_no_seed_site():
+    # 。常 is A1 A3 B3 A3: out of step A3 B3 reads as ３, which the damage never struck
+    assert damage.seed_sites("工作。常態化") == []
+    assert damage.seed_sites("保障") == []
+
+
+@pytest.mark.parametrize("before,state", [
+    ("他說", byteshift.NO_QUOTE),
+    ("他說:“這是", byteshift.QUOTE_HERE),
+    ("他說:“這是\n\n“那是", byteshift.QUOTE_HERE),
+    ("他說:“這是\n那是", byteshift.QUOTE_EARLIER),
+    ("“府院聯動”機制", byteshift.CLOSED_HERE),
+    ("“府院聯動”機制\n依法", byteshift.NO_QUOTE),
+])
+def test_open_quote(before, state):
+    assert byteshift.open_quote(before + "?!?", len(before)) == state
+
+
+@pytest.mark.parametrize("state,middle,clashes", [
+    (byteshift.NO_QUOTE, "。”", 1),
+    (byteshift.NO_QUOTE, "。“", 0),
+    (byteshift.QUOTE_HERE, "。“", 1),
+    (byteshift.QUOTE_HERE, "。”", 0),
+    (byteshift.QUOTE_EARLIER, "。“", 0),  # a quotation over paragraphs opens each
+    (byteshift.CLOSED_HERE, "。”", 0),    # a term in quotes inside a speaker's words
+    (byteshift.NO_QUOTE, "“”", 0),
+    (byteshift.NO_QUOTE, "””", 2),
+])
+def test_quote_clashes(state, middle, clashes):
+    assert byteshift._quote_clashes(state, middle) == clashes
+
+
+def _site(snippet: str):
+    """The article of cwced (traditional, as the bench damages it) holding ``snippet``,
+    damaged at the seed site where ``snippet`` ends in ``。``."""
+    for t in cleaned_texts():
+        article = damage.gbk_safe(opencc.OpenCC("s2t").convert(t))
+        k = article.find(snippet)
+        if k >= 0:
+            pos = k + len(snippet) - 1
+            assert pos in damage.seed_sites(article)
+            return article, damage.damage_at(article, pos)
+    raise AssertionError(snippet)
+
+
+def _verdict(article, hurt) -> str:
+    return damage.classify(repair_text(hurt.text).text, hurt, article)
+
+
+def test_a_closing_quote_at_a_paragraphs_end_is_told_by_the_open_quotation(monkeypatch):
+    """``夢。”`` and a line end: the line end went with the trail byte of ``”``, so the
+    models see ``夢?!?媒體`` and cannot tell ``。”`` from ``。“``; the paragraph opened a
+    quotation, so it is ``”``."""
+    article, hurt = _site("這些天最好的夢。")
+    assert "?!?" in hurt.text
+    assert _verdict(article, hurt) == "exact"
+    monkeypatch.setattr(byteshift, "QUOTE_CLASH", 0.0)
+    assert _verdict(article, hurt) == "left"
+
+
+def test_a_run_that_begins_with_the_mark_of_damage_is_no_text_with_lost_marks(monkeypatch):
+    """Read as a text whose ``?`` stand for lost marks, ``空話?!?史密斯`` is ``空話?!”史密斯``,
+    which read almost as well as the repair ``空話。”`` (a swallowed line end): left."""
+    article, hurt = _site("百姓聽的空話。")
+    assert _verdict(article, hurt) == "exact"
+    monkeypatch.setattr(byteshift, "_marks_damage", lambda run: False)
+    assert _verdict(article, hurt) == "left"
+
+
+def test_a_lead_byte_alone_at_the_texts_end_took_no_byte_with_it():
+    """``了。”`` ends the text: the lead byte of ``”`` stands alone and reads as ``?``, with
+    no ASCII byte after it to lose. The repair used to keep a ``?`` for one."""
+    article, hurt = _site("就不愁資金了。")
+    assert hurt.text.endswith("?!?")
+    out = repair_text(hurt.text).text
+    assert out.endswith("就不愁資金了。”")
