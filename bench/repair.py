@@ -145,6 +145,28 @@ def _site_worker(args):
     return rows
 
 
+def _pooled(worker, tasks: list) -> list:
+    """``worker``'s rows over ``tasks``, one process each when there are several."""
+    if len(tasks) == 1:
+        return worker(tasks[0])
+    with mp.get_context("fork").Pool(len(tasks)) as pool:
+        return [r for part in pool.map(worker, tasks) for r in part]
+
+
+def _print_outcomes(classes, outcomes: list[tuple[int, str]]) -> None:
+    """One row per class of runs: outcome rates over (vanished pairs, verdict) pairs."""
+    from pipeline.damage import Tally
+
+    for name, sel in classes:
+        tally = Tally()
+        for vanished, verdict in outcomes:
+            if sel(vanished):
+                tally.add(verdict)
+        t = tally.rates()
+        print(f"{name:22s} {t['runs']:6d} {t['exact']:7.1%} {t['partial']:8.1%} {t['left']:7.1%} "
+              f"{t['wrong']:7.1%} {t['wrong_of_repairs']:11.1%}")
+
+
 def damaged_runs(docs: list[str], trials: int, seed: int):
     """(text index, [offset], damaged run) for each trial: one lead byte replaced at a
     random place of a random text (``bench/readings.py`` damages the same runs)."""
@@ -204,28 +226,14 @@ def main() -> int:
     tasks = [(trad, raw, per + (1 if j < args.trials % args.jobs else 0), args.seed * 1000 + j)
              for j in range(args.jobs)]
     t0 = time.perf_counter()
-    if args.jobs > 1:
-        with mp.get_context("fork").Pool(args.jobs) as pool:
-            parts = pool.map(_worker, tasks)
-    else:
-        parts = [_worker(tasks[0])]
-    rows = [r for part in parts for r in part]
+    rows = _pooled(_worker, tasks)
     wall = time.perf_counter() - t0
 
     classes = (("no pair vanished", lambda v: v == 0), ("one pair vanished", lambda v: v == 1),
                ("two or more vanished", lambda v: v >= 2), ("all runs", lambda v: True))
     print(f"{'runs':22s} {'n':>6s} {'exact':>7s} {'partial':>8s} {'left':>7s} {'wrong':>7s} "
           f"{'wrong/made':>11s}")
-    from pipeline.damage import Tally
-
-    for name, sel in classes:
-        tally = Tally()
-        for r in rows:
-            if sel(r[0]):
-                tally.add(r[2])
-        t = tally.rates()
-        print(f"{name:22s} {t['runs']:6d} {t['exact']:7.1%} {t['partial']:8.1%} {t['left']:7.1%} "
-              f"{t['wrong']:7.1%} {t['wrong_of_repairs']:11.1%}")
+    _print_outcomes(classes, [(r[0], r[2]) for r in rows])
     print("(partial: right but for one '?' left where a character could not be pinned down, "
           "counted as lost;\n wrong/made = wrong / (exact + wrong), as before partial repairs "
           "existed)")
@@ -257,20 +265,8 @@ def main() -> int:
                   f"{sum(1 for g in kept if g >= 0):4d}")
     print("\n== the same damage where the seeds' damage struck (damage.seed_sites: every place "
           "of cwced, one at a time) ==")
-    site_tasks = [(trad, j, args.jobs) for j in range(args.jobs)]
-    if args.jobs > 1:
-        with mp.get_context("fork").Pool(args.jobs) as pool:
-            sites = [r for part in pool.map(_site_worker, site_tasks) for r in part]
-    else:
-        sites = _site_worker(site_tasks[0])
-    for name, sel in classes:
-        tally = Tally()
-        for vanished, verdict in sites:
-            if sel(vanished):
-                tally.add(verdict)
-        t = tally.rates()
-        print(f"{name:22s} {t['runs']:6d} {t['exact']:7.1%} {t['partial']:8.1%} {t['left']:7.1%} "
-              f"{t['wrong']:7.1%} {t['wrong_of_repairs']:11.1%}")
+    _print_outcomes(classes, _pooled(_site_worker, [(trad, j, args.jobs)
+                                                    for j in range(args.jobs)]))
     times = [r[3] for r in rows]
     extra = [r[4] for r in rows]
     print(f"\nmean time per trial (whole article repaired): {1000 * sum(times) / len(times):.1f} ms")

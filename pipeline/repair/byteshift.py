@@ -474,7 +474,8 @@ NO_QUOTE, QUOTE_HERE, QUOTE_EARLIER, CLOSED_HERE = 0, 1, 2, 3
 
 def open_quote(text: str, start: int) -> int:
     """Is a quotation open where the run at ``start`` begins: none, one opened in this
-    paragraph, or one opened in an earlier paragraph?
+    paragraph, one opened in an earlier paragraph, or none but one just closed in this
+    paragraph (``CLOSED_HERE``)?
 
     Why: the damage the seeds show strikes ``。”`` and ``。“`` most of all (the lead byte
     of ``。`` is lost where its trail byte and the quote's lead byte read as ``！``), and
@@ -483,7 +484,9 @@ def open_quote(text: str, start: int) -> int:
     every such place where the last quotation mark before it was ``“``, and a ``“`` at
     every other (127 places of 127). A paragraph may open a quotation that an earlier one
     left open (a quotation over several paragraphs opens each), so only a ``“`` inside a
-    quotation opened in the same paragraph clashes.
+    quotation opened in the same paragraph clashes. And a term quoted inside a speaker's
+    words closes before the speaker's own ``”`` (``開展“府院聯動”機制…合法權益。”``, seed
+    004), so a ``”`` after a quotation closed in the same paragraph does not clash.
     """
     opened = text.rfind("“", 0, start)
     closed = text.rfind("”", 0, start)
