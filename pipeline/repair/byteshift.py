@@ -16,6 +16,7 @@ from __future__ import annotations
 import functools
 import itertools
 import math
+import re
 from dataclasses import dataclass
 
 from pipeline.chinese import forms_of, simplify
@@ -109,6 +110,13 @@ class Chooser:
         self._pools: dict[int, list[str]] = {}
         self._pair_lists: dict = {}
         self.quote = open_quote(text, start)
+        self._next_quotes: dict[int, str] = {}
+
+    def _next_quote(self, end: int) -> str:
+        got = self._next_quotes.get(end)
+        if got is None:
+            got = self._next_quotes[end] = next_quote(self.text, end)
+        return got
 
     def window(self, start: int, end: int, middle: str, right_end: int,
                chars: bool = False, lost: bool = False) -> float:
@@ -126,7 +134,8 @@ class Chooser:
         plain = py.strip(full)
         score = self.doc.score(plain) + PY_MATCH * good + PY_CLASH * bad
         if "“" in middle or "”" in middle:
-            score += QUOTE_CLASH * _quote_clashes(self.quote, middle)
+            after = self._next_quote(end) if end > start else ""
+            score += QUOTE_CLASH * _quote_clashes(self.quote, middle, after)
         if chars:
             if lost and middle.endswith("?"):
                 head, tail = (self.left + middle)[:-1], py.strip(right)
@@ -162,6 +171,10 @@ class Chooser:
                 if len(later) != 1:
                     break
                 known_after += later[0]
+            else:
+                # the last unknown slot: what follows the run decides it as well
+                # (``不了束手無|策``: without ``策``, ``十分無`` read better)
+                known_after += self._after
             scored = []
             for _, prefix in beam:
                 for c in chars:
@@ -199,9 +212,16 @@ class Chooser:
             a = options[i]
             if i + 1 < len(options) and len(a) > 1 and len(options[i + 1]) > 1:
                 b = options[i + 1]
-                prev = "".join(o[0] for o in options[:i]) if all(
-                    len(o) == 1 for o in options[:i]) else ""
-                prev = (self.left + prev)[-2:]
+                # the known characters right before the pair (the run's left context
+                # only if every slot before it is known: it is not next to the pair)
+                prev = ""
+                for o in reversed(options[:i]):
+                    if len(o) != 1:
+                        break
+                    prev = o[0] + prev
+                else:
+                    prev = self.left + prev
+                prev = prev[-2:]
                 nxt = ""
                 for o in options[i + 2:]:
                     if len(o) != 1:
@@ -497,20 +517,44 @@ def open_quote(text: str, start: int) -> int:
     return QUOTE_HERE if text.find("\n", opened, start) < 0 else QUOTE_EARLIER
 
 
-def _quote_clashes(state: int, middle: str) -> int:
+def next_quote(text: str, end: int) -> str:
+    """The first quotation mark after ``end`` in the same paragraph, or ``""``.
+
+    Why: a paragraph never has two ``“`` or two ``”`` in a row (none of 776 neighbouring
+    pairs in cwced), so what follows a run tells which mark it lost where what precedes
+    it cannot (``不惱。“犬儒”之稱``: the last mark before it closed a quotation, so
+    either could stand).
+    """
+    stop = text.find("\n", end)
+    if stop < 0:
+        stop = len(text)
+    m = _QUOTE_MARK.search(text, end, stop)
+    return m.group() if m else ""
+
+
+_QUOTE_MARK = re.compile("[“”]")
+
+
+def _quote_clashes(state: int, middle: str, after: str = "") -> int:
     """How many of ``middle``'s quotation marks clash with the quotation ``state`` it
-    begins in (``open_quote``), read left to right."""
+    begins in (``open_quote``), read left to right, and with the mark ``after`` it
+    (``next_quote``)."""
     n = 0
+    last = ""
     for ch in middle:
         if ch == "“":
             n += state == QUOTE_HERE
             state = QUOTE_HERE
+            last = ch
         elif ch == "”":
             n += state == NO_QUOTE
             state = NO_QUOTE
-        elif ch == "\n" and state == QUOTE_HERE:
-            state = QUOTE_EARLIER
-    return n
+            last = ch
+        elif ch == "\n":
+            last = ""
+            if state == QUOTE_HERE:
+                state = QUOTE_EARLIER
+    return n + (last != "" and last == after)
 
 
 #: a "?" whose best plain reading scores this much below the text as it stands is a real

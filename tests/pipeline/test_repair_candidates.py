@@ -96,3 +96,33 @@ def test_an_opening_quote_before_a_swallowed_byte_is_not_charged_for_opening_not
     # (the article's open quotation now tells it too: no quote is open there)
     monkeypatch.setattr(byteshift, "QUOTE_CLASH", 0.0)
     assert outcome() == "wrong"
+
+
+def test_the_last_unknown_slot_is_chosen_with_what_follows_the_run():
+    """``擺脫不了束手無策``, the lead byte of ``不`` lost and the pair between ``束`` and
+    ``手`` vanished: ``不`` and the pair are unknown and are chosen one after the other.
+    Chosen without the ``策`` after the run, ``十分無`` read better than ``束手無``, and
+    the repair dropped ``束`` (``不了手無策``)."""
+    for t in cleaned_texts():
+        article = damage.gbk_safe(opencc.OpenCC("s2t").convert(t))
+        k = article.find("擺脫不了束手無策")
+        if k >= 0:
+            break
+    hurt = damage.damage_at(article, k + 2)
+    assert hurt.vanished == 1
+    assert damage.classify(repair_text(hurt.text).text, hurt, article) == "exact"
+
+
+def test_a_vanished_pair_is_chosen_beside_the_known_characters_next_to_it(monkeypatch):
+    """The characters before a pair that vanished: those right before it, not the run's
+    left context across an unknown slot (``擺脫`` was taken for the neighbour of ``束手``
+    in ``擺脫?了束手無策``, where ``了`` is)."""
+    chooser = object.__new__(byteshift.Chooser)
+    chooser.left, chooser._after = "擺脫", "策的"
+    seen = []
+    monkeypatch.setattr(byteshift.Chooser, "_pairs",
+                        lambda self, a, b, prev, nxt: seen.append((prev, nxt)) or ["束手"])
+    chooser._pair_up([["不", "一"], ["了"], ["束", "十"], ["手", "分"], ["無"]])
+    chooser._pair_up([["不"], ["了"], ["束", "十"], ["手", "分"], ["無"]])
+    chooser._pair_up([["束", "十"], ["手", "分"], ["無"]])
+    assert seen == [("了", "無策"), ("不了", "無策"), ("擺脫", "無策")]
