@@ -17,9 +17,9 @@ if it had been applied, and prints:
 - for runs whose best reading is the original but that were not repaired exactly, which
   rule held them: too little gain, a close runner-up of the same shape or of another, a
   close reading of the other kind (``MIN_RIVAL``, ``MIN_RIVAL_COMMA``), a rare character
-  (``_stray``), a hidden second vanished pair (``_hides_a_vanish``), no byte of the
-  character known (``_made_up``), the text reading as well with its ``?`` as lost marks
-  (``_as_lost``);
+  (``_stray``), no byte of the character known (``_made_up``), the text reading as well
+  with its ``?`` as lost marks (``_as_lost``), a close reading with a second vanished
+  pair (``_second_pair_close``);
 - what the wrong repairs did: dropped one character (which), changed characters, other.
 
 ``--save`` writes one JSON line per run; ``--load`` reports saved runs (several files are
@@ -71,10 +71,11 @@ def _held(text, group, own, ranked, base, res) -> str:
         return "no byte known"
     if bs._stray(own.doc, text, own.start, own.start + length, mid):
         return "rare character"
-    if r.vanish == 1 and own.cm is not None and bs._hides_a_vanish(
-            own.cm, text, own.start, own.start + length, mid):
-        return "hidden second pair"
-    return "as lost marks"
+    if bs._pooled(c.as_lost() for c in group) > top - bs.MIN_MARGIN:
+        return "as lost marks"
+    if r.vanish and bs._second_pair_close(group, top, (mid, length)):
+        return "close reading with two pairs"
+    return "other"
 
 
 def _worker(args):

@@ -30,9 +30,8 @@ PRIOR_PHANTOM = -1.0
 PRIOR_FOLD_ALNUM = -4.0
 #: readings less likely than this are not followed
 MIN_PRIOR = -9.0
-#: vanished pairs followed per run. Runs where two vanished are not repaired; following
-#: two-pair readings as rivals (so they could be recognised) took ten to a hundred times
-#: longer per run, so they are told apart by the hole they leave instead (``byteshift``)
+#: vanished pairs followed per run. Runs where two vanished are not repaired; readings
+#: with two are followed only as rivals of a repair that restores one (``byteshift``)
 MAX_VANISH = 1
 _ANY_LEAD = frozenset(range(0x81, 0xFF))
 _HIGH_TRAIL = frozenset(range(0x81, 0xFF))
@@ -147,16 +146,17 @@ def _starts_query(text: str, i: int) -> bool:
     return "/" in text[j:i]
 
 
-def readings(text: str, start: int) -> list[Reading]:
-    """Every reading of the damaged run that starts with the ``?`` at ``start``."""
+def readings(text: str, start: int, max_vanish: int = MAX_VANISH) -> list[Reading]:
+    """Every reading of the damaged run that starts with the ``?`` at ``start``, with at
+    most ``max_vanish`` vanished pairs."""
     out: list[Reading] = []
     first = Reading(slots=[], end=start + 1)
-    _walk(text, start + 1, _ANY_LEAD, first, 0, out, 0)
+    _walk(text, start + 1, _ANY_LEAD, first, 0, out, 0, max_vanish)
     phantom = _phantom(text, start)
     if phantom is not None:
         leads, after = phantom
         _walk(text, after, leads, Reading(slots=[], end=after, prior=PRIOR_PHANTOM),
-              0, out, 0)
+              0, out, 0, max_vanish)
     return out
 
 
@@ -182,15 +182,15 @@ def _phantom(text: str, start: int):
     return leads, m.end()
 
 
-def _walk(text, k, pending, r: Reading, vanished, out, depth):
+def _walk(text, k, pending, r: Reading, vanished, out, depth, limit):
     if depth > MAX_TOKENS or k > len(text):
         return
     # a user-defined pair may have vanished here: [trail of this char, lead of the next]
-    if vanished < MAX_VANISH and r.prior + PRIOR_VANISH >= MIN_PRIOR:
+    if vanished < limit and r.prior + PRIOR_VANISH >= MIN_PRIOR:
         for trails, leads in VANISH_VARIANTS:
             v = _push(r, (pending, trails), PRIOR_VANISH)
             v.vanish = vanished + 1
-            _walk(text, k, leads, v, vanished + 1, out, depth + 1)
+            _walk(text, k, leads, v, vanished + 1, out, depth + 1, limit)
     if k >= len(text):
         return
     ch = text[k]
@@ -200,7 +200,7 @@ def _walk(text, k, pending, r: Reading, vanished, out, depth):
             return
         x, y = raw
         if y >= 0x81:
-            _walk(text, k + 1, y, _push(r, (pending, x), 0.0), vanished, out, depth + 1)
+            _walk(text, k + 1, y, _push(r, (pending, x), 0.0), vanished, out, depth + 1, limit)
         elif 0x40 <= y <= 0x7E:
             _finish(r, (pending, x), chr(y), k + 1, 0.0, out)
         return
@@ -210,7 +210,7 @@ def _walk(text, k, pending, r: Reading, vanished, out, depth):
         fold = 0.0 if not ch.isalnum() else PRIOR_FOLD_ALNUM
         if r.prior + fold >= MIN_PRIOR:
             _walk(text, k + 1, o + 0x80, _push(r, (pending, 0xA3), fold), vanished, out,
-                  depth + 1)
+                  depth + 1, limit)
     if 0x40 <= o <= 0x7E:
         _finish(r, (pending, o), "", k + 1, 0.0, out)
     if ch == "?":

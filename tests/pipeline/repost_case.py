@@ -40,15 +40,17 @@ def county_article() -> Article:
                    repairs={"unresolved": 1})
 
 
-# a county report whose damage the repair cannot settle alone: the lead byte of the "”"
-# before "，企業開辦" is lost and a pair vanished after it, so the run is left; the
-# likeliest of the readings its record keeps is the original
+# a county report whose damage the repair cannot settle alone: the lead byte of "開"
+# (E9 5F) in "企業開辦" is lost, and "開" and "達" (DF 5F) read about as well after
+# "企業", so the run is left; the likeliest of the readings its record keeps is the
+# original. (Until 2026-12-06 the run was the "”" before "，企業開辦" with a pair vanished
+# after it; the repair now settles that one, rightly.)
 REPORT = (
     "江華瑤族自治縣持續優化營商環境，全縣政務服務事項實現“一網通辦”，企業開辦時間壓縮至一個"
     "工作日以內。縣政務服務中心負責人介紹，今年以來，全縣新登記市場主體三千餘戶，同比增長百分之"
     "十二。“我們把企業的事當成自己的事來辦。”這位負責人說，下一步將繼續深化改革，打造一流營商環境。"
 )
-REPORT_AT = REPORT.index("”，企業開辦")
+REPORT_AT = REPORT.index("開辦時間")
 
 
 def left_report(at=REPORT_AT, id="report") -> Article:

@@ -61,7 +61,8 @@ def test_a_genuine_question_mark_is_passed_over_cheaply():
 
 def test_a_run_where_two_pairs_vanished_is_left(monkeypatch):
     """Restoring one of two vanished pairs reads fluently but for one merged character:
-    the split check finds it; without the check the run is repaired wrongly."""
+    a reading with both pairs comes close, and the run is left; without such readings
+    as rivals it is repaired wrongly."""
     import opencc
 
     from pipeline import damage
@@ -72,7 +73,7 @@ def test_a_run_where_two_pairs_vanished_is_left(monkeypatch):
     hurt = damage.damage_at(article, 1373)
     assert hurt.vanished == 2
     assert damage.classify(repair_text(hurt.text).text, hurt, article) == "left"
-    monkeypatch.setattr(byteshift, "SPLIT_GAIN", float("inf"))
+    monkeypatch.setattr(byteshift, "RIVAL_VANISH", byteshift.MAX_VANISH)
     assert damage.classify(repair_text(hurt.text).text, hurt, article) == "wrong"
 
 

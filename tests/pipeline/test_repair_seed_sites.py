@@ -131,3 +131,25 @@ def test_the_quotation_mark_after_a_run_tells_which_one_it_lost(monkeypatch):
     assert _verdict(article, hurt) == "left"
     monkeypatch.setattr(byteshift, "next_quote", lambda text, end: "")
     assert _verdict(article, hurt) == "wrong"
+
+
+@pytest.mark.parametrize("snippet", ["甚至遭到迫害。", "《十面埋伏》。"])
+def test_a_run_where_one_pair_vanished_is_repaired_when_no_reading_with_two_comes_close(
+        monkeypatch, snippet):
+    """``迫害??墒牵`` (``迫害。可是，``, the pair after ``是`` gone): the repair restores
+    one vanished pair. What used to leave such runs was a guess at a second pair inside
+    the repair, each restored character split in two by the character model alone. Now
+    the readings with two pairs are scored in full, and none comes close."""
+    article, hurt = _site(snippet)
+    assert hurt.vanished == 1
+    asked = []
+    check = byteshift._second_pair_close
+
+    def recording(group, top, key):
+        asked.append((key[0], check(group, top, key), len(group[0].more_vanished())))
+        return asked[-1][1]
+
+    monkeypatch.setattr(byteshift, "_second_pair_close", recording)
+    assert _verdict(article, hurt) == "exact"
+    [(_, close, scored)] = asked
+    assert not close and scored > 0

@@ -299,7 +299,7 @@ def test_a_left_run_is_found_by_its_likeliest_reading(store):
     assert re.findall(r"<mark>(.*?)</mark>", found.hits[0].snippet) == [report.repair_log[0]["before"]]
     assert "readings_s" not in found.hits[0].article.to_dict()
     # the hit names the guess it was found through; a hit found through its text names none
-    assert found.hits[0].guessed == ["項實現“一網通辦”,企業開辦時間壓縮至一"]
+    assert found.hits[0].guessed == ["一網通辦”,企業開辦時間壓縮至一個"]
     assert found.hits[0].to_dict()["guessed"] == found.hits[0].guessed
     [plain] = store.search(SearchRequest("縣政務服務")).hits
     assert plain.guessed == [] and "guessed" not in plain.to_dict()
