@@ -635,8 +635,9 @@ class Candidates:
     #: scores the text as it stands with its ``?`` read as lost characters (``_as_lost``);
     #: called only for a run about to be repaired
     as_lost: object = None
-    #: the readings with a second vanished pair, scored as ``scored`` is
-    #: (``_more_vanished``); called only for a run about to be repaired with one
+    #: the readings with a second vanished pair beside one where a given reading's
+    #: vanished, scored as ``scored`` is (``_more_vanished``); called only for a run
+    #: about to be repaired with one
     more_vanished: object = None
 
 
@@ -663,12 +664,19 @@ def candidates(doc, text: str, start: int, cm=None) -> Candidates | None:
     return Candidates(start, base, best, text[start:max_end + 2], doc, cm, lost, more)
 
 
-def _more_vanished(chooser, text: str, start: int, right_end: int) -> dict:
-    """The readings with more vanished pairs than a repair restores, scored as
-    ``candidates`` scores the rest (same window, same chooser)."""
+def _more_vanished(chooser, text: str, start: int, right_end: int, at: tuple) -> dict:
+    """The readings with more vanished pairs than a repair restores, one of them where
+    the repair's vanished (``at``, ``Reading.vanished_at``), scored as ``candidates``
+    scores the rest (same window, same chooser).
+
+    Why only those: a repair that restores one of two vanished pairs is right up to the
+    other, so the reading with both shares its pair. On the bench's 2,000 runs and 2,000
+    more (seed 501), the other readings with two pairs changed no outcome, and they are
+    nine in ten of them.
+    """
     best: dict[tuple[str, int], tuple] = {}
     for r in readings(text, start, RIVAL_VANISH):
-        if r.vanish <= MAX_VANISH:
+        if r.vanish <= MAX_VANISH or not set(r.vanished_at).intersection(at):
             continue
         for sc, mid, odd, bare in chooser.fill(r, start, right_end):
             key = (mid, r.end - start)
@@ -911,14 +919,15 @@ def _second_pair_close(group: list[Candidates], top: float, key: tuple[str, int]
     second loss, where it reads the two characters around the lost pair as one
     (``的事了，同時`` as ``的事了,時``), and then reads on fluently, so it passes every
     other check. Readings with two are costly to follow (some 750 per run, 200 ms), so
-    they are scored only here, for a run about to be repaired with one, and held to the
-    margins every reading is held to: ``MIN_MARGIN`` as they stand, ``MIN_RIVAL`` with
+    they are scored only here, for a run about to be repaired with one, only those that
+    share its pair (``_more_vanished``), and held to the margins every reading is held to: ``MIN_MARGIN`` as they stand, ``MIN_RIVAL`` with
     the vanish priors aside. They replaced a check that split each restored character
     around a guessed second pair by the character model alone, which left a third of the
     right one-pair repairs: on the bench (2,000 runs, seed 1), exact repairs where one
     pair vanished 103 → 135 of 499, wrong repairs 41 → 37 in all.
     """
-    scored = [c.more_vanished() for c in group]
+    at = group[0].scored[key][1].vanished_at
+    scored = [c.more_vanished(at) for c in group]
     mine = _pooled(c.scored[key][3] for c in group)
     for other in scored[0]:
         if not all(other in s for s in scored):

@@ -53,6 +53,8 @@ class Reading:
     lost: bool = False
     hint: str | None = None   # pinyin syllable for the last slot (annotation after the run)
     vanish: int = 0           # user-defined pairs assumed to have vanished
+    #: where they vanished: (characters read before it, ``VANISH_VARIANTS`` index) each
+    vanished_at: tuple = ()
 
 
 @functools.lru_cache(maxsize=1)
@@ -187,9 +189,10 @@ def _walk(text, k, pending, r: Reading, vanished, out, depth, limit):
         return
     # a user-defined pair may have vanished here: [trail of this char, lead of the next]
     if vanished < limit and r.prior + PRIOR_VANISH >= MIN_PRIOR:
-        for trails, leads in VANISH_VARIANTS:
+        for variant, (trails, leads) in enumerate(VANISH_VARIANTS):
             v = _push(r, (pending, trails), PRIOR_VANISH)
             v.vanish = vanished + 1
+            v.vanished_at = r.vanished_at + ((len(r.slots) - vanished, variant),)
             _walk(text, k, leads, v, vanished + 1, out, depth + 1, limit)
     if k >= len(text):
         return
@@ -231,9 +234,10 @@ def _walk(text, k, pending, r: Reading, vanished, out, depth, limit):
 
 def _push(r: Reading, slot, prior) -> Reading:
     return Reading(slots=r.slots + [slot], tail=r.tail, end=r.end, prior=r.prior + prior,
-                   lost=r.lost, vanish=r.vanish)
+                   lost=r.lost, vanish=r.vanish, vanished_at=r.vanished_at)
 
 
 def _finish(r, slot, tail, end, prior, out, lost=False, hint=None):
     out.append(Reading(slots=r.slots + [slot], tail=tail, end=end, prior=r.prior + prior,
-                       lost=r.lost or lost, hint=hint, vanish=r.vanish))
+                       lost=r.lost or lost, hint=hint, vanish=r.vanish,
+                       vanished_at=r.vanished_at))

@@ -14,6 +14,7 @@ import pytest
 
 from pipeline import damage
 from pipeline.repair import byteshift, charlm, repair_text
+from pipeline.repair.readings import readings
 from tests.pipeline.repair_shared import cleaned_texts
 
 
@@ -126,3 +127,16 @@ def test_a_vanished_pair_is_chosen_beside_the_known_characters_next_to_it(monkey
     chooser._pair_up([["不"], ["了"], ["束", "十"], ["手", "分"], ["無"]])
     chooser._pair_up([["束", "十"], ["手", "分"], ["無"]])
     assert seen == [("了", "無策"), ("不了", "無策"), ("擺脫", "無策")]
+
+
+def test_a_reading_records_where_its_pairs_vanished():
+    """``擺脫?涣耸譄o策`` (``擺脫不了束手無策``, the pair between ``束`` and ``手`` gone):
+    three characters are read before the pair, and the readings with two pairs that share
+    it are what a repair restoring it is held against (``byteshift._more_vanished``)."""
+    text = damage.damage_at("始社會都擺脫不了束手無策的悲劇性", 6).text
+    rs = readings(text, 6, 2)
+    assert all(len(r.vanished_at) == r.vanish for r in rs)
+    [right] = [r for r in rs if r.vanished_at == ((3, 0),)]
+    assert right.slots[2][0] == 0xCA  # 束 = CA F8: its trail byte went with the pair
+    sharing = [r for r in rs if r.vanish == 2 and (3, 0) in r.vanished_at]
+    assert sharing and len(sharing) < sum(r.vanish == 2 for r in rs)

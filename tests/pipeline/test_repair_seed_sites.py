@@ -146,10 +146,13 @@ def test_a_run_where_one_pair_vanished_is_repaired_when_no_reading_with_two_come
     check = byteshift._second_pair_close
 
     def recording(group, top, key):
-        asked.append((key[0], check(group, top, key), len(group[0].more_vanished())))
-        return asked[-1][1]
+        at = group[0].scored[key][1].vanished_at
+        more = group[0].more_vanished(at)
+        asked.append((check(group, top, key), more, at))
+        return asked[-1][0]
 
     monkeypatch.setattr(byteshift, "_second_pair_close", recording)
     assert _verdict(article, hurt) == "exact"
-    [(_, close, scored)] = asked
-    assert not close and scored > 0
+    [(close, more, [at])] = asked
+    assert not close and more
+    assert all(r.vanish == 2 and at in r.vanished_at for _, r, _, _ in more.values())
