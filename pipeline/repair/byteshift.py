@@ -919,9 +919,10 @@ def _second_pair_close(group: list[Candidates], top: float, key: tuple[str, int]
     second loss, where it reads the two characters around the lost pair as one
     (``的事了，同時`` as ``的事了,時``), and then reads on fluently, so it passes every
     other check. Readings with two are costly to follow (some 750 per run, 200 ms), so
-    they are scored only here, for a run about to be repaired with one, only those that
-    share its pair (``_more_vanished``), and held to the margins every reading is held to: ``MIN_MARGIN`` as they stand, ``MIN_RIVAL`` with
-    the vanish priors aside. They replaced a check that split each restored character
+    they are scored only here, for a run about to be repaired with one, and only those
+    that share its pair (``_more_vanished``). They are held to the margins every reading
+    is held to: ``MIN_MARGIN`` as they stand, ``MIN_RIVAL`` with the vanish priors aside.
+    They replaced a check that split each restored character
     around a guessed second pair by the character model alone, which left a third of the
     right one-pair repairs: on the bench (2,000 runs, seed 1), exact repairs where one
     pair vanished 103 → 135 of 499, wrong repairs 41 → 37 in all.
