@@ -651,17 +651,24 @@ def candidates(doc, text: str, start: int, cm=None) -> Candidates | None:
     right_end = min(len(text), max_end + RIGHT_CTX)
     chooser = Chooser(doc, text, start, cm)
     base = chooser.window(start, start, "", right_end, chars=cm is not None)
-    best: dict[tuple[str, int], tuple[float, Reading]] = {}
-    for r in rs:
-        for sc, mid, odd, bare in chooser.fill(r, start, right_end):
-            key = (mid, r.end - start)
-            if key not in best or sc > best[key][0]:
-                best[key] = (sc, r, odd, bare)
+    best = _scored(chooser, rs, start, right_end)
     if not best:
         return None
     lost = functools.partial(_as_lost, chooser, text, start, max_end, right_end, cm is not None)
     more = functools.cache(functools.partial(_more_vanished, chooser, text, start, right_end))
     return Candidates(start, base, best, text[start:max_end + 2], doc, cm, lost, more)
+
+
+def _scored(chooser, rs, start: int, right_end: int) -> dict:
+    """(replacement, length consumed) → (score, reading, odd forms, score with the vanish
+    prior aside), the best-scoring reading for each replacement."""
+    best: dict[tuple[str, int], tuple] = {}
+    for r in rs:
+        for sc, mid, odd, bare in chooser.fill(r, start, right_end):
+            key = (mid, r.end - start)
+            if key not in best or sc > best[key][0]:
+                best[key] = (sc, r, odd, bare)
+    return best
 
 
 def _more_vanished(chooser, text: str, start: int, right_end: int, at: tuple) -> dict:
@@ -674,15 +681,9 @@ def _more_vanished(chooser, text: str, start: int, right_end: int, at: tuple) ->
     more (seed 501), the other readings with two pairs changed no outcome, and they are
     nine in ten of them.
     """
-    best: dict[tuple[str, int], tuple] = {}
-    for r in readings(text, start, RIVAL_VANISH):
-        if r.vanish <= MAX_VANISH or not set(r.vanished_at).intersection(at):
-            continue
-        for sc, mid, odd, bare in chooser.fill(r, start, right_end):
-            key = (mid, r.end - start)
-            if key not in best or sc > best[key][0]:
-                best[key] = (sc, r, odd, bare)
-    return best
+    return _scored(chooser, [r for r in readings(text, start, RIVAL_VANISH)
+                             if r.vanish > MAX_VANISH and set(r.vanished_at).intersection(at)],
+                   start, right_end)
 
 
 #: what a ``?`` may stand for where a codec lost a whole character, not a lead byte:
@@ -922,9 +923,8 @@ def _second_pair_close(group: list[Candidates], top: float, key: tuple[str, int]
     they are scored only here, for a run about to be repaired with one, and only those
     that share its pair (``_more_vanished``). They are held to the margins every reading
     is held to: ``MIN_MARGIN`` as they stand, ``MIN_RIVAL`` with the vanish priors aside.
-    They replaced a check that split each restored character
-    around a guessed second pair by the character model alone, which left a third of the
-    right one-pair repairs: on the bench (2,000 runs, seed 1), exact repairs where one
+    They replaced a check that split each restored character around a guessed second
+    pair by the character model alone, which left a third of the right one-pair repairs: on the bench (2,000 runs, seed 1), exact repairs where one
     pair vanished 103 → 135 of 499, wrong repairs 41 → 37 in all.
     """
     at = group[0].scored[key][1].vanished_at

@@ -52,9 +52,14 @@ class Reading:
     prior: float = 0.0
     lost: bool = False
     hint: str | None = None   # pinyin syllable for the last slot (annotation after the run)
-    vanish: int = 0           # user-defined pairs assumed to have vanished
-    #: where they vanished: (characters read before it, ``VANISH_VARIANTS`` index) each
+    #: where user-defined pairs are assumed to have vanished: (characters read before it,
+    #: ``VANISH_VARIANTS`` index) each
     vanished_at: tuple = ()
+
+    @property
+    def vanish(self) -> int:
+        """How many pairs vanished."""
+        return len(self.vanished_at)
 
 
 @functools.lru_cache(maxsize=1)
@@ -191,7 +196,6 @@ def _walk(text, k, pending, r: Reading, vanished, out, depth, limit):
     if vanished < limit and r.prior + PRIOR_VANISH >= MIN_PRIOR:
         for variant, (trails, leads) in enumerate(VANISH_VARIANTS):
             v = _push(r, (pending, trails), PRIOR_VANISH)
-            v.vanish = vanished + 1
             v.vanished_at = r.vanished_at + ((len(r.slots) - vanished, variant),)
             _walk(text, k, leads, v, vanished + 1, out, depth + 1, limit)
     if k >= len(text):
@@ -234,10 +238,9 @@ def _walk(text, k, pending, r: Reading, vanished, out, depth, limit):
 
 def _push(r: Reading, slot, prior) -> Reading:
     return Reading(slots=r.slots + [slot], tail=r.tail, end=r.end, prior=r.prior + prior,
-                   lost=r.lost, vanish=r.vanish, vanished_at=r.vanished_at)
+                   lost=r.lost, vanished_at=r.vanished_at)
 
 
 def _finish(r, slot, tail, end, prior, out, lost=False, hint=None):
     out.append(Reading(slots=r.slots + [slot], tail=tail, end=end, prior=r.prior + prior,
-                       lost=r.lost or lost, hint=hint, vanish=r.vanish,
-                       vanished_at=r.vanished_at))
+                       lost=r.lost or lost, hint=hint, vanished_at=r.vanished_at))
