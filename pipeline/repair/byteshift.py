@@ -296,16 +296,21 @@ class Chooser:
         if got is not None:
             return got
         wl = self.doc.word_logp
-        words, grams = self.doc.lm.words, self.doc.grams
         p1, n1, n2 = prev[-1:], nxt[:1], nxt[:2]
         if len(n2) < 2:
             n2 = ""
         # the characters that make a word (or an n-gram of the article) with a neighbour,
-        # in pool order; one pass, no call per character (pools run to hundreds)
-        joined = [c for c in pool
-                  if (p1 and (p1 + c in words or p1 + c in grams))
-                  or (n1 and (c + n1 in words or c + n1 in grams))
-                  or (n2 and (c + n2 in words or c + n2 in grams))]
+        # in pool order: ``c`` with ``p1 + c``, ``c + n1`` or ``c + n2`` a word, found from
+        # the word tables' links rather than a look-up per character (pools run to hundreds)
+        gram_firsts, gram_seconds = self.doc.gram_links()
+        linked: set[str] = set()
+        if p1:
+            linked.update(self.doc.lm.seconds().get(p1, ""), gram_seconds.get(p1, ()))
+        heads = self.doc.lm.heads()
+        for n in (n1, n2):
+            if n:
+                linked.update(heads.get(n, ""), gram_firsts.get(n, ()))
+        joined = [c for c in pool if c in linked]
 
         def quick(c: str) -> float:
             best = -30.0

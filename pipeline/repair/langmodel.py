@@ -26,7 +26,12 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-MODEL_VERSION = 5
+try:
+    import cython  # compiled (compiled.py), the declarations below are C types
+except ImportError:
+    from pipeline.repair import cython_shim as cython
+
+MODEL_VERSION = 6
 MAX_WORD = 6
 
 #: rough share of running text, for punctuation the dictionary does not hold
@@ -99,10 +104,11 @@ class LanguageModel:
 
     def __init__(self, words: dict[str, float], chars: dict[str, float],
                  simp_only: frozenset[str], trad_only: frozenset[str],
-                 prefixes: frozenset[str], heads: dict[str, str]):
+                 prefixes: frozenset[str], heads: dict[str, str], seconds: dict[str, str]):
         self.words = words
         self.prefixes = prefixes
         self._heads = heads
+        self._seconds = seconds
         self.chars = chars
         self.simp_only = simp_only
         self.trad_only = trad_only
@@ -116,6 +122,14 @@ class LanguageModel:
         (``斯`` + ``科`` → ``莫``).
         """
         return self._heads
+
+    def seconds(self) -> dict[str, str]:
+        """First character → second characters of the two-character words it starts.
+
+        The mirror of ``heads``: which of a pool's characters make a word after a known
+        one, found without building and looking up a pair for every character.
+        """
+        return self._seconds
 
     def blank(self, script: str | None = None) -> "DocModel":
         """A document model with no document (the dictionary alone), of ``script``: for
@@ -214,7 +228,12 @@ def _build():
         if 2 <= len(w) <= 4:
             head_sets.setdefault(w[1:], set()).add(w[0])
     heads = {k: "".join(sorted(v)) for k, v in head_sets.items()}
-    return words, chars, simp_only, trad_only, prefixes, heads
+    second_sets: dict[str, set[str]] = {}
+    for w in words:
+        if len(w) == 2:
+            second_sets.setdefault(w[0], set()).add(w[1])
+    seconds = {k: "".join(sorted(v)) for k, v in second_sets.items()}
+    return words, chars, simp_only, trad_only, prefixes, heads, seconds
 
 
 def _script_sets(odir: Path) -> tuple[frozenset[str], frozenset[str]]:
@@ -313,6 +332,22 @@ class DocModel:
         self._wcache: dict[str, float | None] = {}
         self._single: dict[str, float] = {}
         self._scache: dict[str, float] = {}
+        self._gram_links: tuple[dict[str, set[str]], dict[str, set[str]]] | None = None
+
+    def gram_links(self) -> tuple[dict[str, set[str]], dict[str, set[str]]]:
+        """The article's n-grams as ``heads`` and ``LanguageModel.seconds`` hold words:
+        tail → first characters of its 2- and 3-grams, first character → second
+        characters of its 2-grams (built on first use)."""
+        if self._gram_links is None:
+            firsts: dict[str, set[str]] = {}
+            seconds: dict[str, set[str]] = {}
+            for g in self.grams:
+                if len(g) <= 3:
+                    firsts.setdefault(g[1:], set()).add(g[0])
+                if len(g) == 2:
+                    seconds.setdefault(g[0], set()).add(g[1])
+            self._gram_links = (firsts, seconds)
+        return self._gram_links
 
     def top_of_pool(self, pool: tuple[str, ...], k: int) -> list[str]:
         """The ``k`` characters of ``pool`` likeliest on their own here, best first.
@@ -421,6 +456,8 @@ class DocModel:
             bad = self.lm.trad_only
         else:
             return 0.0
+        if bad.isdisjoint(w):  # nearly always: no generator for it
+            return 0.0
         return WRONG_SCRIPT * sum(1 for ch in w if ch in bad)
 
     def single_logp(self, ch: str) -> float:
@@ -445,6 +482,9 @@ class DocModel:
             base = max(base, w)
         return base + OOV_CHAR + self._script_penalty(ch)
 
+    @cython.locals(n=cython.Py_ssize_t, j=cython.Py_ssize_t, k=cython.Py_ssize_t,
+                   e=cython.Py_ssize_t, b=cython.double, lp1=cython.double,
+                   twice=cython.double)
     def score(self, text: str) -> float:
         """Log-probability of the best segmentation into words (Viterbi, as jieba's DAG)."""
         cached = self._scache.get(text)
@@ -456,6 +496,7 @@ class DocModel:
         prefixes = self.lm.prefixes
         grams = self.grams
         word_logp = self.word_logp
+        cached_logp = self._wcache.get  # most words were looked up before: no call for them
         for j in range(n):
             b = best[j]
             if b == ninf:
@@ -477,9 +518,8 @@ class DocModel:
                     continue
                 lp1 = self.single_logp(ch)
             else:
-                lp1 = word_logp(ch)
-                if lp1 is None:
-                    lp1 = self.single_logp(ch)
+                got = word_logp(ch)
+                lp1 = self.single_logp(ch) if got is None else got
             # ",。" and "。,": no text stops twice so (whatever token starts here)
             twice = (2 * STOP_AFTER_LONE if j >= 1 and ch in _STOPS and text[j - 1] in _STOPS
                      and (ch in _COMMAS or text[j - 1] in _COMMAS) else 0.0)
@@ -501,7 +541,9 @@ class DocModel:
                 w = text[j:j + k]
                 if w not in prefixes and w not in grams and w not in PUNCT_PAIRS:
                     break
-                lp = word_logp(w)
+                lp = cached_logp(w, _UNSET)
+                if lp is _UNSET:
+                    lp = word_logp(w)
                 if lp is not None:
                     lp += twice
                 if lp is not None and j and w[0] in _MEASURES and "0" <= text[j - 1] <= "9":

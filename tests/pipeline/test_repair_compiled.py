@@ -57,12 +57,16 @@ def test_no_compiler_is_one_line_and_a_non_zero_exit(monkeypatch, capsys):
 
 _REPAIR_SAMPLE = """
 import json, random, sys
+if sys.argv[1] == "no-cython":
+    sys.modules["cython"] = None  # as where Cython is not installed: import fails
 from pathlib import Path
 from pipeline import damage
 from pipeline.repair import byteshift, charlm, compiled, langmodel, repair_text
 import opencc
 want = sys.argv[1] == "compiled"
 assert all(compiled.in_use(m) for m in (byteshift, charlm, langmodel)) == want, "wrong mode"
+if sys.argv[1] == "no-cython":
+    assert langmodel.cython.__name__ == "pipeline.repair.cython_shim", "Cython was imported"
 cc = opencc.OpenCC("s2t")
 texts = [damage.gbk_safe(cc.convert(p.read_text(encoding="utf-8")))
          for p in sorted(Path(sys.argv[2]).glob("*.txt"))]
@@ -81,17 +85,19 @@ print(json.dumps([[r.text, [x.to_dict() for x in r.repairs]] for r in res], ensu
 
 
 @pytest.mark.slow
-def test_compiled_modules_repair_exactly_as_plain_python():
+def test_compiled_modules_repair_exactly_as_plain_python_with_or_without_cython():
     from pipeline.repair import byteshift, charlm, langmodel
 
     if not all(compiled.in_use(m) for m in (byteshift, charlm, langmodel)):
         pytest.skip("the repair modules are not compiled here (no Cython or C compiler)")
     cleaned = need(CWCED / "cleaned")
     results = {}
-    for mode in ("compiled", "plain"):
+    # "no-cython": plain Python where Cython is not installed (its type declarations
+    # then come from pipeline.repair.cython_shim)
+    for mode in ("compiled", "plain", "no-cython"):
         env = dict(os.environ)
         env.pop("NEWSMON_PURE_PYTHON", None)
-        if mode == "plain":
+        if mode != "compiled":
             env["NEWSMON_PURE_PYTHON"] = "1"
         done = subprocess.run([sys.executable, "-c", _REPAIR_SAMPLE, mode, str(cleaned),
                                str(SEEDS)], env=env, capture_output=True, text=True,
@@ -101,4 +107,4 @@ def test_compiled_modules_repair_exactly_as_plain_python():
     assert len(results["plain"]) > 24
     # the sample holds real repairs, so equal outputs say something
     assert sum(1 for _, reps in results["plain"] for r in reps if r["kind"] == "byte_shift") >= 10
-    assert results["compiled"] == results["plain"]
+    assert results["compiled"] == results["plain"] == results["no-cython"]

@@ -82,6 +82,37 @@ def test_a_pair_scores_as_the_plain_look_up_scores_it():
     assert differs > 50  # the neighbours' words took part
 
 
+def test_a_pools_word_makers_are_found_as_by_looking_up_each_character():
+    from pipeline.repair.byteshift import TOP_JOINT, Chooser
+
+    lm = langmodel.load()
+    text = cleaned_texts()[4]
+    doc = langmodel.DocModel(lm, text)
+    words, grams = lm.words, doc.grams
+    pools = [readings.slot_chars(frozenset(range(0x81, 0xFF)), t) for t in (0xA1, 0xD0, 0xE3)]
+    contexts = [("", ""), ("在", ""), ("", "環境"), ("", "的")]
+    contexts += [(text[i - 1:i], "") for i in range(30, len(text) - 3, 53)]
+    contexts += [("", text[i + 1:i + 3]) for i in range(30, len(text) - 3, 53)]
+    made = 0
+    for prev, nxt in contexts:
+        p1, n1 = prev[-1:], nxt[:1]
+        n2 = nxt[:2] if len(nxt) >= 2 else ""
+        for pool in pools:
+            chooser = Chooser(doc, text, 0)  # a fresh one: _top remembers its answers
+            plain = [c for c in pool
+                     if (p1 and (p1 + c in words or p1 + c in grams))
+                     or (n1 and (c + n1 in words or c + n1 in grams))
+                     or (n2 and (c + n2 in words or c + n2 in grams))]
+            top = chooser._top(pool, prev, nxt)
+            # the top holds the best-scored of those first, then fills up by frequency
+            wanted = sorted(plain, key=lambda c: -max(
+                [v for w in (p1 + c, c + n1, c + n2) if len(w) > 1
+                 if (v := doc.word_logp(w)) is not None] + [-30.0]))[:TOP_JOINT]
+            assert top[:len(wanted)] == wanted, (prev, nxt)
+            made += len(plain)
+    assert made > 100  # characters that make words with a neighbour took part
+
+
 def _abbreviations_by_trying_every_length(lm, text):
     out = set()
     for seg in re.split(r"[^\u3400-\u9fff]+", text):
