@@ -245,17 +245,8 @@ class Chooser:
         return got
 
     def _rank_pairs(self, a: list[str], b: list[str], prev: str, nxt: str) -> list[str]:
-        cands: set[str] = set()
         aset = set(a)
-        heads = self.doc.lm.heads()
-        n1, n2 = nxt[:1], nxt[:2]
-        keys = (("", n1, n2) if len(n2) == 2 else ("", n1)) if n1 else ("",)
-        # words that the pair completes on the right (``莫斯`` from ``斯``, ``莫斯科`` from ``斯科``)
-        for y in b:
-            for n in keys:
-                h = heads.get(y + n)
-                if h:
-                    cands.update([x + y for x in aset.intersection(h)])
+        cands = self._completions(aset, b, nxt)
         top_a = self._top(a, prev, "")
         top_b = self._top(b, "", nxt)
         cands.update(x + y for x in top_a for y in top_b)
@@ -270,6 +261,29 @@ class Chooser:
         score = self.doc.score
         ranked = sorted(pool, key=lambda ab: -score(prev + ab + nxt))
         return ranked[:40]
+
+    def _completions(self, aset: set[str], b: list[str], nxt: str) -> set[str]:
+        """Pairs ``x + y`` (``x`` of ``aset``, ``y`` of ``b``) that begin a word ending in
+        ``y``, ``y`` and the next character, or ``y`` and the next two: ``莫斯`` from ``斯``,
+        ``莫斯`` from ``斯`` + ``科``.
+
+        The tails with what follows are found from the few ``y`` that begin one
+        (``heads_before``), not by building ``y + n`` for each of the hundreds in ``b``.
+        """
+        heads = self.doc.lm.heads()
+        before = self.doc.lm.heads_before()
+        out: set[str] = set()
+        for y in b:
+            h = heads.get(y)
+            if h:
+                out.update([x + y for x in aset.intersection(h)])
+        n1, n2 = nxt[:1], nxt[:2]
+        for n in ((n1, n2) if len(n2) == 2 else (n1,)) if n1 else ():
+            ys = before.get(n)
+            if ys:
+                for y in set(b).intersection(ys):
+                    out.update([x + y for x in aset.intersection(heads[y + n])])
+        return out
 
     def _after_comma(self, b: list[str], prev: str, nxt: str) -> list[str]:
         """``，`` and the characters of ``b`` the reading without a vanished pair would

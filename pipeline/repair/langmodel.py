@@ -31,7 +31,7 @@ try:
 except ImportError:
     from pipeline.repair import cython_shim as cython
 
-MODEL_VERSION = 6
+MODEL_VERSION = 7
 MAX_WORD = 6
 
 #: rough share of running text, for punctuation the dictionary does not hold
@@ -104,10 +104,12 @@ class LanguageModel:
 
     def __init__(self, words: dict[str, float], chars: dict[str, float],
                  simp_only: frozenset[str], trad_only: frozenset[str],
-                 prefixes: frozenset[str], heads: dict[str, str], seconds: dict[str, str]):
+                 prefixes: frozenset[str], heads: dict[str, str], seconds: dict[str, str],
+                 heads_before: dict[str, str]):
         self.words = words
         self.prefixes = prefixes
         self._heads = heads
+        self._heads_before = heads_before
         self._seconds = seconds
         self.chars = chars
         self.simp_only = simp_only
@@ -122,6 +124,15 @@ class LanguageModel:
         (``斯`` + ``科`` → ``莫``).
         """
         return self._heads
+
+    def heads_before(self) -> dict[str, str]:
+        """``n`` → the characters ``y`` for which ``y + n`` is a tail in ``heads``.
+
+        Why: a vanished pair's second character ``y`` comes from a pool of hundreds, and
+        the words it completes with what follows (``n``) are found from the few ``y``
+        that begin such a tail, not by building ``y + n`` for every ``y`` of the pool.
+        """
+        return self._heads_before
 
     def seconds(self) -> dict[str, str]:
         """First character → second characters of the two-character words it starts.
@@ -233,7 +244,12 @@ def _build():
         if len(w) == 2:
             second_sets.setdefault(w[0], set()).add(w[1])
     seconds = {k: "".join(sorted(v)) for k, v in second_sets.items()}
-    return words, chars, simp_only, trad_only, prefixes, heads, seconds
+    before_sets: dict[str, set[str]] = {}
+    for tail in heads:
+        if len(tail) >= 2:
+            before_sets.setdefault(tail[1:], set()).add(tail[0])
+    heads_before = {k: "".join(sorted(v)) for k, v in before_sets.items()}
+    return words, chars, simp_only, trad_only, prefixes, heads, seconds, heads_before
 
 
 def _script_sets(odir: Path) -> tuple[frozenset[str], frozenset[str]]:

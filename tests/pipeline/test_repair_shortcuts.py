@@ -113,6 +113,32 @@ def test_a_pools_word_makers_are_found_as_by_looking_up_each_character():
     assert made > 100  # characters that make words with a neighbour took part
 
 
+def test_the_words_a_pair_completes_are_found_as_by_trying_every_character():
+    from pipeline.repair.byteshift import Chooser
+
+    lm = langmodel.load()
+    text = cleaned_texts()[2]
+    chooser = Chooser(langmodel.DocModel(lm, text), text, 0)
+    heads = lm.heads()
+    # a vanished pair's two slots as the repair meets them: pools of a known trail byte
+    pools = [readings.slot_chars(frozenset(range(0x81, 0xFF)), t) for t in (0xB9, 0xC6, 0xA1)]
+    nexts = ["", "科", "環境", "的", "？"] + [text[i:i + 2] for i in range(10, len(text) - 2, 61)]
+    # and what follows the pair in words of three and four characters it may begin
+    members = set().union(*pools)
+    longer = sorted(w for w in lm.words if len(w) in (3, 4) and w[0] in members and w[1] in members)
+    nexts += [w[2:] for w in longer[::max(1, len(longer) // 40)]]
+    found = {1: 0, 3: 0, 4: 0}
+    for a in pools:
+        for b in pools:
+            for nxt in nexts:
+                keys = [""] + [nxt[:k] for k in (1, 2) if len(nxt) >= k]
+                plain = {x + y for y in b for n in keys for x in set(a) & set(heads.get(y + n, ""))}
+                assert chooser._completions(set(a), b, nxt) == plain, nxt
+                for n in keys:
+                    found[len(n) + 2 if n else 1] += sum(1 for y in b for x in set(a) & set(heads.get(y + n, "")))
+    assert min(found.values()) > 10, found  # words of two, three and four characters took part
+
+
 def _abbreviations_by_trying_every_length(lm, text):
     out = set()
     for seg in re.split(r"[^\u3400-\u9fff]+", text):
