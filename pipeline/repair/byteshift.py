@@ -534,6 +534,9 @@ def open_quote(text: str, start: int) -> int:
     return QUOTE_HERE if text.find("\n", opened, start) < 0 else QUOTE_EARLIER
 
 
+_QUOTE_MARK = re.compile("[“”]")
+
+
 def next_quote(text: str, end: int) -> str:
     """The first quotation mark after ``end`` in the same paragraph, or ``""``.
 
@@ -548,8 +551,6 @@ def next_quote(text: str, end: int) -> str:
     m = _QUOTE_MARK.search(text, end, stop)
     return m.group() if m else ""
 
-
-_QUOTE_MARK = re.compile("[“”]")
 
 
 def _quote_clashes(state: int, middle: str, after: str = "") -> int:
@@ -943,8 +944,9 @@ def _second_pair_close(group: list[Candidates], top: float, key: tuple[str, int]
     that share its pair (``_more_vanished``). They are held to the margins every reading
     is held to: ``MIN_MARGIN`` as they stand, ``MIN_RIVAL`` with the vanish priors aside.
     They replaced a check that split each restored character around a guessed second
-    pair by the character model alone, which left a third of the right one-pair repairs: on the bench (2,000 runs, seed 1), exact repairs where one
-    pair vanished 103 → 135 of 499, wrong repairs 41 → 37 in all.
+    pair by the character model alone, which left a third of the right one-pair repairs:
+    on the bench (2,000 runs, seed 1), exact repairs where one pair vanished 103 → 135 of
+    499, wrong repairs 41 → 37 in all.
     """
     at = group[0].scored[key][1].vanished_at
     scored = [c.more_vanished(at) for c in group]

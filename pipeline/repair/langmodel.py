@@ -234,22 +234,19 @@ def _build():
     odir = Path(opencc.__file__).parent / "dictionary"
     simp_only, trad_only = _script_sets(odir)
     prefixes = frozenset(w[:k] for w in words for k in range(2, len(w) + 1))
-    head_sets: dict[str, set[str]] = {}
-    for w in words:
-        if 2 <= len(w) <= 4:
-            head_sets.setdefault(w[1:], set()).add(w[0])
-    heads = {k: "".join(sorted(v)) for k, v in head_sets.items()}
-    second_sets: dict[str, set[str]] = {}
-    for w in words:
-        if len(w) == 2:
-            second_sets.setdefault(w[0], set()).add(w[1])
-    seconds = {k: "".join(sorted(v)) for k, v in second_sets.items()}
-    before_sets: dict[str, set[str]] = {}
-    for tail in heads:
-        if len(tail) >= 2:
-            before_sets.setdefault(tail[1:], set()).add(tail[0])
-    heads_before = {k: "".join(sorted(v)) for k, v in before_sets.items()}
+    heads = _grouped((w[1:], w[0]) for w in words if 2 <= len(w) <= 4)
+    seconds = _grouped((w[0], w[1]) for w in words if len(w) == 2)
+    heads_before = _grouped((tail[1:], tail[0]) for tail in heads if len(tail) >= 2)
     return words, chars, simp_only, trad_only, prefixes, heads, seconds, heads_before
+
+
+def _grouped(pairs) -> dict[str, str]:
+    """key → the characters paired with it, sorted and joined (a compact set that
+    pickles small and loads fast)."""
+    sets: dict[str, set[str]] = {}
+    for key, ch in pairs:
+        sets.setdefault(key, set()).add(ch)
+    return {k: "".join(sorted(v)) for k, v in sets.items()}
 
 
 def _script_sets(odir: Path) -> tuple[frozenset[str], frozenset[str]]:

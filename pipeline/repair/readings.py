@@ -158,12 +158,12 @@ def readings(text: str, start: int, max_vanish: int = MAX_VANISH) -> list[Readin
     most ``max_vanish`` vanished pairs."""
     out: list[Reading] = []
     first = Reading(slots=[], end=start + 1)
-    _walk(text, start + 1, _ANY_LEAD, first, 0, out, 0, max_vanish)
+    _walk(text, start + 1, _ANY_LEAD, first, out, 0, max_vanish)
     phantom = _phantom(text, start)
     if phantom is not None:
         leads, after = phantom
         _walk(text, after, leads, Reading(slots=[], end=after, prior=PRIOR_PHANTOM),
-              0, out, 0, max_vanish)
+              out, 0, max_vanish)
     return out
 
 
@@ -189,15 +189,15 @@ def _phantom(text: str, start: int):
     return leads, m.end()
 
 
-def _walk(text, k, pending, r: Reading, vanished, out, depth, limit):
+def _walk(text, k, pending, r: Reading, out, depth, limit):
     if depth > MAX_TOKENS or k > len(text):
         return
     # a user-defined pair may have vanished here: [trail of this char, lead of the next]
-    if vanished < limit and r.prior + PRIOR_VANISH >= MIN_PRIOR:
+    if r.vanish < limit and r.prior + PRIOR_VANISH >= MIN_PRIOR:
         for variant, (trails, leads) in enumerate(VANISH_VARIANTS):
             v = _push(r, (pending, trails), PRIOR_VANISH)
-            v.vanished_at = r.vanished_at + ((len(r.slots) - vanished, variant),)
-            _walk(text, k, leads, v, vanished + 1, out, depth + 1, limit)
+            v.vanished_at = r.vanished_at + ((len(r.slots) - r.vanish, variant),)
+            _walk(text, k, leads, v, out, depth + 1, limit)
     if k >= len(text):
         return
     ch = text[k]
@@ -207,7 +207,7 @@ def _walk(text, k, pending, r: Reading, vanished, out, depth, limit):
             return
         x, y = raw
         if y >= 0x81:
-            _walk(text, k + 1, y, _push(r, (pending, x), 0.0), vanished, out, depth + 1, limit)
+            _walk(text, k + 1, y, _push(r, (pending, x), 0.0), out, depth + 1, limit)
         elif 0x40 <= y <= 0x7E:
             _finish(r, (pending, x), chr(y), k + 1, 0.0, out)
         return
@@ -216,8 +216,8 @@ def _walk(text, k, pending, r: Reading, vanished, out, depth, limit):
         # a full-width character folded to ASCII after the damage: [A3, o+0x80]
         fold = 0.0 if not ch.isalnum() else PRIOR_FOLD_ALNUM
         if r.prior + fold >= MIN_PRIOR:
-            _walk(text, k + 1, o + 0x80, _push(r, (pending, 0xA3), fold), vanished, out,
-                  depth + 1, limit)
+            _walk(text, k + 1, o + 0x80, _push(r, (pending, 0xA3), fold), out, depth + 1,
+                  limit)
     if 0x40 <= o <= 0x7E:
         _finish(r, (pending, o), "", k + 1, 0.0, out)
     if ch == "?":
