@@ -112,6 +112,19 @@ def test_a_character_lost_whole_is_kept_not_traded_for_a_letter(seed_form):
         assert repair_text(lost).text == lost, piece
 
 
+def test_a_lone_lower_case_letter_against_chinese_is_priced_as_the_rarity_it_is(
+        seed_form, monkeypatch):
+    # the check above can fail: priced as any ASCII token, "s5" after 都 costs no more
+    # than "5" after 約, and 都s (a lost lead byte, then 約's trail byte "s" in step) wins
+    from pipeline.repair import langmodel
+
+    text = next(t for t in seed_form if "大約5分鐘" in t)
+    at = text.index("大約5分鐘")
+    lost = text[:at] + "?" + text[at + 1:]
+    monkeypatch.setattr(langmodel, "LONE_LOWER", 0.0)
+    assert "都s5分鐘" in repair_text(lost).text
+
+
 #: a price that turns off the reading of "?" as lost quotation marks and stops
 OFF = -1e6
 

@@ -7,7 +7,7 @@ import opencc
 import pytest
 
 from pipeline import damage
-from pipeline.repair import byteshift, repair_text
+from pipeline.repair import byteshift, langmodel, repair_text
 from tests.pipeline.repair_shared import cleaned_texts
 
 
@@ -131,6 +131,36 @@ def test_the_quotation_mark_after_a_run_tells_which_one_it_lost(monkeypatch):
     assert _verdict(article, hurt) == "left"
     monkeypatch.setattr(byteshift, "next_quote", lambda text, end: "")
     assert _verdict(article, hurt) == "wrong"
+
+
+def test_a_word_in_its_simplified_form_is_charged_in_a_traditional_article(monkeypatch):
+    """``政權。”好`` and a line end: the line end went with the trail byte of ``好``, so
+    any character sharing its lead byte may stand there. ``后`` is a word of both scripts
+    in its simplified form (``後`` in traditional text), and the dictionary counts it at
+    its simplified frequency, which made ``政權。”后`` the repair. Charged, it is no
+    longer clear of the rest: the run is left."""
+    article, hurt = _site("承認這個政權。")
+    assert "?!" in hurt.text
+    assert _verdict(article, hurt) == "left"
+    monkeypatch.setattr(langmodel, "SIMPLIFIED_FORM", 0.0)
+    out = repair_text(hurt.text).text
+    assert "政權。”后" in out
+    assert damage.classify(out, hurt, article) == "wrong"
+
+
+def test_the_charge_falls_on_simplified_forms_in_traditional_articles_only():
+    lm = langmodel.load()
+    assert {"后", "然后", "里面"} <= lm.simp_forms
+    # a word of one script only is charged as such already; a word both scripts write
+    # alike is no simplified form
+    assert not {"国家", "皇后", "後", "然後"} & lm.simp_forms
+    trad = langmodel.DocModel(lm, "這個政權的後來者" * 3)
+    simp = langmodel.DocModel(lm, "这个政权的后来者" * 3)
+    assert (trad.script, simp.script) == ("trad", "simp")
+    assert trad.word_logp("然后") == pytest.approx(
+        lm.words["然后"] + langmodel.SIMPLIFIED_FORM)
+    assert simp.word_logp("然后") == pytest.approx(lm.words["然后"])
+    assert trad.word_logp("然後") == pytest.approx(lm.words["然後"])
 
 
 @pytest.mark.parametrize("snippet", ["甚至遭到迫害。", "《十面埋伏》。"])

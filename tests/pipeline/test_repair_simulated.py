@@ -2,7 +2,7 @@
 
 A sample of the bench (``bench/repair.py`` runs thousands). The sample is seeded, so it is
 deterministic: the floors sit at what this sample achieves (26 of 47 no-vanish runs exact,
-10 more repaired but for the spot the damage struck, 32 repairs made, none wrong), so a
+9 more repaired but for the spot the damage struck, 33 repairs made, none wrong), so a
 regression in accuracy or a new wrong repair fails. (29 exact, 9 partial and 35 made before the
 fifth session: a lost comma became a rival the repair now weighs, which made one exact
 repair partial and left another, and one run's margin shrank under 4 nats; on the bench's
@@ -60,14 +60,15 @@ def test_random_damage(texts):
     none = tallies["none"]
     assert none.runs > 40
     rates = none.rates()
-    # 25 of 47 (26 before ``byteshift._made_up``: "大韓民??" for "大韓民國\t" is left now,
-    # as no byte of 國 is left; 國 is its first reading on the record)
-    assert rates["exact"] >= 0.53, rates
+    # 26 of 47 (25 after ``byteshift._made_up``: "大韓民??" for "大韓民國\t" was left, as
+    # no byte of 國 is left; then 26 again once a simplified form in traditional text was
+    # charged: "推?了" became "推出了", its close rival "推荐了" being 推薦了 in this script)
+    assert rates["exact"] >= 0.55, rates
     # runs whose first character is a toss-up: the rest repaired, that one left as "?"
-    assert none.partial >= 10, rates
+    assert none.partial >= 9, rates
     made = sum(t.exact + t.wrong for t in tallies.values())
     wrong = sum(t.wrong for t in tallies.values())
-    assert made >= 31, {k: v.rates() for k, v in tallies.items()}
+    assert made >= 33, {k: v.rates() for k, v in tallies.items()}
     # a wrong repair is worse than none: this sample has none
     assert wrong == 0, {k: v.rates() for k, v in tallies.items()}
 
