@@ -247,7 +247,8 @@ def _build():
     heads = _grouped((w[1:], w[0]) for w in words if 2 <= len(w) <= 4)
     seconds = _grouped((w[0], w[1]) for w in words if len(w) == 2)
     heads_before = _grouped((tail[1:], tail[0]) for tail in heads if len(tail) >= 2)
-    # words that hold a character of one script only are charged as such (WRONG_SCRIPT)
+    # words that hold a character of one script only are charged as such (WRONG_SCRIPT),
+    # and a word that is itself some word's traditional form is no simplified form
     simp_forms = {w for w in simp_forms.difference(trad_words) if simp_only.isdisjoint(w)}
     return (words, chars, simp_only, trad_only, prefixes, heads, seconds, heads_before,
             frozenset(simp_forms))
