@@ -278,10 +278,11 @@ class Chooser:
             if h:
                 out.update([x + y for x in aset.intersection(h)])
         n1, n2 = nxt[:1], nxt[:2]
+        bset = set(b)
         for n in ((n1, n2) if len(n2) == 2 else (n1,)) if n1 else ():
             ys = before.get(n)
             if ys:
-                for y in set(b).intersection(ys):
+                for y in bset.intersection(ys):
                     out.update([x + y for x in aset.intersection(heads[y + n])])
         return out
 

@@ -257,10 +257,15 @@ def _build():
 def _grouped(pairs) -> dict[str, str]:
     """key → the characters paired with it, sorted and joined (a compact set that
     pickles small and loads fast)."""
+    return {k: "".join(sorted(v)) for k, v in _sets(pairs).items()}
+
+
+def _sets(pairs) -> dict[str, set[str]]:
+    """key → the set of characters paired with it."""
     sets: dict[str, set[str]] = {}
     for key, ch in pairs:
         sets.setdefault(key, set()).add(ch)
-    return {k: "".join(sorted(v)) for k, v in sets.items()}
+    return sets
 
 
 def _script_sets(odir: Path) -> tuple[frozenset[str], frozenset[str]]:
@@ -366,14 +371,8 @@ class DocModel:
         tail → first characters of its 2- and 3-grams, first character → second
         characters of its 2-grams (built on first use)."""
         if self._gram_links is None:
-            firsts: dict[str, set[str]] = {}
-            seconds: dict[str, set[str]] = {}
-            for g in self.grams:
-                if len(g) <= 3:
-                    firsts.setdefault(g[1:], set()).add(g[0])
-                if len(g) == 2:
-                    seconds.setdefault(g[0], set()).add(g[1])
-            self._gram_links = (firsts, seconds)
+            self._gram_links = (_sets((g[1:], g[0]) for g in self.grams if len(g) <= 3),
+                                _sets((g[0], g[1]) for g in self.grams if len(g) == 2))
         return self._gram_links
 
     def top_of_pool(self, pool: tuple[str, ...], k: int) -> list[str]:

@@ -104,11 +104,16 @@ def test_summing_each_repeat_as_evidence_changed_the_text(monkeypatch, byte_shif
 LOST_BEFORE = ("大約5分鐘", "耗資200", "原則,規範", "補貼,減少", "喜歡,放在", "情結,播客")
 
 
+def _lost_first(texts, piece):
+    """The first text holding ``piece``, with ``piece``'s first character lost whole."""
+    text = next(t for t in texts if piece in t)
+    at = text.index(piece)
+    return text[:at] + "?" + text[at + 1:]
+
+
 def test_a_character_lost_whole_is_kept_not_traded_for_a_letter(seed_form):
     for piece in LOST_BEFORE:
-        text = next(t for t in seed_form if piece in t)
-        at = text.index(piece)
-        lost = text[:at] + "?" + text[at + 1:]
+        lost = _lost_first(seed_form, piece)
         assert repair_text(lost).text == lost, piece
 
 
@@ -118,9 +123,7 @@ def test_a_lone_lower_case_letter_against_chinese_is_priced_as_the_rarity_it_is(
     # than "5" after 約, and 都s (a lost lead byte, then 約's trail byte "s" in step) wins
     from pipeline.repair import langmodel
 
-    text = next(t for t in seed_form if "大約5分鐘" in t)
-    at = text.index("大約5分鐘")
-    lost = text[:at] + "?" + text[at + 1:]
+    lost = _lost_first(seed_form, "大約5分鐘")
     monkeypatch.setattr(langmodel, "LONE_LOWER", 0.0)
     assert "都s5分鐘" in repair_text(lost).text
 
