@@ -153,14 +153,15 @@ class Daemon:
         import subprocess
         import sys
 
-        from pipeline.baseline import BASELINE_VERSION
+        from pipeline.baseline import baseline_loaded
 
         store = self.ctx.store(baseline=False)
         try:
-            if store.get_meta("baseline") == BASELINE_VERSION:
+            if baseline_loaded(store):
                 return
         finally:
             self.ctx.close()
+        log.info("loading the seed baseline (a first start also builds the repair's language models)")
         proc = subprocess.run(
             [sys.executable, "-m", "pipeline.daemon.baseline", str(self.ctx.config_dir), str(self.data_dir)],
             stdin=subprocess.DEVNULL, capture_output=True, text=True,

@@ -72,6 +72,8 @@ class SearchOut(BaseModel):
     page_size: int
     sort: str
     hits: list[HitOut]
+    #: true while the daemon is still loading the seed baseline: results may be incomplete
+    baseline_loading: bool = False
 
 
 class CopyOut(BaseModel):
@@ -164,6 +166,7 @@ def api_search(
         "page_size": PAGE_SIZE,
         "sort": params.effective_sort,
         "hits": hits,
+        "baseline_loading": _web(request).baseline_loading(),
     }
 
 

@@ -44,6 +44,7 @@ class WebContext:
     data_dir: Path
     lexicon: object = None
     _filters: tuple[float, list[str]] | None = field(default=None, repr=False)
+    _baseline_seen: bool = field(default=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def indexed_sources(self) -> list[str]:
@@ -54,6 +55,20 @@ class WebContext:
                 names = sorted((self.store.stats().get("sources") or {}).keys())
                 self._filters = (now, names)
             return list(self._filters[1])
+
+    def baseline_loading(self) -> bool:
+        """True until the index holds the seed baseline (asked per request until then, never
+        after: a loaded baseline stays loaded). An index that cannot answer is not "loading":
+        its own error shows where the search runs."""
+        if self._baseline_seen:
+            return False
+        from pipeline.baseline import baseline_loaded
+
+        try:
+            self._baseline_seen = baseline_loaded(self.store)
+        except UserError:
+            return False
+        return not self._baseline_seen
 
     def topic_tags(self) -> list[str]:
         topics = getattr(self.lexicon, "topics", None) or []

@@ -68,6 +68,7 @@ def _search_page(request: Request):
             "sources": sources,
             "tags": tags,
             "front": request.url.path == "/",
+            "baseline_loading": web.baseline_loading(),
         },
         status,
     )

@@ -388,3 +388,27 @@ def test_a_hit_found_through_a_guess_says_so(client):
     api = client.get("/api/search", params={"q": "服務江華"}).json()["hits"]
     assert [h["guessed"] for h in api] == [["華速度,真情服務江華縣持續優化營商環"]]
     assert all(not h["guessed"] for h in client.get("/api/search", params={"q": "營商環境"}).json()["hits"])
+
+
+def test_a_page_served_before_the_baseline_is_in_says_it_is_loading(site, tmp_path, monkeypatch):
+    """`newsmon run --serve` answers while its child process still loads the seeds: an empty
+    result then must not read as "nothing found" for good."""
+    from fastapi.testclient import TestClient
+
+    from pipeline.baseline import ensure_baseline
+    from pipeline.store import open_store
+    from tests.web.conftest import make_app
+
+    monkeypatch.delenv("NEWSMON_WEB_TOKEN", raising=False)
+    fresh = open_store({}, tmp_path / "data")
+    try:
+        with TestClient(make_app(fresh, (site[0], tmp_path / "data"))) as c:
+            assert 'id="baseline-loading"' in c.get("/").text
+            r = c.get("/api/search", params={"q": "江華縣優化營商環境"})
+            assert r.json()["baseline_loading"] is True and r.json()["total"] == 0
+            ensure_baseline(fresh)
+            assert 'id="baseline-loading"' not in c.get("/search", params={"q": "江華縣優化營商環境"}).text
+            r = c.get("/api/search", params={"q": "江華縣優化營商環境"})
+            assert r.json()["baseline_loading"] is False and r.json()["total"] >= 1
+    finally:
+        fresh.close()
