@@ -11,6 +11,19 @@ DEFAULTS: dict = {
     "crawl": {"contact": "https://github.com/newsmon/newsmon"},
 }
 
+#: the keys each section may hold: a misspelt one (``ulr``, ``pasword``) is an error naming
+#: its line, not a setting silently not applied. ``crawl`` keys are checked where the crawl
+#: reads them (``crawler.options``), with their values.
+KNOWN_KEYS: dict[str, frozenset | None] = {
+    "index": frozenset({
+        "backend", "url", "username", "password", "api_key", "timeout", "ca_certs", "verify_certs",
+        "plain_json", "prefix", "retries", "backoff", "retry_interval", "refresh", "ilm", "rollover",
+        "auto_setup",
+    }),
+    "kibana": frozenset({"url", "username", "password", "api_key", "verify_certs"}),
+    "crawl": None,
+}
+
 
 def load_settings(config_dir: Path) -> dict:
     path = Path(config_dir) / "settings.yaml"
@@ -21,14 +34,17 @@ def load_settings(config_dir: Path) -> dict:
         raise config_error(path, data, None, "(top level)", "expected a mapping")
     out = {k: dict(v) for k, v in DEFAULTS.items()}
     for key, value in data.items():
-        if key in DEFAULTS and not isinstance(value, dict):
+        if key not in KNOWN_KEYS:
+            raise config_error(path, data, key, str(key), "unknown section (known: " + ", ".join(KNOWN_KEYS) + ")")
+        if value is None:
+            continue
+        if not isinstance(value, dict):
             raise config_error(path, data, key, key, "expected a mapping")
-        if isinstance(value, dict):
-            merged = dict(out.get(key, {}))
-            merged.update(value)
-            out[key] = merged
-        else:
-            out[key] = value
+        for sub in value:
+            if KNOWN_KEYS[key] is not None and sub not in KNOWN_KEYS[key]:
+                raise config_error(path, value, sub, f"{key}.{sub}",
+                                   "unknown key (known: " + ", ".join(sorted(KNOWN_KEYS[key])) + ")")
+        out[key] = {**out.get(key, {}), **value}
     out["_path"] = str(path)
     out["_raw"] = data
     backend = out["index"].get("backend", "sqlite")

@@ -184,6 +184,25 @@ def test_a_foreign_database_is_refused_not_overwritten(cli, tmp_path):
     assert (data / "newsmon.db").read_text(encoding="utf-8") == "not a database"
 
 
+def test_a_config_folder_that_is_not_there_is_an_error_not_the_defaults(cli, tmp_path, monkeypatch):
+    """A mistyped --config must not quietly monitor the shipped sources instead."""
+    missing = tmp_path / "no-such-config"
+    code, out, err = cli("--config", str(missing), "stats")
+    assert code == 2 and out == "" and err == f"newsmon: error: {missing}: no such config folder (given by --config)\n"
+    monkeypatch.setenv("NEWSMON_CONFIG", str(missing))
+    code, _, err = cli("stats")
+    assert code == 2 and "(given by NEWSMON_CONFIG)" in err
+    # with none named and no ./config here, the shipped defaults, by their own path
+    monkeypatch.delenv("NEWSMON_CONFIG")
+    monkeypatch.chdir(tmp_path)
+    from pipeline.cli.context import Context
+    from pipeline.paths import default_config_dir
+
+    ctx = Context.from_args(type("Args", (), {"config": None, "data_dir": None})())
+    assert ctx.config_dir == default_config_dir() and ctx.config_dir.is_dir()
+    assert cli("stats")[0] == 0
+
+
 def test_bad_dates_and_limits_are_errors(cli):
     assert cli("search", "營商", "--since", "yesterday")[0] != 0
     assert cli("search", "營商", "--limit", "0")[0] != 0

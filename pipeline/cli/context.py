@@ -18,7 +18,19 @@ class Context:
 
     @classmethod
     def from_args(cls, args) -> "Context":
-        config = getattr(args, "config", None) or os.environ.get("NEWSMON_CONFIG") or "config"
+        """Where config and data live. A config folder named on purpose (``--config``,
+        NEWSMON_CONFIG) must exist: a mistyped path would otherwise run the shipped sources
+        and rules without a word. Without one, ``./config`` if there is one, else the
+        shipped defaults (by their own path, so crawl children are told a real folder)."""
+        from pipeline.errors import UserError
+        from pipeline.paths import default_config_dir
+
+        flag = getattr(args, "config", None)
+        config = flag or os.environ.get("NEWSMON_CONFIG")
+        if config and not Path(config).is_dir():
+            raise UserError(f"{config}: no such config folder (given by {'--config' if flag else 'NEWSMON_CONFIG'})")
+        if not config:
+            config = "config" if Path("config").is_dir() else default_config_dir()
         data = getattr(args, "data_dir", None) or os.environ.get("NEWSMON_DATA") or "data"
         return cls(Path(config), Path(data))
 

@@ -79,7 +79,11 @@ def main(argv: list[str] | None = None) -> int:
         format="%(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
-    ctx = Context.from_args(args)
+    try:
+        ctx = Context.from_args(args)
+    except UserError as exc:
+        print(f"newsmon: error: {_one_line(str(exc))}", file=sys.stderr)
+        return exc.exit_code
     try:
         return int(args._run(args, ctx) or 0)
     except UserError as exc:

@@ -110,6 +110,10 @@ def _safe(text) -> str:
     return "".join(ch if ch.isprintable() else " " for ch in str(text or ""))
 
 
+def _name(row: dict) -> str:
+    return row["source"] + ("" if row["enabled"] else " (off)")
+
+
 def run(args, ctx) -> int:
     data = collect(ctx)
     if args.json:
@@ -122,7 +126,7 @@ def run(args, ctx) -> int:
               + (f", crawling {', '.join(d['crawling'])}" if d["crawling"] else ""))
     else:
         print("daemon: not running" + (f" (last heartbeat {_ago(d['heartbeat'])})" if d["heartbeat"] else ""))
-    width = max([len(r["source"]) for r in data["sources"]] + [6])
+    width = max([len(_name(r)) for r in data["sources"]] + [6])
     print(f"\n{'source':<{width}}  {'every':>5}  {'last crawl':<28}  {'last new article':<28}  errors")
     for r in data["sources"]:
         errors = "-" if r["errors"] is None else str(r["errors"])
@@ -130,8 +134,7 @@ def run(args, ctx) -> int:
             errors += " BLOCKED"
         if r["failing_runs"]:
             errors += f" ({r['failing_runs']} failing runs)"
-        name = r["source"] + ("" if r["enabled"] else " (off)")
-        print(f"{name:<{width}}  {r['every']:>5}  {_ago(r['last_crawl_at']):<28}  {_ago(r['last_new_at']):<28}  {errors}")
+        print(f"{_name(r):<{width}}  {r['every']:>5}  {_ago(r['last_crawl_at']):<28}  {_ago(r['last_new_at']):<28}  {errors}")
         if r["warning"]:
             print(f"{'':<{width}}  ! {_safe(r['warning']['message'])}")
         if r["skipped_overruns"]:

@@ -87,6 +87,11 @@ class Daemon:
             raise UserError("no enabled sources in sources.yaml: nothing to monitor")
         self.alerts = load_alerts(ctx.config_dir)
         self._check_secrets()
+        from crawler.options import crawl_options
+
+        # a bad setting or lexicon stops the start, not every crawl after it
+        crawl_options(ctx.settings)
+        ctx.lexicon()
         known = {s.name for s in load_sources(ctx.config_dir)}
         for rule in self.alerts.rules:
             for name in rule.sources or []:

@@ -110,3 +110,15 @@ def test_status_lists_sources_and_outbox(tmp_path, capsys):
     city = next(r for r in data_json["sources"] if r["source"] == "city")
     assert city["errors"] == 1 and city["last_new_at"] is not None
     assert data_json["daemon"]["running"] is False
+
+
+def test_status_table_keeps_its_columns_with_a_source_switched_off(tmp_path, capsys):
+    from pathlib import Path
+
+    config = Path(__file__).resolve().parents[2] / "config"  # the shipped sources: one is off
+    assert main(["--config", str(config), "--data-dir", str(tmp_path), "status"]) == 0
+    table = capsys.readouterr().out.split("\n\n", 1)[1].splitlines()
+    rows = [line for line in table[1:] if line and not line.startswith(" ")]
+    assert any(" (off) " in line for line in rows)
+    ends = {line.index("never") for line in rows if "never" in line} | {table[0].index("last crawl")}
+    assert len(ends) == 1, table
