@@ -65,7 +65,7 @@ def _held(text, group, own, ranked, base, res) -> str:
         if mine - rival[0] < lead:
             return "close rival, " + ("lost comma" if lead == bs.MIN_RIVAL_COMMA
                                       else "other kind")
-    if res is not None and res.first_lost:
+    if res is not None and res.lost_at is not None:
         return "partial"
     if bs._made_up(r):
         return "no byte known"

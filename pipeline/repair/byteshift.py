@@ -85,10 +85,11 @@ class Outcome:
     confidence: float
     status: str          # "repaired" | "unresolved"
     lost: bool = False
-    #: the first character could not be pinned down: ``after`` keeps the damage's ``?``
-    first_lost: bool = False
+    #: a partial repair: where in ``after`` a ``?`` stands for what no reading could pin
+    #: down (the first character, or one or two where the readings part further in)
+    lost_at: int | None = None
     #: for a run left unresolved: its likeliest readings over ``start:end``, best first;
-    #: for a partial repair (``first_lost``): what its kept ``?`` likeliest stands for
+    #: for a partial repair (``lost_at``): what its kept ``?`` likeliest stands for
     readings: tuple[str, ...] = ()
 
 
@@ -789,23 +790,24 @@ def decide(text: str, group: list[Candidates], own: Candidates) -> Outcome | Non
         mine = _pooled(c.scored[(mid, length)][3] for c in group)
         close_rival = mine - rival[0] < rival_lead(r, mid, rival[1])
     doubt = margin < MIN_MARGIN or close_rival
-    # close readings that differ only in what stands before the same rest: repair the rest
-    first_lost = False
-    if (doubt and not (r.vanish or r.hint or odd)
-            and (not close_rival or _same_rest(rival[1], rival[2], mid, length))):
-        rest = _first_unknown(ranked) if _known_after_first(r) else None
-        # (something after the lost character must be restored, or nothing is; and more
-        # than ASCII: a "?" for a character lost whole before 約 (8C 73) reads as a lost
-        # lead byte and an "s", the rest this would keep; in true damage it is rarely so)
-        if (rest is not None and len(mid) > 1 and "?" + mid[1:] != text[start:end]
-                and not mid[1:].isascii()):
-            first_lost, margin = True, rest
-            mid = "?" + mid[1:]
-            confidence = _confidence(gain, margin)
-    if ((doubt and not first_lost) or odd or _made_up(r)
+    # close readings that differ only in one place: repair the rest, keep a "?" there
+    kept = None
+    if doubt and not (r.hint or odd):
+        for prefix, suffix in _unsure_spots(r, mid, length, rival, close_rival):
+            rest = _kept_margin(ranked, prefix, suffix, length)
+            # (something beside the "?" must be restored, or nothing is; and more than
+            # ASCII: a "?" for a character lost whole before 約 (8C 73) reads as a lost
+            # lead byte and an "s", the rest this would keep; in true damage it is rarely so)
+            if (rest is not None and prefix + "?" + suffix != text[start:end]
+                    and not (prefix + suffix).isascii()):
+                kept, margin = (prefix, suffix), rest
+                mid = prefix + "?" + suffix
+                confidence = _confidence(gain, margin)
+                break
+    if ((doubt and kept is None) or odd or _made_up(r)
             or _stray(own.doc, text, start, end, mid)
             or _pooled(c.as_lost() for c in group) > top - MIN_MARGIN
-            or (r.vanish and _second_pair_close(group, top, (mid, length)))):
+            or (r.vanish and _second_pair_close(group, top, ranked[0][0]))):
         return Outcome(start, end, text[start:end], confidence, "unresolved",
                        readings=_likeliest(text, ranked, base, start, end))
     if r.hint and mid.endswith("("):
@@ -813,9 +815,10 @@ def decide(text: str, group: list[Candidates], own: Candidates) -> Outcome | Non
         m = py.TAIL_RE.match(text, end)
         if m:
             mid, end = mid[:-1], m.end()
-    return Outcome(start, end, mid, confidence, "repaired", lost=r.lost,
-                   first_lost=first_lost,
-                   readings=_heads(ranked, ranked[0][0][0], length) if first_lost else ())
+    if kept is None:
+        return Outcome(start, end, mid, confidence, "repaired", lost=r.lost)
+    return Outcome(start, end, mid, confidence, "repaired", lost=r.lost, lost_at=len(kept[0]),
+                   readings=_kept_pieces(ranked, *kept, length))
 
 
 def _likeliest(text: str, ranked: list, base: float, start: int, end: int) -> tuple[str, ...]:
@@ -842,19 +845,20 @@ def _likeliest(text: str, ranked: list, base: float, start: int, end: int) -> tu
     return tuple(out)
 
 
-def _heads(ranked: list, best: str, length: int) -> tuple[str, ...]:
+def _kept_pieces(ranked: list, prefix: str, suffix: str, length: int) -> tuple[str, ...]:
     """What the ``?`` a partial repair keeps likeliest stands for, best first: what the
-    readings close to the best put before the rest they all share (one character, or two
-    where a lost ``，`` may stand before it). Kept for the same reasons as ``_likeliest``."""
+    readings close to the best put between the text they all share (one character, or two
+    where a vanished pair or a lost ``，`` may stand there). Kept for the same reasons as
+    ``_likeliest``."""
     top = ranked[0][1]
     out: list[str] = []
     for (mid, consumed), score in ranked:
         if len(out) == READINGS_KEPT or top - score >= MIN_MARGIN:
             break
-        if _same_rest(mid, consumed, best, length):
-            head = mid[:len(mid) - len(best) + 1]
-            if head not in out:
-                out.append(head)
+        if _agrees(mid, consumed, prefix, suffix, length):
+            piece = mid[len(prefix):len(mid) - len(suffix)]
+            if piece not in out and piece != "?":  # (a lost ASCII byte's "?": no guess)
+                out.append(piece)
     return tuple(out)
 
 
@@ -880,30 +884,58 @@ def _known_after_first(r: Reading) -> bool:
     return all(isinstance(lead, int) and isinstance(trail, int) for lead, trail in r.slots[1:])
 
 
-def _same_rest(other: str, consumed: int, best: str, length: int) -> bool:
-    """Does ``other`` read the same bytes as ``best`` the same way after ``best``'s first
-    character, with one or two characters before that?"""
-    return (consumed == length and len(best) > 1 and len(other) in (len(best), len(best) + 1)
-            and other.endswith(best[1:]))
-
-
-def _first_unknown(ranked: list) -> float | None:
-    """If the readings close to the best differ only in what stands before the same rest:
-    how far below the best the first reading that differs elsewhere scores.
+def _unsure_spots(r: Reading, mid: str, length: int, rival, close_rival: bool):
+    """Where a run in doubt may keep one ``?`` and have the rest repaired: (text before it,
+    text after it) of the best reading ``mid``, likeliest first.
 
     Why: in a run where no pair vanished, only the first character's lead byte is gone;
     every byte after it is known. That character is often a coin toss between a few that
     read equally well, and where a pair vanished right after it (a lost ``，`` before
     ``X``, against a lost lead byte of ``X``: the damage is the same) so is whether one
-    character stood there or two; the text after them reads the same either way. Rather
-    than leave the whole run unread, the rest is repaired and the ``?`` the damage made
-    stays for what it took, counted as lost.
+    character stood there or two. Further in, the same holds where a pair vanished or not
+    between two characters that share a lead byte (淡 B5 AD, 的 B5 C4: ``清淡的`` less its
+    vanished ``AD B5`` reads ``清的``): the best reading of the other kind is the best one
+    with a character more, or less, at one place. Rather than leave the whole run unread,
+    the rest is repaired and a ``?`` stands where the readings part, counted as lost, for
+    one character or, where the longer reading is right, two (the shorter reading's
+    character there and the one it lacks). Either way the readings close to the best
+    must agree everywhere else (``_kept_margin``).
     """
-    (best, length), top = ranked[0]
+    if (len(mid) > 1 and not r.vanish and _known_after_first(r)
+            and (not close_rival or _agrees(rival[1], rival[2], "", mid[1:], length))):
+        yield "", mid[1:]
+    if rival is not None and rival[2] == length:
+        short, k = _one_more(mid, rival[1]) or _one_more(rival[1], mid) or ("", 0)
+        if k > 0:
+            k = min(k, len(short) - 1)
+            yield short[:k], short[k + 1:]
+
+
+def _one_more(short: str, long: str) -> tuple[str, int] | None:
+    """(``short``, k) if ``long`` is ``short`` with one character put in before ``short[k]``."""
+    if len(long) != len(short) + 1:
+        return None
+    k = 0
+    while k < len(short) and short[k] == long[k]:
+        k += 1
+    return (short, k) if long[k + 1:] == short[k:] else None
+
+
+def _agrees(other: str, consumed: int, prefix: str, suffix: str, length: int) -> bool:
+    """Does ``other`` read the same bytes as the best reading, the same way but for one or
+    two characters between ``prefix`` and ``suffix``?"""
+    return (consumed == length and other.startswith(prefix) and other.endswith(suffix)
+            and 1 <= len(other) - len(prefix) - len(suffix) <= 2)
+
+
+def _kept_margin(ranked: list, prefix: str, suffix: str, length: int) -> float | None:
+    """If the readings close to the best all agree but between ``prefix`` and ``suffix``
+    (``_agrees``): how far below the best the first reading that differs elsewhere scores."""
+    top = ranked[0][1]
     for (mid, consumed), score in ranked[1:]:
         if top - score >= MIN_MARGIN:
             return top - score
-        if not _same_rest(mid, consumed, best, length):
+        if not _agrees(mid, consumed, prefix, suffix, length):
             return None
     return math.inf
 

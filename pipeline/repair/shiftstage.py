@@ -71,10 +71,10 @@ def edits(text: str) -> list[Edit]:
                             readings=res.readings))
         else:
             notes = []
-            if res.first_lost:
-                # a character no reading could pin down: left as "?", counted
-                notes.append((0, "lost", "?", res.readings))
-            if res.lost and res.after.endswith("?"):
+            if res.lost_at is not None:
+                # what no reading could pin down: left as "?", counted
+                notes.append((res.lost_at, "lost", "?", res.readings))
+            if res.lost and res.after.endswith("?") and res.lost_at != len(res.after) - 1:
                 # the ASCII byte a bad pair took is gone: shown as "?", counted
                 notes.append((len(res.after) - 1, "lost", "?", ()))
             out.append(Edit(res.start, res.end, res.after, "byte_shift", res.confidence,

@@ -1,8 +1,8 @@
 """Random byte-shift damage on clean Chinese text: repaired exactly, left alone, or wrong.
 
 A sample of the bench (``bench/repair.py`` runs thousands). The sample is seeded, so it is
-deterministic: the floors sit at what this sample achieves (26 of 47 no-vanish runs exact,
-9 more repaired but for the spot the damage struck, 33 repairs made, none wrong), so a
+deterministic: the floors sit at what this sample achieves (27 of 47 no-vanish runs exact,
+9 more repaired but for the spot the damage struck, 34 repairs made, none wrong), so a
 regression in accuracy or a new wrong repair fails. (29 exact, 9 partial and 35 made before the
 fifth session: a lost comma became a rival the repair now weighs, which made one exact
 repair partial and left another, and one run's margin shrank under 4 nats; on the bench's
@@ -62,37 +62,85 @@ def test_random_damage(texts):
     rates = none.rates()
     # 26 of 47 (25 after ``byteshift._made_up``: "大韓民??" for "大韓民國\t" was left, as
     # no byte of 國 is left; then 26 again once a simplified form in traditional text was
-    # charged: "推?了" became "推出了", its close rival "推荐了" being 推薦了 in this script)
-    assert rates["exact"] >= 0.55, rates
+    # charged: "推?了" became "推出了", its close rival "推荐了" being 推薦了 in this script;
+    # 27 since a "?" may be kept further in than the first character: a run left for a
+    # close reading with one character more came out whole)
+    assert none.exact >= 27, rates
     # runs whose first character is a toss-up: the rest repaired, that one left as "?"
     assert none.partial >= 9, rates
     made = sum(t.exact + t.wrong for t in tallies.values())
     wrong = sum(t.wrong for t in tallies.values())
-    assert made >= 33, {k: v.rates() for k, v in tallies.items()}
+    assert made >= 34, {k: v.rates() for k, v in tallies.items()}
     # a wrong repair is worse than none: this sample has none
     assert wrong == 0, {k: v.rates() for k, v in tallies.items()}
 
 
-def test_a_partial_repair_needs_the_close_readings_to_agree_after_the_first_character():
-    from pipeline.repair.byteshift import MIN_MARGIN, _first_unknown
+def test_a_partial_repair_needs_the_close_readings_to_agree_but_at_the_kept_question_mark():
+    from pipeline.repair.byteshift import MIN_MARGIN, _kept_margin
 
     def ranked(*readings):
         return [((mid, 4), score) for mid, score in readings]
 
+    def first(ranked):  # a "?" for the first character of 到凌晨
+        return _kept_margin(ranked, "", "凌晨", 4)
+
     # close readings that differ in the first character only: how far the next one is
-    assert _first_unknown(ranked(("到凌晨", -10.0), ("至凌晨", -11.0),
-                                 ("乃凌晨", -10.0 - MIN_MARGIN - 1.5))) == MIN_MARGIN + 1.5
-    assert _first_unknown(ranked(("到凌晨", -10.0), ("至凌晨", -12.0))) == float("inf")
+    assert first(ranked(("到凌晨", -10.0), ("至凌晨", -11.0),
+                        ("乃凌晨", -10.0 - MIN_MARGIN - 1.5))) == MIN_MARGIN + 1.5
+    assert first(ranked(("到凌晨", -10.0), ("至凌晨", -12.0))) == float("inf")
     # one character more before the same rest (a lost comma and a vanished pair) agrees
-    assert _first_unknown(ranked(("到凌晨", -10.0), (",到凌晨", -11.0),
-                                 ("，至凌晨", -12.0))) == float("inf")
+    assert first(ranked(("到凌晨", -10.0), (",到凌晨", -11.0), ("，至凌晨", -12.0))) == float("inf")
     # a close reading that differs elsewhere, is shorter, has two more characters, or read
     # a different length of the damaged text, leaves the run
-    assert _first_unknown(ranked(("到凌晨", -10.0), ("到凌辰", -11.0))) is None
-    assert _first_unknown(ranked(("到凌晨", -10.0), ("凌晨", -11.0))) is None
-    assert _first_unknown(ranked(("到凌晨", -10.0), ("聊到凌晨", -11.0))) is not None
-    assert _first_unknown(ranked(("到凌晨", -10.0), ("天聊到凌晨", -11.0))) is None
-    assert _first_unknown([(("到凌晨", 4), -10.0), (("至凌晨", 5), -11.0)]) is None
+    assert first(ranked(("到凌晨", -10.0), ("到凌辰", -11.0))) is None
+    assert first(ranked(("到凌晨", -10.0), ("凌晨", -11.0))) is None
+    assert first(ranked(("到凌晨", -10.0), ("聊到凌晨", -11.0))) is not None
+    assert first(ranked(("到凌晨", -10.0), ("天聊到凌晨", -11.0))) is None
+    assert first([(("到凌晨", 4), -10.0), (("至凌晨", 5), -11.0)]) is None
+    # further in: a "?" for 的 in 清的菜 agrees with 清淡的菜 (the "?" is 淡的 there)
+    assert _kept_margin(ranked(("清的菜", -10.0), ("清淡的菜", -11.0)), "清", "菜", 4) == float("inf")
+    assert _kept_margin(ranked(("清的菜", -10.0), ("請的菜", -11.0)), "清", "菜", 4) is None
+
+
+def test_where_the_readings_part_by_one_character_further_in():
+    from pipeline.repair.byteshift import _one_more
+
+    assert _one_more("清的菜餚", "清淡的菜餚") == ("清的菜餚", 1)
+    assert _one_more("大都", "元大都") == ("大都", 0)
+    assert _one_more("清的", "清的了") == ("清的", 2)
+    assert _one_more("清的菜", "清淡菜") is None and _one_more("清的", "清淡的了") is None
+
+
+def test_a_run_whose_readings_part_further_in_keeps_a_question_mark_there(texts):
+    """妹妹商量，同樣沒有結果, 商's lead byte lost: a pair vanished in 同樣, and the reading
+    without it (one character there) is close behind, while the text around is certain. The
+    run is repaired but for one "?" that stands for 同樣, counted as lost, with its guesses
+    on the record. It was left whole before (2026-12-06)."""
+    article = next(damage.gbk_safe(t) for t in texts if "妹妹商量，同樣沒有結果" in t)
+    pos = article.index("妹妹商量，同樣沒有結果") + 2
+    hurt = damage.damage_at(article, pos)
+    assert hurt.vanished == 1 and hurt.text[pos:pos + 4] == "?塘浚瑯"
+    out = repair_text(hurt.text)
+    assert out.text[pos:pos + 8] == "商量,?沒有結果"
+    assert damage.classify(out.text, hurt, article) == "partial"
+    lost = [r for r in out.repairs if r.kind == "lost"]
+    assert [(r.offset, r.after) for r in lost] == [(pos + 3, "?")]
+    assert "同樣" in lost[0].readings
+
+
+def test_a_kept_question_mark_on_a_lost_ascii_byte_is_counted_once(texts):
+    """同比事故次數上升68: the bad pair at the run's end took the 6, and the close rival
+    reads a character more just before it. The "?" kept there stands for both at once:
+    one lost record, not one for the byte and one for the doubt."""
+    article = next(damage.gbk_safe(t) for t in texts if "同比事故次數上升68" in t)
+    pos = article.index("同比事故次數上升68") + 2
+    hurt = damage.damage_at(article, pos)
+    assert hurt.swallowed and hurt.text[pos:pos + 8] == "?鹿蚀螖瞪仙?8"
+    out = repair_text(hurt.text)
+    assert out.text[pos:pos + 8] == "事故次數上升?8"
+    assert damage.classify(out.text, hurt, article) == "exact"
+    lost = [r for r in out.repairs if r.kind == "lost"]
+    assert [(r.offset, r.readings) for r in lost] == [(pos + 6, ())]
 
 
 def test_a_toss_up_first_character_is_left_as_a_counted_question_mark(texts):
