@@ -203,6 +203,18 @@ def test_a_config_folder_that_is_not_there_is_an_error_not_the_defaults(cli, tmp
     assert cli("stats")[0] == 0
 
 
+def test_a_data_folder_that_cannot_be_one_is_a_one_line_error(cli, tmp_path):
+    """A file where the data folder should be, or a path through one: the machine's refusal
+    in one line (the operator's to fix), never a traceback."""
+    afile = tmp_path / "afile"
+    afile.write_text("not a folder", encoding="utf-8")
+    code, out, err = cli("stats", data=afile)
+    assert code == 2 and out == "" and err == f"newsmon: error: {afile}: not a folder (the data folder: --data-dir, NEWSMON_DATA)\n"
+    code, out, err = cli("stats", data=afile / "sub")
+    assert code == 1 and out == "" and err == f"newsmon: error: {afile / 'sub'}: Not a directory\n"
+    assert afile.read_text(encoding="utf-8") == "not a folder"
+
+
 def test_bad_dates_and_limits_are_errors(cli):
     assert cli("search", "營商", "--since", "yesterday")[0] != 0
     assert cli("search", "營商", "--limit", "0")[0] != 0

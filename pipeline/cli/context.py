@@ -32,6 +32,8 @@ class Context:
         if not config:
             config = "config" if Path("config").is_dir() else default_config_dir()
         data = getattr(args, "data_dir", None) or os.environ.get("NEWSMON_DATA") or "data"
+        if Path(data).exists() and not Path(data).is_dir():
+            raise UserError(f"{data}: not a folder (the data folder: --data-dir, NEWSMON_DATA)")
         return cls(Path(config), Path(data))
 
     @property

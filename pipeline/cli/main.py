@@ -79,12 +79,9 @@ def main(argv: list[str] | None = None) -> int:
         format="%(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    ctx = None
     try:
         ctx = Context.from_args(args)
-    except UserError as exc:
-        print(f"newsmon: error: {_one_line(str(exc))}", file=sys.stderr)
-        return exc.exit_code
-    try:
         return int(args._run(args, ctx) or 0)
     except UserError as exc:
         print(f"newsmon: error: {_one_line(str(exc))}", file=sys.stderr)
@@ -94,8 +91,20 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except OSError as exc:
+        # the machine said no (no permission, a full disk, a path through a file): the
+        # user's to fix, and worth one line; -vv shows where it happened
+        logging.getLogger("newsmon").debug("failed here", exc_info=exc)
+        print(f"newsmon: error: {_one_line(_os_error(exc))}", file=sys.stderr)
+        return 1
     finally:
-        ctx.close()
+        if ctx is not None:
+            ctx.close()
+
+
+def _os_error(exc: OSError) -> str:
+    what = exc.strerror or type(exc).__name__
+    return f"{exc.filename}: {what}" if exc.filename else f"{what} ({exc})"
 
 
 def _one_line(msg: str) -> str:
