@@ -15,7 +15,7 @@ import sys
 import time
 from pathlib import Path
 
-from pipeline.errors import ConfigError, UserError
+from pipeline.errors import UserError
 
 VERB = "kibana"
 HELP = "Kibana: import newsmon's data view, saved searches and dashboard"
@@ -71,9 +71,7 @@ def _conf(ctx, args) -> dict:
 
     settings = ctx.settings
     path = Path(settings.get("_path", "settings.yaml"))
-    kib = dict(settings.get("kibana") or {})
-    if kib and not isinstance(settings.get("kibana"), dict):
-        raise ConfigError(f"{path}: kibana: expected a mapping")
+    kib = dict(settings.get("kibana") or {})  # a mapping of known keys (pipeline.settings)
     index = dict(settings.get("index") or {})
     url = args.url or os.environ.get("NEWSMON_KIBANA_URL") or kib.get("url") or "http://localhost:5601"
     out = {"url": expand_env(str(url), path=path, keypath="kibana.url").rstrip("/")}
