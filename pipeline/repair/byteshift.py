@@ -554,7 +554,6 @@ def next_quote(text: str, end: int) -> str:
     return m.group() if m else ""
 
 
-
 def _quote_clashes(state: int, middle: str, after: str = "") -> int:
     """How many of ``middle``'s quotation marks clash with the quotation ``state`` it
     begins in (``open_quote``), read left to right, and with the mark ``after`` it
@@ -800,9 +799,9 @@ def decide(text: str, group: list[Candidates], own: Candidates) -> Outcome | Non
             # lead byte and an "s", the rest this would keep; in true damage it is rarely so)
             if (rest is not None and prefix + "?" + suffix != text[start:end]
                     and not (prefix + suffix).isascii()):
-                kept, margin = (prefix, suffix), rest
-                mid = prefix + "?" + suffix
-                confidence = _confidence(gain, margin)
+                # the confidence of what is kept: its lead over the readings that differ
+                kept, mid = (prefix, suffix), prefix + "?" + suffix
+                confidence = _confidence(gain, rest)
                 break
     if ((doubt and kept is None) or odd or _made_up(r)
             or _stray(own.doc, text, start, end, mid)
