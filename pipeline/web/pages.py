@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException
 
 from pipeline.errors import UserError
 from pipeline.web import monitor as monitor_data
 from pipeline.web.app import WebContext, html_page
 from pipeline.web.display import repairs_view
+from pipeline.web.feed import FEED_SIZE, atom_feed, feed_params, feed_url
 from pipeline.web.searching import SearchParams, run_search, story_copies
 
 router = APIRouter(include_in_schema=False)
@@ -69,9 +70,19 @@ def _search_page(request: Request):
             "tags": tags,
             "front": request.url.path == "/",
             "baseline_loading": web.baseline_loading(),
+            "feed_url": feed_url(params),
         },
         status,
     )
+
+
+@router.get("/search.atom")
+def search_feed(request: Request):
+    """The search as an Atom feed: its filters, the newest stories first."""
+    params = feed_params(SearchParams.from_query(request.query_params))
+    page = run_search(_web(request).store, params, limit=FEED_SIZE)
+    return Response(atom_feed(page, str(request.base_url)),
+                    media_type="application/atom+xml; charset=utf-8")
 
 
 @router.get("/articles/{article_id}", response_class=HTMLResponse)

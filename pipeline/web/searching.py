@@ -77,7 +77,7 @@ class SearchParams:
     def effective_sort(self) -> str:
         return self.sort or ("relevance" if self.q else "newest")
 
-    def request(self) -> SearchRequest:
+    def request(self, limit: int = PAGE_SIZE) -> SearchRequest:
         return SearchRequest(
             query=self.q,
             sources=self.sources or None,
@@ -85,8 +85,8 @@ class SearchParams:
             since=self.since or None,
             until=self.until or None,
             sort=self.effective_sort,  # type: ignore[arg-type]
-            limit=PAGE_SIZE,
-            offset=(self.page - 1) * PAGE_SIZE,
+            limit=limit,
+            offset=(self.page - 1) * limit,
             collapse=True,
         )
 
@@ -158,9 +158,10 @@ class SearchPage:
         return out
 
 
-def run_search(store, params: SearchParams) -> SearchPage:
-    """One row per story (the best copy) with the portals its other copies are on."""
-    result = store.search(params.request())
+def run_search(store, params: SearchParams, limit: int = PAGE_SIZE) -> SearchPage:
+    """One row per story (the best copy) with the portals its other copies are on;
+    ``limit`` stories a page (the feed takes more than the page's 20)."""
+    result = store.search(params.request(limit))
     hits = [StoryHit(h) for h in result.hits]
     for sh in hits:
         a = sh.hit.article
