@@ -263,6 +263,10 @@ def test_monitor_page(client):
     html = client.get("/monitor").text
     row = re.search(r'<tr class="src state-never" data-source="wuhan_gov">(.*?)</tr>', html, re.S).group(1)
     assert "no crawl yet" in row
+    # a source only ingested or loaded is not waiting for a crawl: it never gets one
+    for name, how in (("xiangyang", "ingested from files"), ("seed", "the seed baseline")):
+        row = re.search(rf'data-source="{name}">(.*?)</tr>', html, re.S).group(1)
+        assert f"not crawled: {how}" in row and "no crawl yet" not in row
     blocked = re.search(r'data-source="hubei_gov">(.*?)</tr>', html, re.S).group(1)
     assert "blocked" in blocked and "HTTP 403" in blocked and "last 3 crawls were blocked" in blocked
     silent = re.search(r'data-source="hbrb">(.*?)</tr>', html, re.S).group(1)
