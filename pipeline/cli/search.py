@@ -25,6 +25,9 @@ def add_arguments(p) -> None:
     p.add_argument("--offset", type=int, default=0, metavar="N", help=argparse_suppress())
     p.add_argument("--collapse", action="store_true", help="one row per story (near-duplicate group)")
     p.add_argument("--json", action="store_true", help="print a JSON array of articles with snippet and score")
+    p.add_argument("--csv", action="store_true",
+                   help="print CSV: one row per hit (id, published_beijing, title, source, origin, "
+                        "author, url, tags, story_size, newsmon_url), no body")
 
 
 def argparse_suppress():
@@ -51,6 +54,8 @@ def run(args, ctx) -> int:
 
     if args.limit < 1 or args.limit > 10000:
         raise UserError("--limit must be between 1 and 10000")
+    if args.json and args.csv:
+        raise UserError("--json and --csv: choose one")
     req = SearchRequest(
         query=args.query,
         sources=args.source,
@@ -66,6 +71,11 @@ def run(args, ctx) -> int:
     if args.json:
         json.dump([h.to_dict() for h in result.hits], sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")
+        return 0
+    if args.csv:
+        from pipeline.csvexport import write_csv
+
+        write_csv(result.hits, sys.stdout)
         return 0
     tty = sys.stdout.isatty()
     count = f"{result.total}{'' if result.total_exact else '+'}"

@@ -11,7 +11,7 @@ from pipeline.web import monitor as monitor_data
 from pipeline.web.app import WebContext, html_page
 from pipeline.web.display import repairs_view
 from pipeline.web.feed import FEED_SIZE, atom_feed, feed_params, feed_url
-from pipeline.web.searching import SearchParams, run_search, story_copies
+from pipeline.web.searching import SearchParams, export_hits, run_search, story_copies
 
 router = APIRouter(include_in_schema=False)
 
@@ -71,6 +71,7 @@ def _search_page(request: Request):
             "front": request.url.path == "/",
             "baseline_loading": web.baseline_loading(),
             "feed_url": feed_url(params),
+            "csv_query": params.query_string(page=1),
         },
         status,
     )
@@ -83,6 +84,24 @@ def search_feed(request: Request):
     page = run_search(_web(request).store, params, limit=FEED_SIZE)
     return Response(atom_feed(page, str(request.base_url)),
                     media_type="application/atom+xml; charset=utf-8")
+
+
+@router.get("/search.csv")
+def search_csv(request: Request):
+    """The search's stories as a CSV download (at most ``EXPORT_MAX``), for a spreadsheet."""
+    import io
+    from datetime import datetime
+
+    from pipeline.csvexport import write_csv
+    from pipeline.timeutil import BEIJING
+
+    params = SearchParams.from_query(request.query_params)
+    out = io.StringIO()
+    out.write("\ufeff")  # the BOM that makes Excel read the file as UTF-8, not as GBK
+    write_csv(export_hits(_web(request).store, params), out, str(request.base_url))
+    name = f"newsmon-{datetime.now(BEIJING):%Y%m%d-%H%M}.csv"
+    return Response(out.getvalue().encode("utf-8"), media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
 @router.get("/articles/{article_id}", response_class=HTMLResponse)

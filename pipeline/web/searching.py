@@ -8,7 +8,7 @@ so a link and an API call always agree.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from urllib.parse import urlencode
 
 from pipeline.errors import UserError
@@ -17,6 +17,9 @@ from pipeline.timeutil import parse_user_date
 
 PAGE_SIZE = 20
 MAX_PAGE = 500
+#: stories in one CSV download, and how many are asked of the store at a time
+EXPORT_MAX = 10_000
+EXPORT_BATCH = 500
 #: copies of one story looked at to name the portals it is also on
 STORY_COPIES = 100
 SORTS = ("relevance", "newest")
@@ -170,6 +173,20 @@ def run_search(store, params: SearchParams, limit: int = PAGE_SIZE) -> SearchPag
             sh.other_copies = max(len(copies), sh.hit.story_size - 1)
             sh.also_on = sorted({c.source for c in copies if c.source != a.source})
     return SearchPage(params, result.total, hits, bool(getattr(result, "total_exact", True)))
+
+
+def export_hits(store, params: SearchParams):
+    """Every story the search finds, in its order, up to ``EXPORT_MAX`` (the CSV download):
+    asked of the store a batch at a time, from the first page whatever ``page`` says."""
+    req = params.request(EXPORT_BATCH)
+    offset, most = 0, EXPORT_MAX
+    while offset < most:
+        hits = store.search(replace(req, offset=offset,
+                                    limit=min(EXPORT_BATCH, most - offset))).hits
+        yield from hits
+        if len(hits) < EXPORT_BATCH:
+            return
+        offset += len(hits)
 
 
 def story_copies(store, story_id: str, exclude: str | None = None) -> list:

@@ -1,0 +1,54 @@
+"""Search results as CSV, for the spreadsheet an editor builds a weekly report in.
+
+One row per hit with the fields a report cites (when, what, where from, the link), never
+the body. Crawled text ends up in a spreadsheet here, so a cell that a spreadsheet would
+run as a formula (one starting with ``=``, ``+``, ``-``, ``@`` or a tab or carriage
+return, the OWASP list) gets a leading ``'`` and stays text, and control characters
+(terminal escape sequences, when the CSV is printed) are dropped.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from typing import Iterable, TextIO
+from urllib.parse import quote
+
+from pipeline.timeutil import BEIJING, parse_iso
+
+COLUMNS = ("id", "published_beijing", "title", "source", "origin", "author", "url", "tags",
+           "story_size", "newsmon_url")
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def cell(value) -> str:
+    """``value`` as a CSV cell that a spreadsheet shows as text, never evaluates."""
+    text = _CONTROL.sub("", "" if value is None else str(value))
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def _beijing(value: str | None) -> str:
+    dt = parse_iso(value)
+    return dt.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M") if dt else ""
+
+
+def row(hit, base_url: str | None = None) -> list[str]:
+    a = hit.article
+    link = f"{base_url.rstrip('/')}/articles/{quote(a.id, safe='')}" if base_url else ""
+    values = (a.id, _beijing(a.published_at), " ".join((a.title or "").split()), a.source,
+              a.origin, a.author, a.url, "; ".join(a.tags or []), hit.story_size, link)
+    return [cell(v) for v in values]
+
+
+def write_csv(hits: Iterable, out: TextIO, base_url: str | None = None) -> int:
+    """Write a header and one row per hit to ``out``; the number of rows written.
+    ``newsmon_url`` (the article page) is filled only when ``base_url`` is given."""
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(COLUMNS)
+    n = 0
+    for hit in hits:
+        writer.writerow(row(hit, base_url))
+        n += 1
+    return n
