@@ -109,3 +109,18 @@ def test_browser_on_es(browser, es_store, es_site, screenshots):
         browser.get(url + "/articles/xss00001")
         assert browser.find_element(By.ID, "title").text == XSS_TITLE
         assert no_dialog(browser)
+
+
+def test_feed_and_csv_on_es(es_client, monkeypatch):
+    """The feed and the CSV run the store's search as the pages do: the same stories."""
+    from pipeline.web import searching
+    from tests.web.test_export import rows
+    from tests.web.test_feed import article_ids, entries
+
+    feed = article_ids(entries(es_client.get("/search.atom", params={"q": "国务院 营商环境"})))
+    assert len([i for i in feed if i.startswith("story")]) == 1  # one entry for three copies
+    monkeypatch.setattr(searching, "EXPORT_BATCH", 7)  # several batches, past a page
+    got = rows(es_client.get("/search.csv", params={"source": "wuhan_gov", "sort": "newest"}))
+    api = es_client.get("/api/search", params={"source": "wuhan_gov", "sort": "newest"}).json()
+    assert len(got) == api["total"] == 26
+    assert [r["id"] for r in got][:20] == [h["id"] for h in api["hits"]]
