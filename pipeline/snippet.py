@@ -73,3 +73,13 @@ def snippet_from_spans(text: str | None, spans: list[tuple[int, int]], width: in
     out.append(html.escape(text[pos:end]))
     out.append("…" if end < len(text) else "")
     return "".join(out)
+
+
+_MARK = re.compile(r"</?mark>")
+
+
+def snippet_text(snippet: str | None, on: str = "", off: str = "") -> str:
+    """A snippet back as plain text, its ``<mark>``/``</mark>`` turned into ``on``/``off``
+    (for a terminal, a feed, anything that is not HTML)."""
+    return html.unescape(_MARK.sub(lambda m: off if m.group().startswith("</") else on,
+                                   snippet or ""))

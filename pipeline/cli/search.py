@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import html
 import json
-import re
 import sys
 
 from pipeline.errors import UserError
@@ -36,12 +34,11 @@ def argparse_suppress():
     return argparse.SUPPRESS
 
 
-_MARK = re.compile(r"</?mark>")
-
-
 def plain_snippet(snippet: str, tty: bool) -> str:
+    from pipeline.snippet import snippet_text
+
     on, off = ("\x1b[1m", "\x1b[0m") if tty else ("【", "】")
-    return html.unescape(_MARK.sub(lambda m: off if m.group().startswith("</") else on, snippet))
+    return snippet_text(snippet, on, off)
 
 
 def _safe(text: str | None) -> str:

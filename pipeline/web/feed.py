@@ -16,7 +16,6 @@ original would read as a second link to the article.)
 
 from __future__ import annotations
 
-import html
 import re
 import uuid
 from datetime import datetime, timezone
@@ -25,6 +24,7 @@ from urllib.parse import quote
 from lxml import etree
 from lxml.builder import ElementMaker
 
+from pipeline.snippet import snippet_text
 from pipeline.timeutil import parse_iso
 from pipeline.web.display import display_title
 from pipeline.web.safety import safe_link
@@ -34,7 +34,6 @@ from pipeline.web.searching import SearchPage, SearchParams
 FEED_SIZE = 50
 
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
-_MARK = re.compile(r"</?mark>")
 ATOM = ElementMaker(namespace="http://www.w3.org/2005/Atom",
                     nsmap={None: "http://www.w3.org/2005/Atom"})
 
@@ -76,11 +75,6 @@ def _when(*values: str | None) -> datetime | None:
     return None
 
 
-def _summary(snippet: str | None) -> str:
-    """The snippet as plain text: the store's snippet is escaped HTML with ``<mark>``."""
-    return html.unescape(_MARK.sub("", snippet or ""))
-
-
 def _stamp(dt: datetime) -> str:
     return dt.isoformat(timespec="seconds")
 
@@ -112,7 +106,7 @@ def _entry(sh, base: str):
     published = _when(a.published_at)
     stored = _when(a.ingested_at, a.fetched_at, a.published_at) or datetime.now(timezone.utc)
     updated = max(stored, published) if published else stored
-    summary = xml_text(_summary(sh.hit.snippet))
+    summary = xml_text(snippet_text(sh.hit.snippet))
     if sh.also_on:
         summary += f" (also on {', '.join(sh.also_on)})"
     entry = ATOM.entry(
