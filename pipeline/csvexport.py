@@ -14,7 +14,7 @@ import re
 from typing import Iterable, TextIO
 from urllib.parse import quote
 
-from pipeline.timeutil import BEIJING, parse_iso
+from pipeline.timeutil import beijing_time
 
 COLUMNS = ("id", "published_beijing", "title", "source", "origin", "author", "url", "tags",
            "story_size", "newsmon_url")
@@ -29,15 +29,10 @@ def cell(value) -> str:
     return "'" + text if text.startswith(_FORMULA_START) else text
 
 
-def _beijing(value: str | None) -> str:
-    dt = parse_iso(value)
-    return dt.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M") if dt else ""
-
-
 def row(hit, base_url: str | None = None) -> list[str]:
     a = hit.article
     link = f"{base_url.rstrip('/')}/articles/{quote(a.id, safe='')}" if base_url else ""
-    values = (a.id, _beijing(a.published_at), " ".join((a.title or "").split()), a.source,
+    values = (a.id, beijing_time(a.published_at), " ".join((a.title or "").split()), a.source,
               a.origin, a.author, a.url, "; ".join(a.tags or []), hit.story_size, link)
     return [cell(v) for v in values]
 

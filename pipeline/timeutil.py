@@ -28,6 +28,14 @@ def parse_iso(value: str | None) -> datetime | None:
     return dt if dt.tzinfo else dt.replace(tzinfo=BEIJING)
 
 
+def beijing_time(value: str | None) -> str | None:
+    """``2023-02-23 09:27`` in Beijing time (how editors read dates), or None."""
+    dt = parse_iso(value)
+    if dt is None:
+        return None
+    return dt.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M")
+
+
 def timestamp(value: str | None) -> float | None:
     dt = parse_iso(value)
     return dt.timestamp() if dt else None

@@ -13,9 +13,9 @@ from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException
 
+from pipeline.timeutil import beijing_time
 from pipeline.web import monitor as monitor_data
 from pipeline.web.app import WebContext
-from pipeline.web.display import beijing_time
 from pipeline.web.searching import PAGE_SIZE, SearchParams, run_search, story_copies
 
 router = APIRouter(prefix="/api", tags=["api"])

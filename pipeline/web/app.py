@@ -24,6 +24,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from pipeline.errors import StoreError, UserError
+from pipeline.timeutil import beijing_time
 from pipeline.web import display, safety
 from pipeline.web.access import Access, host_allowed
 
@@ -83,7 +84,7 @@ def _templates() -> Jinja2Templates:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters["bj"] = display.beijing_time
+    env.filters["bj"] = beijing_time
     env.filters["snippet"] = safety.safe_snippet
     env.filters["link"] = safety.safe_link
     env.globals["display_title"] = display.display_title

@@ -1,5 +1,5 @@
-"""How an article reads on the page: Beijing times, a title even when the page had none,
-and the clean text with its repaired spans marked.
+"""How an article reads on the page: a title even when the page had none, and the clean
+text with its repaired spans marked (Beijing times: ``pipeline.timeutil.beijing_time``).
 
 These return plain strings and small records; the templates escape them. Nothing here
 builds HTML, so nothing here can let crawled markup through.
@@ -10,17 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from pipeline.model import Article
-from pipeline.timeutil import BEIJING, parse_iso
 
 UNTITLED_WORDS = 30
-
-
-def beijing_time(value: str | None) -> str | None:
-    """``2023-02-23 09:27`` in Beijing time (how editors read dates), or None."""
-    dt = parse_iso(value)
-    if dt is None:
-        return None
-    return dt.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M")
 
 
 @dataclass

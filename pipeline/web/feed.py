@@ -25,7 +25,7 @@ from lxml import etree
 from lxml.builder import ElementMaker
 
 from pipeline.snippet import snippet_text
-from pipeline.timeutil import parse_iso
+from pipeline.timeutil import iso, parse_iso
 from pipeline.web.display import display_title
 from pipeline.web.safety import safe_link
 from pipeline.web.searching import SearchPage, SearchParams
@@ -68,15 +68,8 @@ def _uuid(kind: str, key: str) -> str:
 
 
 def _when(*values: str | None) -> datetime | None:
-    for v in values:
-        dt = parse_iso(v)
-        if dt is not None:
-            return dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)
-    return None
-
-
-def _stamp(dt: datetime) -> str:
-    return dt.isoformat(timespec="seconds")
+    """The first of ``values`` that is a time (``parse_iso``: never a naive one)."""
+    return next((dt for dt in map(parse_iso, values) if dt is not None), None)
 
 
 def atom_feed(page: SearchPage, base_url: str) -> bytes:
@@ -91,7 +84,7 @@ def atom_feed(page: SearchPage, base_url: str) -> bytes:
     feed = ATOM.feed(
         ATOM.id(_uuid("search", self_link)),
         ATOM.title(xml_text(feed_title(params))),
-        ATOM.updated(_stamp(newest)),
+        ATOM.updated(iso(newest)),
         ATOM.link(href=base + self_link, rel="self"),
         ATOM.link(href=base + html_link, rel="alternate", type="text/html"),
         ATOM.generator("newsmon"),
@@ -112,7 +105,7 @@ def _entry(sh, base: str):
     entry = ATOM.entry(
         ATOM.id(_uuid("story", a.story_id) if a.story_id else _uuid("article", a.id)),
         ATOM.title(xml_text(display_title(a).text)),
-        ATOM.updated(_stamp(updated)),
+        ATOM.updated(iso(updated)),
         ATOM.link(href=f"{base}/articles/{quote(a.id, safe='')}", rel="alternate",
                   type="text/html"),
     )
@@ -120,7 +113,7 @@ def _entry(sh, base: str):
     if original:
         entry.append(ATOM.link(href=original, rel="via"))
     if published:
-        entry.append(ATOM.published(_stamp(published)))
+        entry.append(ATOM.published(iso(published)))
     entry.append(ATOM.author(ATOM.name(xml_text(a.author or a.origin or a.source))))
     entry.append(ATOM.summary(summary))
     entry.extend(ATOM.category(term=xml_text(t)) for t in a.tags or [])
