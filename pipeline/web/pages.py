@@ -1,12 +1,17 @@
-"""The HTML pages: search (also the front page), article, monitor."""
+"""The HTML pages: search (also the front page), article, monitor; a search as a feed or CSV."""
 
 from __future__ import annotations
+
+import io
+from datetime import datetime
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException
 
+from pipeline.csvexport import write_csv
 from pipeline.errors import UserError
+from pipeline.timeutil import BEIJING
 from pipeline.web import monitor as monitor_data
 from pipeline.web.app import WebContext, html_page
 from pipeline.web.display import repairs_view
@@ -89,12 +94,6 @@ def search_feed(request: Request):
 @router.get("/search.csv")
 def search_csv(request: Request):
     """The search's stories as a CSV download (at most ``EXPORT_MAX``), for a spreadsheet."""
-    import io
-    from datetime import datetime
-
-    from pipeline.csvexport import write_csv
-    from pipeline.timeutil import BEIJING
-
     params = SearchParams.from_query(request.query_params)
     out = io.StringIO()
     out.write("\ufeff")  # the BOM that makes Excel read the file as UTF-8, not as GBK
