@@ -24,7 +24,6 @@ DATABASES = ("newsmon.db", "state.db")
 
 @dataclass
 class Copied:
-    name: str
     path: Path
     size: int
 
@@ -68,4 +67,4 @@ def _copy(src: Path, target: Path) -> Copied:
     with open(partial, "rb") as fh:
         os.fsync(fh.fileno())
     os.replace(partial, target)
-    return Copied(src.name, target, target.stat().st_size)
+    return Copied(target, target.stat().st_size)
