@@ -283,8 +283,15 @@ def test_monitor_shows_rules_with_their_last_matches(client):
     expected = [m["article_id"] for m in last_matches(client.app.state.web.data_dir, "bizenv", 5)]
     assert len(expected) == 5
     assert re.findall(r'href="/articles/([^"]+)"', rules["bizenv"]) == expected
-    # the rule's "search" link carries its query
+    # the rule's "search" link carries its query, and so does its feed: the same search,
+    # newest first
     assert "q=%E5%84%AA%E5%8C%96+AND" in rules["bizenv"]
+    feed = re.search(r'class="small feed" href="([^"]+)"', rules["bizenv"]).group(1)
+    assert feed.startswith("/search.atom?q=%E5%84%AA%E5%8C%96+AND")
+    atom = client.get(feed.replace("&amp;", "&"))
+    in_feed = re.findall(r'/articles/([^"]+)" rel="alternate"', atom.text)
+    newest = client.get("/api/search", params={"q": "優化 AND 營商環境", "sort": "newest"}).json()
+    assert in_feed and in_feed[:20] == [h["id"] for h in newest["hits"]]
     # the XSS title reached the alert log through a real match: escaped here as well
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in rules["hostile"]
     assert "<script" not in html and "<img src=x" not in html
