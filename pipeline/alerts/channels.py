@@ -88,6 +88,7 @@ def render_text(payload: dict) -> tuple[str, str]:
         subject,
         f"{a.get('source')} · {a.get('published_at') or 'no date'}",
         a.get("url") or "",
+        f"on newsmon: {a['newsmon_url']}" if a.get("newsmon_url") else "",
         a.get("snippet") or "",
     ]
     guessed = [g for g in a.get("guessed") or [] if isinstance(g, str)]

@@ -16,6 +16,7 @@ import re
 import time
 from datetime import datetime, timezone
 from pathlib import Path
+from urllib.parse import quote
 
 from pipeline.alerts import state
 from pipeline.alerts.channels import DeliveryError, send
@@ -81,7 +82,8 @@ def _story_sources(store, story_id: str, fallback) -> list[dict]:
     return [{"source": a.source, "url": a.url} for a in arts]
 
 
-def article_payload(rule_name: str, hit, story_id: str, sources: list[dict]) -> dict:
+def article_payload(rule_name: str, hit, story_id: str, sources: list[dict],
+                    web_url: str | None = None) -> dict:
     a = hit.article
     article = {
         "id": a.id,
@@ -91,6 +93,8 @@ def article_payload(rule_name: str, hit, story_id: str, sources: list[dict]) -> 
         "published_at": a.published_at,
         "snippet": plain(hit.snippet),
     }
+    if web_url:
+        article["newsmon_url"] = f"{web_url}/articles/{quote(a.id, safe='')}"
     # where damage the repair left may read as the rule's words, say so: the text shown
     # may not hold them (the search that matched the rule found them, ``Hit.guessed``)
     if hit.guessed:
@@ -105,7 +109,8 @@ def _too_old(rule: Rule, article, now: float) -> bool:
     return ts is not None and ts < now - rule.max_age
 
 
-def evaluate_rule(store, data_dir: Path, rule: Rule, *, dry_run: bool = False, now: float | None = None) -> list[dict]:
+def evaluate_rule(store, data_dir: Path, rule: Rule, *, dry_run: bool = False, now: float | None = None,
+                  web_url: str | None = None) -> list[dict]:
     """Match ``rule`` against articles stored since its checkpoint; queue one message per new
     story and channel. Returns one dict per matching article: {hit, story_id, alert, reason}.
     With ``dry_run`` nothing is written (``newsmon alerts test``)."""
@@ -150,7 +155,7 @@ def evaluate_rule(store, data_dir: Path, rule: Rule, *, dry_run: bool = False, n
                     "INSERT OR IGNORE INTO alert_stories(rule, story_id, article_id, fired_at) VALUES (?, ?, ?, ?)",
                     (rule.name, story_id, lead.article.id, now),
                 )
-                payload = article_payload(rule.name, lead, story_id, sources)
+                payload = article_payload(rule.name, lead, story_id, sources, web_url)
                 for channel in rule.notify:
                     state.enqueue(conn, f"{rule.name}:{story_id}:{channel}", rule.name, channel, payload, now)
             for r in results:
@@ -177,7 +182,8 @@ def evaluate(store, data_dir: Path, cfg: AlertConfig, *, now: float | None = Non
     """Evaluate every rule; returns how many stories alerted."""
     total = 0
     for rule in cfg.rules:
-        total += sum(1 for r in evaluate_rule(store, data_dir, rule, now=now) if r["alert"])
+        total += sum(1 for r in evaluate_rule(store, data_dir, rule, now=now, web_url=cfg.web_url)
+                     if r["alert"])
     return total
 
 

@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from pipeline.config import LineDict, config_error, load_yaml
 from pipeline.errors import ConfigError
@@ -104,6 +105,9 @@ class AlertConfig:
     silence_notify: list[str] = field(default_factory=list)
     retry_base: float = 5.0
     retry_max: float = 1800.0
+    #: the editors' page as the people alerted reach it (``web_url``): messages link the
+    #: article there, with its repaired text and repairs, beside the portal's own page
+    web_url: str | None = None
 
     def rule(self, name: str) -> Rule:
         for r in self.rules:
@@ -132,7 +136,7 @@ def load_alerts(config_dir: Path) -> AlertConfig:
 def parse_alerts(data: Any, path: Path) -> AlertConfig:
     if not isinstance(data, dict):
         raise config_error(path, data, None, "(top level)", "expected a mapping with channels: and rules:")
-    allowed = {"channels", "rules", "silence", "delivery", "default_rule"}
+    allowed = {"channels", "rules", "silence", "delivery", "default_rule", "web_url"}
     for key in data:
         if key not in allowed:
             raise config_error(path, data, key, str(key), "unknown key (allowed: " + ", ".join(sorted(allowed)) + ")")
@@ -154,6 +158,14 @@ def parse_alerts(data: Any, path: Path) -> AlertConfig:
             raise config_error(path, spec, "name", f"rules[{i}].name", f"duplicate rule name {rule.name!r}")
         seen.add(rule.name)
         cfg.rules.append(rule)
+
+    web_url = data.get("web_url")
+    if web_url is not None:
+        parts = urlsplit(web_url) if isinstance(web_url, str) else None
+        if parts is None or parts.scheme not in ("http", "https") or not parts.netloc:
+            raise config_error(path, data, "web_url", "web_url",
+                               "expected the editors' page address, http(s)://host[:port][/path]")
+        cfg.web_url = web_url.rstrip("/")
 
     default_on = data.get("default_rule", True)
     if not isinstance(default_on, bool):

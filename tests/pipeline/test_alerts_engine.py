@@ -202,3 +202,32 @@ def test_a_rule_fires_on_words_a_left_run_hit(store, tmp_path):
         _, text = render_text(payload)
         assert text.splitlines()[-1] == ("found through a guessed reading of damaged text: "
                                          "一網通辦”,企業開辦時間壓縮至一個")
+
+
+def test_messages_link_the_article_on_the_editors_page_when_web_url_is_set(store, tmp_path):
+    with Receiver() as r:
+        cfg = config(r.url, tmp_path)
+        cfg.channels["log"] = Channel("log", "file", {"path": "alerts.jsonl"})
+        cfg.rules[0].notify.append("log")
+        cfg.web_url = "https://newsroom.example/newsmon"
+        save(store, [art("city/1", RELEASE)], data_dir=tmp_path)
+        assert evaluate(store, tmp_path, cfg) == 1
+        deliver_due(tmp_path, cfg)
+        link = "https://newsroom.example/newsmon/articles/city%2F1"
+        assert r.requests[0]["body"]["article"]["newsmon_url"] == link
+        logged = json.loads((tmp_path / "alerts.jsonl").read_text(encoding="utf-8"))
+        assert logged["article"]["newsmon_url"] == link
+        _, body = render_text(logged)
+        assert f"on newsmon: {link}" in body.splitlines()
+
+
+def test_web_url_must_be_an_http_address(tmp_path):
+    from pipeline.errors import ConfigError
+
+    path = tmp_path / "alerts.yaml"
+    path.write_text("web_url: http://newsroom.example:8080/\n", encoding="utf-8")
+    assert parse_alerts(load_yaml(path), path).web_url == "http://newsroom.example:8080"
+    for bad in ("javascript:alert(1)", "newsroom.example", "[a, b]"):
+        path.write_text(f"rules: []\nweb_url: {bad}\n", encoding="utf-8")
+        with pytest.raises(ConfigError, match=r"alerts.yaml:2: web_url: expected the editors' page"):
+            parse_alerts(load_yaml(path), path)
