@@ -12,9 +12,9 @@ from __future__ import annotations
 import csv
 import re
 from typing import Iterable, TextIO
-from urllib.parse import quote
 
 from pipeline.timeutil import beijing_time
+from pipeline.urls import article_page
 
 COLUMNS = ("id", "published_beijing", "title", "source", "origin", "author", "url", "tags",
            "story_size", "newsmon_url")
@@ -31,7 +31,7 @@ def cell(value) -> str:
 
 def row(hit, base_url: str | None = None) -> list[str]:
     a = hit.article
-    link = f"{base_url.rstrip('/')}/articles/{quote(a.id, safe='')}" if base_url else ""
+    link = article_page(base_url, a.id) if base_url else ""
     values = (a.id, beijing_time(a.published_at), " ".join((a.title or "").split()), a.source,
               a.origin, a.author, a.url, "; ".join(a.tags or []), hit.story_size, link)
     return [cell(v) for v in values]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 _TRACKING = ("utm_", "spm", "from", "share", "wxfrom", "timestamp", "isappinstalled")
 
@@ -23,3 +23,9 @@ def canonical_url(url: str) -> str:
     ]
     path = parts.path or "/"
     return urlunsplit((scheme, netloc, path, urlencode(query), ""))
+
+
+def article_page(base_url: str, article_id: str) -> str:
+    """An article on the editors' page (``newsmon serve``) at ``base_url``: the address the
+    feed, the CSV download and alert messages link."""
+    return f"{base_url.rstrip('/')}/articles/{quote(article_id, safe='')}"

@@ -16,7 +16,6 @@ import re
 import time
 from datetime import datetime, timezone
 from pathlib import Path
-from urllib.parse import quote
 
 from pipeline.alerts import state
 from pipeline.alerts.channels import DeliveryError, send
@@ -25,6 +24,7 @@ from pipeline.errors import ConfigError
 from pipeline.statedb import transaction
 from pipeline.store.base import SearchRequest
 from pipeline.timeutil import timestamp
+from pipeline.urls import article_page
 
 log = logging.getLogger(__name__)
 
@@ -94,7 +94,7 @@ def article_payload(rule_name: str, hit, story_id: str, sources: list[dict],
         "snippet": plain(hit.snippet),
     }
     if web_url:
-        article["newsmon_url"] = f"{web_url}/articles/{quote(a.id, safe='')}"
+        article["newsmon_url"] = article_page(web_url, a.id)
     # where damage the repair left may read as the rule's words, say so: the text shown
     # may not hold them (the search that matched the rule found them, ``Hit.guessed``)
     if hit.guessed:

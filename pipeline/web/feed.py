@@ -19,13 +19,13 @@ from __future__ import annotations
 import re
 import uuid
 from datetime import datetime, timezone
-from urllib.parse import quote
 
 from lxml import etree
 from lxml.builder import ElementMaker
 
 from pipeline.snippet import snippet_text
 from pipeline.timeutil import iso, parse_iso
+from pipeline.urls import article_page
 from pipeline.web.display import display_title
 from pipeline.web.safety import safe_link
 from pipeline.web.searching import SearchPage, SearchParams
@@ -106,7 +106,7 @@ def _entry(sh, base: str):
         ATOM.id(_uuid("story", a.story_id) if a.story_id else _uuid("article", a.id)),
         ATOM.title(xml_text(display_title(a).text)),
         ATOM.updated(iso(updated)),
-        ATOM.link(href=f"{base}/articles/{quote(a.id, safe='')}", rel="alternate",
+        ATOM.link(href=article_page(base, a.id), rel="alternate",
                   type="text/html"),
     )
     original = safe_link(a.url)
