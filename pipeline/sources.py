@@ -13,11 +13,11 @@ import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from pipeline.config import config_error, load_yaml
 from pipeline.errors import ConfigError
 from pipeline.paths import config_file
+from pipeline.urls import is_http_url
 
 NAME_RE = re.compile(r"^[a-z0-9_-]+$")
 _EVERY_RE = re.compile(r"^\s*(\d+)\s*([smhd])\s*$")
@@ -254,7 +254,7 @@ def _parse_one(entry: Any, items: list, i: int, path: Path) -> Source:
             clean_urls.append(lst.url)
             lists.append(lst)
             continue
-        if not isinstance(u, str) or not _is_http_url(u.strip()):
+        if not isinstance(u, str) or not is_http_url(u.strip()):
             raise config_error(path, urls if hasattr(urls, "lines") else entry, j if hasattr(urls, "lines") else "urls",
                                f"{where}.urls[{j}]", label + f"{u!r} is not an http(s) URL")
         clean_urls.append(u.strip())
@@ -353,7 +353,7 @@ def _parse_list(raw: dict, urls: list, j: int, where: str, label: str, path: Pat
     url = raw.get("url")
     if url is None:
         raise config_error(path, urls, j, f"{here}.url", label + "required: the list's http(s) URL")
-    if not isinstance(url, str) or not _is_http_url(url.strip()):
+    if not isinstance(url, str) or not is_http_url(url.strip()):
         raise err("url", f"{url!r} is not an http(s) URL")
 
     method = raw.get("method", "GET")
@@ -438,7 +438,3 @@ def _parse_json(raw: Any, entry: dict, where: str, label: str, path: Path) -> Js
                            label + "required: the path of each item's URL field")
     return JsonList(items=values["items"] or "", url=values["url"], title=values["title"], date=values["date"])
 
-
-def _is_http_url(url: str) -> bool:
-    parts = urlsplit(url)
-    return parts.scheme in ("http", "https") and bool(parts.hostname) and not any(c.isspace() for c in url)

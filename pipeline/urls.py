@@ -29,3 +29,9 @@ def article_page(base_url: str, article_id: str) -> str:
     """An article on the editors' page (``newsmon serve``) at ``base_url``: the address the
     feed, the CSV download and alert messages link."""
     return f"{base_url.rstrip('/')}/articles/{quote(article_id, safe='')}"
+
+
+def is_http_url(url: str) -> bool:
+    """An address a config file may name: http(s), a host, no whitespace."""
+    parts = urlsplit(url)
+    return parts.scheme in ("http", "https") and bool(parts.hostname) and not any(c.isspace() for c in url)

@@ -16,12 +16,12 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from pipeline.config import LineDict, config_error, load_yaml
 from pipeline.errors import ConfigError
 from pipeline.paths import config_file
 from pipeline.query import parse_query
+from pipeline.urls import is_http_url
 
 CHANNEL_TYPES = ("webhook", "dingtalk", "wecom", "feishu", "email", "file")
 NAME_RE = re.compile(r"^[A-Za-z0-9_-]+$")
@@ -161,8 +161,7 @@ def parse_alerts(data: Any, path: Path) -> AlertConfig:
 
     web_url = data.get("web_url")
     if web_url is not None:
-        parts = urlsplit(web_url) if isinstance(web_url, str) else None
-        if parts is None or parts.scheme not in ("http", "https") or not parts.netloc:
+        if not isinstance(web_url, str) or not is_http_url(web_url):
             raise config_error(path, data, "web_url", "web_url",
                                "expected the editors' page address, http(s)://host[:port][/path]")
         cfg.web_url = web_url.rstrip("/")

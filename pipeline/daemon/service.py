@@ -82,7 +82,8 @@ class Daemon:
         self.ctx = ctx
         self.once = once
         self.data_dir = Path(ctx.data_dir)
-        self.sources = [s for s in load_sources(ctx.config_dir) if s.enabled]
+        configured = load_sources(ctx.config_dir)
+        self.sources = [s for s in configured if s.enabled]
         if not self.sources:
             raise UserError("no enabled sources in sources.yaml: nothing to monitor")
         self.alerts = load_alerts(ctx.config_dir)
@@ -92,7 +93,7 @@ class Daemon:
         # a bad setting or lexicon stops the start, not every crawl after it
         crawl_options(ctx.settings)
         ctx.lexicon()
-        known = {s.name for s in load_sources(ctx.config_dir)}
+        known = {s.name for s in configured}
         for rule in self.alerts.rules:
             for name in rule.sources or []:
                 if name not in known:
