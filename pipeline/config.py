@@ -51,8 +51,20 @@ def _seq(loader: _Loader, node: yaml.SequenceNode) -> LineList:
     return out
 
 
+def _number(loader: _Loader, node: yaml.ScalarNode) -> Any:
+    """YAML 1.1 reads ``17:30`` as the base-60 number 1050 (``08:00`` stays a string): in
+    these files a colon means a time of day, so such a scalar stays the text written."""
+    if ":" in node.value:
+        return loader.construct_scalar(node)
+    if node.tag.endswith(":int"):
+        return loader.construct_yaml_int(node)
+    return loader.construct_yaml_float(node)
+
+
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _map)
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _seq)
+_Loader.add_constructor("tag:yaml.org,2002:int", _number)
+_Loader.add_constructor("tag:yaml.org,2002:float", _number)
 
 
 def load_yaml(path: Path, *, required: bool = False) -> Any:

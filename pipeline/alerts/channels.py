@@ -30,6 +30,7 @@ import httpx
 
 from pipeline.alerts.rules import Channel, parse_duration
 from pipeline.config import expand_env
+from pipeline.timeutil import beijing_time
 
 
 class DeliveryError(Exception):
@@ -74,8 +75,14 @@ def _scrub(text: str, opts: dict) -> str:
 # -- rendering ----------------------------------------------------------------------------
 
 
+#: stories a digest message lists; a webhook or file channel gets them all
+DIGEST_LISTED = 30
+
+
 def render_text(payload: dict) -> tuple[str, str]:
     """(subject, body) in plain text for chat robots and email."""
+    if "digest" in payload:
+        return _render_digest(payload)
     if "warning" in payload:
         w = payload["warning"]
         subject = f"newsmon: source {w.get('source')} is {w.get('kind')}"
@@ -98,6 +105,32 @@ def render_text(payload: dict) -> tuple[str, str]:
     if others:
         lines.append("also on: " + ", ".join(f"{s.get('source')} {s.get('url') or ''}".strip() for s in others))
     return subject, "\n".join(line for line in lines if line)
+
+
+def _render_digest(payload: dict) -> tuple[str, str]:
+    d = payload["digest"]
+    stories = [s for s in d.get("stories") or [] if isinstance(s, dict)]
+    n = len(stories)
+    subject = f"newsmon [{payload.get('rule')}] digest: {n} new stor{'y' if n == 1 else 'ies'}"
+    lines = [subject, f"found {beijing_time(d.get('since')) or '?'} to {beijing_time(d.get('until')) or '?'}"
+                      " (Beijing time)"]
+    for i, story in enumerate(stories[:DIGEST_LISTED], 1):
+        a = story.get("article") or {}
+        others = [s for s in (story.get("story") or {}).get("sources", []) if s.get("url") != a.get("url")]
+        snippet = " ".join((a.get("snippet") or "").split())
+        lines += [
+            "",
+            f"{i}. {a.get('title') or '(no title)'}",
+            f"   {a.get('source')} · {beijing_time(a.get('published_at')) or 'no date'}"
+            + (f" · also on {len(others)} other portal{'s' if len(others) != 1 else ''}" if others else ""),
+            f"   {a.get('url') or ''}",
+            f"   on newsmon: {a['newsmon_url']}" if a.get("newsmon_url") else None,
+            f"   {snippet[:120]}{'…' if len(snippet) > 120 else ''}" if snippet else None,
+            "   (found through a guessed reading of damaged text)" if a.get("guessed") else None,
+        ]
+    if n > DIGEST_LISTED:
+        lines += ["", f"… and {n - DIGEST_LISTED} more, not listed here"]
+    return subject, "\n".join(line for line in lines if line is not None)
 
 
 def _timeout(opts: dict) -> float:

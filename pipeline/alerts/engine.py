@@ -17,7 +17,7 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
-from pipeline.alerts import state
+from pipeline.alerts import digest, state
 from pipeline.alerts.channels import DeliveryError, send
 from pipeline.alerts.rules import AlertConfig, Rule
 from pipeline.errors import ConfigError
@@ -112,8 +112,9 @@ def _too_old(rule: Rule, article, now: float) -> bool:
 def evaluate_rule(store, data_dir: Path, rule: Rule, *, dry_run: bool = False, now: float | None = None,
                   web_url: str | None = None) -> list[dict]:
     """Match ``rule`` against articles stored since its checkpoint; queue one message per new
-    story and channel. Returns one dict per matching article: {hit, story_id, alert, reason}.
-    With ``dry_run`` nothing is written (``newsmon alerts test``)."""
+    story and channel, or hold the story for the rule's next digest. Returns one dict per
+    matching article: {hit, story_id, alert, reason}. With ``dry_run`` nothing is written
+    (``newsmon alerts test``)."""
     now = time.time() if now is None else now
     conn = state.open_alert_state(data_dir)
     try:
@@ -156,6 +157,9 @@ def evaluate_rule(store, data_dir: Path, rule: Rule, *, dry_run: bool = False, n
                     (rule.name, story_id, lead.article.id, now),
                 )
                 payload = article_payload(rule.name, lead, story_id, sources, web_url)
+                if rule.digest:
+                    digest.hold(conn, rule.name, story_id, payload, now)
+                    continue
                 for channel in rule.notify:
                     state.enqueue(conn, f"{rule.name}:{story_id}:{channel}", rule.name, channel, payload, now)
             for r in results:
@@ -171,19 +175,22 @@ def evaluate_rule(store, data_dir: Path, rule: Rule, *, dry_run: bool = False, n
             state.set_checkpoint(conn, rule.name, newest or since)
         fired = sum(1 for r in results if r["alert"])
         if fired:
-            log.info("rule %s: %d new stor%s queued for %s", rule.name, fired, "y" if fired == 1 else "ies",
-                     ", ".join(rule.notify) or "(no channel)")
+            log.info("rule %s: %d new stor%s %s", rule.name, fired, "y" if fired == 1 else "ies",
+                     "held for the next digest" if rule.digest else
+                     "queued for " + (", ".join(rule.notify) or "(no channel)"))
         return results
     finally:
         conn.close()
 
 
 def evaluate(store, data_dir: Path, cfg: AlertConfig, *, now: float | None = None) -> int:
-    """Evaluate every rule; returns how many stories alerted."""
+    """Evaluate every rule, then queue the digests whose time has come; returns how many
+    stories alerted (a story held for a digest counts when it is held)."""
     total = 0
     for rule in cfg.rules:
         total += sum(1 for r in evaluate_rule(store, data_dir, rule, now=now, web_url=cfg.web_url)
                      if r["alert"])
+    digest.flush(data_dir, cfg.rules, now=now)
     return total
 
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pipeline.alerts.digest import parse_times
 from pipeline.config import LineDict, config_error, load_yaml
 from pipeline.errors import ConfigError
 from pipeline.paths import config_file
@@ -91,6 +92,9 @@ class Rule:
     #: finds its whole back catalogue); None: no limit. Undated articles always count.
     max_age: float | None = 3 * 86400
     builtin: bool = False
+    #: times of day (minutes after midnight, Beijing time) to send new stories as one
+    #: message; empty: a message per story as it is found
+    digest: tuple[int, ...] = ()
 
 
 @dataclass
@@ -277,7 +281,7 @@ def _parse_rule(path: Path, rules: list, i: int, spec: Any, channels: dict) -> R
     where = f"rules[{i}]"
     if not isinstance(spec, dict):
         raise config_error(path, rules, i, where, "expected a mapping with name, query, notify")
-    allowed = ("name", "query", "sources", "notify", "max_age")
+    allowed = ("name", "query", "sources", "notify", "max_age", "digest")
     for key in spec:
         if key not in allowed:
             raise config_error(path, spec, key, f"{where}.{key}", "unknown key (allowed: " + ", ".join(allowed) + ")")
@@ -311,5 +315,11 @@ def _parse_rule(path: Path, rules: list, i: int, spec: Any, channels: dict) -> R
                 max_age = parse_duration(spec["max_age"])
             except ValueError as exc:
                 raise config_error(path, spec, "max_age", f"{where}.max_age", str(exc)) from None
+    digest: tuple[int, ...] = ()
+    if spec.get("digest") is not None:
+        try:
+            digest = parse_times(spec["digest"])
+        except ValueError as exc:
+            raise config_error(path, spec, "digest", f"{where}.digest", str(exc)) from None
     return Rule(name=name, query=query.strip(), notify=notify, sources=list(sources) if sources else None,
-                max_age=max_age)
+                max_age=max_age, digest=digest)

@@ -1,5 +1,6 @@
 """What alerting must remember across `kill -9`: checkpoints, stories already told, matches,
-the outbox, silence episodes. All in <data-dir>/state.db, each change one transaction.
+the outbox, silence episodes, stories waiting for a digest. All in <data-dir>/state.db, each
+change one transaction.
 
 The guarantee rests on one transaction per rule evaluation: the stories it alerts are
 recorded, their messages queued in the outbox and the rule's checkpoint moved, together or
@@ -62,7 +63,18 @@ MIGRATIONS = [
             message TEXT NOT NULL,
             raised_at REAL NOT NULL
         )""",
-    ]
+    ],
+    [
+        # stories waiting for their rule's next digest (pipeline.alerts.digest)
+        """CREATE TABLE alert_digest (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            rule TEXT NOT NULL,
+            story_id TEXT NOT NULL,
+            payload TEXT NOT NULL,
+            queued_at REAL NOT NULL,
+            UNIQUE (rule, story_id)
+        )""",
+    ],
 ]
 
 

@@ -42,6 +42,7 @@ def run(args, ctx) -> int:
 
 
 def _list(cfg, ctx, as_json: bool) -> int:
+    from pipeline.alerts.digest import clock, waiting
     from pipeline.alerts.state import get_checkpoint, open_alert_state
 
     conn = open_alert_state(ctx.data_dir)
@@ -54,6 +55,10 @@ def _list(cfg, ctx, as_json: bool) -> int:
                                 "matches": matched}
     finally:
         conn.close()
+    held = waiting(ctx.data_dir)
+    for rule in cfg.rules:
+        stats[rule.name]["digest"] = [clock(m) for m in rule.digest]
+        stats[rule.name]["digest_waiting"] = held.get(rule.name, 0)
     if as_json:
         out = {
             "config": str(cfg.path),
@@ -79,6 +84,9 @@ def _list(cfg, ctx, as_json: bool) -> int:
               f"   max_age: {_age(r.max_age)}")
         print(f"    stories alerted: {s['stories_alerted']}   matches: {s['matches']}"
               f"   checkpoint: {s['checkpoint'] or 'not run yet'}")
+        if r.digest or s["digest_waiting"]:
+            when = f"a digest at {', '.join(s['digest'])} (Beijing time)" if r.digest else "at once"
+            print(f"    sent as {when}; stories waiting: {s['digest_waiting']}")
     print(f"silence: no new article for {cfg.silence_after:g} × a source's interval, or {cfg.silence_failures} "
           f"failed crawls in a row → {', '.join(cfg.silence_notify) or '(no channel)'}")
     return 0
@@ -86,6 +94,7 @@ def _list(cfg, ctx, as_json: bool) -> int:
 
 def _test(cfg, ctx, name: str, as_json: bool) -> int:
     from pipeline.alerts import evaluate_rule
+    from pipeline.alerts.digest import clock
 
     rule = cfg.rule(name)
     results = evaluate_rule(ctx.store(), ctx.data_dir, rule, dry_run=True)
@@ -98,8 +107,9 @@ def _test(cfg, ctx, name: str, as_json: bool) -> int:
         sys.stdout.write("\n")
         return 0
     alerts = sum(1 for r in results if r["alert"])
+    when = f" in the digest at {', '.join(clock(m) for m in rule.digest)}" if rule.digest else ""
     print(f"rule {rule.name}: {len(results)} matching article{'s' if len(results) != 1 else ''} since its checkpoint;"
-          f" {alerts} would alert {', '.join(rule.notify) or '(no channel)'} (nothing sent)")
+          f" {alerts} would alert {', '.join(rule.notify) or '(no channel)'}{when} (nothing sent)")
     for r in results:
         a = r["hit"].article
         mark = "ALERT" if r["alert"] else "  -  "

@@ -84,6 +84,9 @@ class RuleView:
     sources: list[str] = field(default_factory=list)
     matches: list[RuleMatch] = field(default_factory=list)
     error: str | None = None
+    #: "08:00", … when the rule sends a digest (Beijing time), and the stories waiting for it
+    digest: list[str] = field(default_factory=list)
+    waiting: int = 0
 
     @property
     def search_qs(self) -> str:
@@ -202,6 +205,7 @@ def _silence(config_dir: Path, data_dir: Path, by_name: dict[str, SourceHealth],
 def _rules(config_dir: Path, data_dir: Path, store, mon: Monitor) -> list[RuleView]:
     try:
         from pipeline.alerts import last_matches, load_alerts
+        from pipeline.alerts.digest import clock, waiting
     except ImportError:  # pragma: no cover - alerts ship with newsmon
         mon.notes["alerts"] = "alert rules are not available in this installation"
         return []
@@ -212,9 +216,11 @@ def _rules(config_dir: Path, data_dir: Path, store, mon: Monitor) -> list[RuleVi
         return []
     out: list[RuleView] = []
     for rule in rules:
-        view = RuleView(name=rule.name, query=rule.query, sources=list(rule.sources or []))
+        view = RuleView(name=rule.name, query=rule.query, sources=list(rule.sources or []),
+                        digest=[clock(m) for m in rule.digest])
         try:
             view.matches = [RuleMatch.from_dict(m) for m in last_matches(data_dir, rule.name, RULE_MATCHES)]
+            view.waiting = waiting(data_dir).get(rule.name, 0)
         except UserError as exc:
             view.error = str(exc)
         except Exception as exc:  # an alert state from another version must not take the page down
