@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import sys
 
+from pipeline.cli._terminal import printable
+
 VERB = "alerts"
 HELP = "list alert rules and channels, or test a rule against the index without sending"
 ORDER = 32
@@ -17,10 +19,6 @@ def add_arguments(p) -> None:
     t = sub.add_parser("test", help="what RULE would match now (articles stored since its checkpoint); sends nothing")
     t.add_argument("rule")
     t.add_argument("--json", action="store_true")
-
-
-def _safe(text) -> str:
-    return "".join(ch if ch.isprintable() else " " for ch in str(text or ""))
 
 
 def _age(seconds) -> str:
@@ -114,6 +112,6 @@ def _test(cfg, ctx, name: str, as_json: bool) -> int:
         a = r["hit"].article
         mark = "ALERT" if r["alert"] else "  -  "
         date = (a.published_at or "")[:16].replace("T", " ") or "(no date)"
-        print(f"{mark} {date}  [{_safe(a.source)}]  {_safe(a.title) or '(no title)'}")
-        print(f"      story {r['story_id']}" + ("" if r["alert"] else f" — {r['reason']}") + f"  {_safe(a.url)}")
+        print(f"{mark} {date}  [{printable(a.source)}]  {printable(a.title) or '(no title)'}")
+        print(f"      story {r['story_id']}" + ("" if r["alert"] else f" — {r['reason']}") + f"  {printable(a.url)}")
     return 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 
+from pipeline.cli._terminal import printable
 from pipeline.errors import UserError
 
 VERB = "search"
@@ -39,11 +40,6 @@ def plain_snippet(snippet: str, tty: bool) -> str:
 
     on, off = ("\x1b[1m", "\x1b[0m") if tty else ("【", "】")
     return snippet_text(snippet, on, off)
-
-
-def _safe(text: str | None) -> str:
-    """Crawled text on a terminal: no control characters or escape sequences."""
-    return "".join(ch if ch.isprintable() else " " for ch in (text or ""))
 
 
 def run(args, ctx) -> int:
@@ -81,12 +77,12 @@ def run(args, ctx) -> int:
     for h in result.hits:
         a = h.article
         date = (a.published_at or "")[:16].replace("T", " ") or "(no date)"
-        title = _safe(a.title) or _safe((a.text or "")[:30]) + "…"
+        title = printable(a.title) or printable((a.text or "")[:30]) + "…"
         extra = f"  (+{h.story_size - 1} copies)" if h.story_size > 1 else ""
         print(f"\n{date}  [{a.source}]  {title}{extra}")
-        print(f"  {_safe(plain_snippet(h.snippet, tty))}")
+        print(f"  {printable(plain_snippet(h.snippet, tty))}")
         if h.guessed:
             print("  found through a guessed reading of damaged text: "
-                  + " / ".join(_safe(g) for g in h.guessed))
-        print(f"  id={a.id}" + (f"  {_safe(a.url)}" if a.url else ""))
+                  + " / ".join(printable(g) for g in h.guessed))
+        print(f"  id={a.id}" + (f"  {printable(a.url)}" if a.url else ""))
     return 0

@@ -10,6 +10,8 @@ import sys
 import time
 from datetime import datetime, timezone
 
+from pipeline.cli._terminal import printable
+
 VERB = "status"
 HELP = "daemon, per-source crawl health (last crawl, last new article, errors) and the alert outbox"
 ORDER = 31
@@ -106,10 +108,6 @@ def collect(ctx) -> dict:
     }
 
 
-def _safe(text) -> str:
-    return "".join(ch if ch.isprintable() else " " for ch in str(text or ""))
-
-
 def _name(row: dict) -> str:
     return row["source"] + ("" if row["enabled"] else " (off)")
 
@@ -136,11 +134,11 @@ def run(args, ctx) -> int:
             errors += f" ({r['failing_runs']} failing runs)"
         print(f"{_name(r):<{width}}  {r['every']:>5}  {_ago(r['last_crawl_at']):<28}  {_ago(r['last_new_at']):<28}  {errors}")
         if r["warning"]:
-            print(f"{'':<{width}}  ! {_safe(r['warning']['message'])}")
+            print(f"{'':<{width}}  ! {printable(r['warning']['message'])}")
         if r["skipped_overruns"]:
             print(f"{'':<{width}}  {r['skipped_overruns']} scheduled crawls skipped (previous one still running)")
     o = data["outbox"]
     print(f"\noutbox: {o['pending']} pending ({o['failing']} failing), {o['sent']} sent"
           + (f"; oldest pending since {_ago(o['oldest_pending_at'])}" if o["oldest_pending_at"] else "")
-          + (f"; last error: {_safe(o['last_error'])}" if o["last_error"] else ""))
+          + (f"; last error: {printable(o['last_error'])}" if o["last_error"] else ""))
     return 0

@@ -1,0 +1,9 @@
+"""Crawled text on a terminal: a page's title can carry escape sequences that would move the
+cursor, retitle the window or hide what follows, so every verb prints it through here."""
+
+from __future__ import annotations
+
+
+def printable(text) -> str:
+    """``text`` with every control character and escape sequence made a space."""
+    return "".join(ch if ch.isprintable() else " " for ch in str(text or ""))
