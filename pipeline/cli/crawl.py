@@ -1,4 +1,5 @@
-"""`newsmon crawl [--source NAME]... [--json] [--no-polite]`: one crawl, then a per-source summary.
+"""`newsmon crawl [--source NAME]... [--json] [--no-polite] [--try [--limit N]]`: one crawl,
+then a per-source summary.
 
 The verb is thin: it checks config, opens the store and the crawl state, and hands over to
 ``crawler.run`` (imported only here, so the rest of ``pipeline`` never loads Scrapy).
@@ -23,6 +24,11 @@ def add_arguments(p) -> None:
     p.add_argument("--no-polite", action="store_true",
                    help="no AutoThrottle/delay, high concurrency: for local test servers only")
     p.add_argument("--no-progress", action="store_true", help="no live progress line on a terminal")
+    p.add_argument("--try", dest="trial", action="store_true",
+                   help="try the sources out: fetch a few articles each and show what newsmon makes of them;"
+                        " nothing is stored and the crawl state is not touched")
+    p.add_argument("--limit", type=int, default=3, metavar="N",
+                   help="with --try: article pages to fetch per source (default 3)")
 
 
 def run(args, ctx) -> int:
@@ -35,6 +41,12 @@ def run(args, ctx) -> int:
 
     options = crawl_options(ctx.settings)
     polite = options.polite and not args.no_polite
+    if args.trial:
+        from pipeline.cli.crawltrial import try_sources
+
+        return try_sources(sources, options, ctx, polite=polite, limit=args.limit, as_json=args.json,
+                           progress=not args.json and not args.no_progress and sys.stderr.isatty(),
+                           verbose=getattr(args, "verbose", 0) or 0)
 
     # the seed baseline is loaded by the verbs that read the index; a crawl (run by the daemon
     # every few minutes) only adds to it
