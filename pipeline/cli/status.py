@@ -17,8 +17,16 @@ HELP = "daemon, per-source crawl health (last crawl, last new article, errors) a
 ORDER = 31
 
 
+#: seconds without a heartbeat before a running daemon counts as stuck (it beats every second)
+STUCK_AFTER = 120
+
+
 def add_arguments(p) -> None:
     p.add_argument("--json", action="store_true")
+    p.add_argument("--check", action="store_true",
+                   help="for cron and monitoring: print one line per problem (daemon down or stuck, a source"
+                        " silent, failing or blocked, alerts failing to send) and exit 1; print nothing and"
+                        " exit 0 when all is well")
 
 
 def daemon_running(data_dir) -> int | None:
@@ -108,12 +116,40 @@ def collect(ctx) -> dict:
     }
 
 
+def problems(data: dict, now: float | None = None) -> list[str]:
+    """What an operator must look at, one line each, from ``collect``'s answer."""
+    now = time.time() if now is None else now
+    out = []
+    d = data["daemon"]
+    if not d["running"]:
+        out.append("daemon: not running")
+    elif d["heartbeat"] and now - d["heartbeat"] > STUCK_AFTER:
+        out.append(f"daemon: running (pid {d['pid']}) but no heartbeat for {now - d['heartbeat']:.0f} s")
+    for r in data["sources"]:
+        if r["warning"]:
+            out.append(f"source {r['source']}: {printable(r['warning']['message'])}")
+    o = data["outbox"]
+    if o["failing"]:
+        out.append(f"alerts: {o['failing']} message{'s' if o['failing'] != 1 else ''} failing to send"
+                   + (f"; last error: {printable(o['last_error'])}" if o["last_error"] else ""))
+    return out
+
+
 def _name(row: dict) -> str:
     return row["source"] + ("" if row["enabled"] else " (off)")
 
 
 def run(args, ctx) -> int:
     data = collect(ctx)
+    if args.check:
+        found = problems(data)
+        if args.json:
+            json.dump({"ok": not found, "problems": found}, sys.stdout, ensure_ascii=False)
+            sys.stdout.write("\n")
+        else:
+            for line in found:
+                print(line)
+        return 1 if found else 0
     if args.json:
         json.dump(data, sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")

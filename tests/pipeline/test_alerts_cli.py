@@ -1,10 +1,11 @@
 """`newsmon alerts list|test` and silence warnings, through the CLI entry point."""
 
 import json
+import re
 import time
 from datetime import datetime, timedelta, timezone
 
-from pipeline.alerts import outbox_status, raise_silence_alerts, silence_warnings
+from pipeline.alerts import deliver_due, evaluate, outbox_status, raise_silence_alerts, silence_warnings
 from pipeline.alerts.rules import load_alerts
 from pipeline.cli.main import main
 from pipeline.crawlstate import record_run
@@ -122,3 +123,63 @@ def test_status_table_keeps_its_columns_with_a_source_switched_off(tmp_path, cap
     assert any(" (off) " in line for line in rows)
     ends = {line.index("never") for line in rows if "never" in line} | {table[0].index("last crawl")}
     assert len(ends) == 1, table
+
+
+def test_status_check_prints_each_problem_and_fails(tmp_path, capsys):
+    cfg, data = setup(tmp_path)
+    conn = open_state(data)
+    # city (every 10m) found nothing for 2 hours: silent
+    record_run(conn, "city", _iso(2), _iso(2), 3, 2, 0, 0, False)
+    record_run(conn, "city", _iso(0.1), _iso(0.1), 1, 0, 1, 0, False)
+    conn.close()
+    alerts = load_alerts(cfg)
+    warnings = silence_warnings(data, cfg=alerts, sources=load_sources(cfg))
+    raise_silence_alerts(data, alerts, warnings)
+    deliver_due(data, alerts)  # to the file channel: sent
+    assert main(["--config", str(cfg), "--data-dir", str(data), "status", "--check"]) == 1
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "daemon: not running"
+    assert lines[1].startswith("source city: ") and "no new article" in lines[1]
+    assert len(lines) == 2
+    assert main(["--config", str(cfg), "--data-dir", str(data), "status", "--check", "--json"]) == 1
+    assert json.loads(capsys.readouterr().out) == {"ok": False, "problems": lines}
+
+
+def test_status_check_is_silent_when_all_is_well_and_sees_a_stuck_daemon(tmp_path, capsys):
+    from pipeline.daemon import state as dstate
+    from pipeline.daemon.service import DaemonLock
+
+    cfg, data = setup(tmp_path)
+    conn = open_state(data)
+    for source in ("city", "prov"):
+        record_run(conn, source, _iso(0.05), _iso(0.05), 3, 1, 0, 0, False)
+    conn.close()
+    lock = DaemonLock(data)
+    lock.acquire()
+    try:
+        conn = dstate.open_daemon_state(data)
+        dstate.heartbeat(conn, started=time.time())
+        assert main(["--config", str(cfg), "--data-dir", str(data), "status", "--check"]) == 0
+        assert capsys.readouterr().out == ""
+        dstate.heartbeat(conn, heartbeat=time.time() - 600)
+        conn.close()
+        assert main(["--config", str(cfg), "--data-dir", str(data), "status", "--check"]) == 1
+        out = capsys.readouterr().out
+        assert re.match(r"daemon: running \(pid \d+\) but no heartbeat for 6\d\d s\n$", out)
+    finally:
+        lock.release()
+    # an alert that cannot be sent is a problem too
+    (cfg / "alerts.yaml").write_text(
+        "channels:\n  hook: {type: webhook, url: 'http://127.0.0.1:9/hook'}\n"
+        "rules:\n  - name: reform\n    query: '營商環境 AND 印發'\n    notify: [hook]\n", encoding="utf-8")
+    store = SQLiteStore(data / "newsmon.db")
+    save(store, [Article(id="x1", text=RELEASE, title="印發方案", source="city",
+                         published_at=datetime.now(timezone.utc).isoformat(), url="http://c/x1")], data_dir=data)
+    alerts = load_alerts(cfg)
+    evaluate(store, data, alerts)
+    store.close()
+    deliver_due(data, alerts)
+    assert main(["--config", str(cfg), "--data-dir", str(data), "status", "--check"]) == 1
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == "daemon: not running"
+    assert out[1].startswith("alerts: 1 message failing to send; last error: ")
