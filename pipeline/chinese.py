@@ -78,3 +78,23 @@ def is_cjk(ch: str) -> bool:
         or 0xF900 <= cp <= 0xFAFF
         or 0x30000 <= cp <= 0x3134F
     )
+
+
+def script_tag(text: str, sample: int = 2000) -> str:
+    """``zh-Hant`` for text written in traditional characters, else ``zh-Hans``.
+
+    Why a page needs it: many characters are shared by both scripts but drawn differently
+    for each readership (骨, 直, 角), and a browser picks the glyphs from the element's
+    language, not from the characters.
+    """
+    table, simplified = _t2s_table(), _forms()
+    traditional = simple = 0
+    for ch in text[:sample]:
+        if not is_cjk(ch):
+            continue
+        if ord(ch) in table:
+            traditional += 1
+        elif ch in simplified:
+            simple += 1
+    return "zh-Hant" if traditional > simple else "zh-Hans"
+

@@ -87,6 +87,7 @@ def _templates() -> Jinja2Templates:
     env.filters["bj"] = beijing_time
     env.filters["snippet"] = safety.safe_snippet
     env.filters["link"] = safety.safe_link
+    env.filters["script"] = display.script_of
     env.globals["display_title"] = display.display_title
     return Jinja2Templates(env=env)
 

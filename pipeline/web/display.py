@@ -1,5 +1,6 @@
-"""How an article reads on the page: a title even when the page had none, and the clean
-text with its repaired spans marked (Beijing times: ``pipeline.timeutil.beijing_time``).
+"""How an article reads on the page: a title even when the page had none, the clean text
+with its repaired spans marked, the script it is written in (Beijing times:
+``pipeline.timeutil.beijing_time``).
 
 These return plain strings and small records; the templates escape them. Nothing here
 builds HTML, so nothing here can let crawled markup through.
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from pipeline.chinese import script_tag
 from pipeline.model import Article
 
 UNTITLED_WORDS = 30
@@ -27,6 +29,12 @@ def display_title(article: Article) -> Title:
     words = " ".join((article.text or "").split())
     cut = words[:UNTITLED_WORDS]
     return Title(cut + ("…" if len(words) > UNTITLED_WORDS else "") or article.id, True)
+
+
+def script_of(article: Article) -> str:
+    """The language tag for the article's text (``zh-Hant`` or ``zh-Hans``), so the browser
+    draws it with the glyphs of its own script; the page around it is in English."""
+    return script_tag((article.title or "") + (article.text or "")[:1000])
 
 
 #: kinds that leave the text as it was and only record the damage

@@ -153,7 +153,7 @@ def test_article_page_shows_repairs_before_and_after(client):
     rows = re.findall(r'<del class="before">(.*?)</del>.*?<ins class="after">(.*?)</ins>', html, re.S)
     assert rows == [("浼佷笟", "企業"), ("钀ュ晢", "營商"), ("漢陽(yáng)", "漢陽")]  # pinyin last
     # the two body repairs are marked in the text, the title one is only listed
-    text = re.search(r'<div class="text" id="text">(.*?)</div>', html, re.S).group(1)
+    text = re.search(r'<div class="text" id="text"[^>]*>(.*?)</div>', html, re.S).group(1)
     marked = re.findall(r'<ins class="repaired"[^>]*>(.*?)</ins>', text)
     assert marked == ["漢陽", "企業"]
     assert "2024-02-23 09:27 Beijing time" in html
@@ -172,7 +172,7 @@ def test_repairs_view_counts_removals_and_damage_left(client):
     assert "0.98" in pinyin  # the lower confidence of the two
     assert "left as it is" in rows[0][1] and "left as it is" in rows[1][1]
     # the unresolved run is in the text and underlined there; the lost one is not in it
-    text = re.search(r'<div class="text" id="text">(.*?)</div>', html, re.S).group(1)
+    text = re.search(r'<div class="text" id="text"[^>]*>(.*?)</div>', html, re.S).group(1)
     assert re.findall(r'<span class="damaged"[^>]*>(.*?)</span>', text) == ["?!敖A"]
     # what the left run may read as: listed as guesses, best first, escaped like all text
     assert re.findall(r'<span class="reading">(.*?)</span>', rows[0][1]) == ["。”江華", "&lt;b&gt;江&lt;/b&gt;", "江華"]
@@ -220,7 +220,7 @@ def test_hostile_text_is_escaped_everywhere(client):
     api = client.get("/api/search", params={"q": "假的"}).json()["hits"][0]
     assert "<mark>假的</mark>" in api["snippet"] or "&lt;mark&gt;" in api["snippet"]
     page = client.get("/search", params={"q": "假的"}).text
-    snippet = re.search(r'<p class="snippet">(.*?)</p>', page, re.S).group(1)
+    snippet = re.search(r'<p class="snippet"[^>]*>(.*?)</p>', page, re.S).group(1)
     assert re.sub(r"</?mark>", "", snippet).count("<") == 0
 
 
@@ -423,3 +423,17 @@ def test_a_page_served_before_the_baseline_is_in_says_it_is_loading(site, tmp_pa
             assert r.json()["baseline_loading"] is False and r.json()["total"] >= 1
     finally:
         fresh.close()
+
+
+def test_chinese_text_carries_the_language_tag_of_its_script(client):
+    """The page is in English; titles, snippets and the article text say which script they
+    are in, so a browser draws shared characters with that script's glyphs."""
+    html = client.get("/search", params={"q": "一网通办 OR 營商環境"}).text
+    assert html.startswith("<!doctype html>\n<html lang=\"en\">")
+    titles = dict(re.findall(r'<a class="title" href="/articles/([^"]+)" lang="([^"]+)">', html))
+    assert titles["trad0001"] == "zh-Hant" and titles["simp0001"] == "zh-Hans"
+    assert re.search(r'<p class="snippet" lang="zh-Hans">[^<]*<mark>一网通办', html)
+    for article_id, tag in (("trad0001", "zh-Hant"), ("simp0001", "zh-Hans")):
+        page = client.get(f"/articles/{article_id}").text
+        assert f'<div class="text" id="text" lang="{tag}">' in page
+        assert f'<span class="title" lang="{tag}">' in page
