@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import abc
 from dataclasses import dataclass, field
-from typing import Iterable, Literal
+from typing import Iterable, Iterator, Literal
 
 from pipeline.model import Article
 
@@ -86,6 +86,11 @@ class Store(abc.ABC):
 
     @abc.abstractmethod
     def search(self, request: SearchRequest) -> SearchResult: ...
+
+    @abc.abstractmethod
+    def scan(self, sources: list[str] | None = None, batch: int = 500) -> Iterator[Article]:
+        """Every article (of ``sources``), oldest stored first, a batch at a time: for
+        `newsmon export`, which a search's result window would cut short."""
 
     @abc.abstractmethod
     def history(self, article_id: str) -> list[dict]:

@@ -565,6 +565,24 @@ class ElasticsearchStore(Store):
             for h in res["hits"]["hits"]
         ]
 
+    def scan(self, sources: list[str] | None = None, batch: int = 500):
+        # search_after on the store's own ingest clock (unique per write), not from/size,
+        # which stops at the index's result window (10,000)
+        query = {"terms": {"source": list(sources)}} if sources else {"match_all": {}}
+        after = None
+        self._call(self.ensure_ready)
+        while True:
+            body = {"query": query, "size": batch, "sort": [{"ingested_us": "asc"}],
+                    "source_excludes": ["title_s", "text_s", "readings_s"]}
+            if after is not None:
+                body["search_after"] = after
+            hits = self._call(self.es.search, index=self.names.alias, **body)["hits"]["hits"]
+            if not hits:
+                return
+            for h in hits:
+                yield from_doc(h["_source"])
+            after = hits[-1]["sort"]
+
     def search(self, req: SearchRequest) -> SearchResult:
         node = parse_query(req.query)
         if req.tags:

@@ -314,6 +314,20 @@ class SQLiteStore(Store):
         row = self.conn.execute("SELECT data FROM articles WHERE url=? LIMIT 1", (url,)).fetchone()
         return Article.from_dict(json.loads(row[0])) if row else None
 
+    def scan(self, sources: list[str] | None = None, batch: int = 500):
+        last = (-1, -1)
+        only = f" AND source IN ({','.join('?' * len(sources))})" if sources else ""
+        while True:
+            rows = self.conn.execute(
+                f"SELECT ingested_us, rowid, data FROM articles WHERE (ingested_us, rowid) > (?, ?){only}"
+                " ORDER BY ingested_us, rowid LIMIT ?", (*last, *(sources or ()), batch),
+            ).fetchall()
+            if not rows:
+                return
+            for row in rows:
+                yield Article.from_dict(json.loads(row[2]))
+            last = (rows[-1][0], rows[-1][1])
+
     def history(self, article_id: str) -> list[dict]:
         rows = self.conn.execute(
             "SELECT version, replaced_at, data FROM article_history WHERE id=? ORDER BY version", (article_id,)

@@ -320,3 +320,23 @@ def test_the_kept_question_mark_of_a_partial_repair_is_found_by_its_readings(sto
     assert hit.article.id == "partial" and "瑤族自治縣<mark>?</mark>續優化" in hit.snippet
     assert [h.article.id for h in store.search(SearchRequest("手續")).hits] == ["partial"]  # a guess, too
     assert store.search(SearchRequest("繼續優化")).total == 0
+
+
+def test_scan_yields_every_article_once_oldest_stored_first(store):
+    """What `newsmon export` reads: all of the index, past any search window, page by page."""
+    articles = [Article(id=f"s{i:03d}", url=f"https://example.gov.cn/s/{i}.html", source="cjrb" if i % 3 else "xinhua",
+                        text=f"第{i}篇 優化營商環境的報道。", published_at=f"2024-03-{1 + i % 28:02d}T08:00:00+08:00")
+                for i in range(23)]
+    save(store, articles[:10])
+    save(store, articles[10:])
+    # an update moves an article to the end: it was stored again
+    changed = Article.from_dict({**articles[4].to_dict(), "text": "第4篇 改過的報道。"})
+    save(store, [changed])
+    scanned = list(store.scan(batch=4))
+    order = [a.id for a in scanned]
+    assert sorted(order) == sorted(a.id for a in articles) and len(order) == 23
+    assert order[-1] == "s004" and order[:4] == ["s000", "s001", "s002", "s003"]
+    assert next(a for a in scanned if a.id == "s004").text == "第4篇 改過的報道。"
+    only = [a.id for a in store.scan(sources=["xinhua"], batch=3)]
+    assert only == [a.id for a in articles if a.source == "xinhua" and a.id != "s004"] + (
+        ["s004"] if articles[4].source == "xinhua" else [])

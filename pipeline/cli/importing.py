@@ -1,0 +1,76 @@
+"""`newsmon import FILE|-`: articles from `newsmon export` (JSON lines) into this index.
+
+The articles are stored as they are, through the same store step as a crawl (stories, a
+repair settled from a copy), not processed again: their text is already decoded and
+repaired. Bad lines are named and skipped; the rest go in (``pipeline.transfer``).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections import Counter
+
+from pipeline.errors import UserError
+
+VERB = "import"
+HELP = "store articles from a `newsmon export` file (JSON lines) in this index"
+ORDER = 37
+BATCH = 500
+
+
+def add_arguments(p) -> None:
+    p.add_argument("file", metavar="FILE", help="a `newsmon export` file, or - for standard input")
+
+
+def _lines(name: str):
+    """Text lines, each decoded on its own, so one line of bad bytes costs that line only."""
+    if name == "-":
+        yield from _decoded(sys.stdin.buffer)
+        return
+    try:
+        fh = open(name, "rb")
+    except FileNotFoundError:
+        raise UserError(f"{name}: no such file") from None
+    except IsADirectoryError:
+        raise UserError(f"{name}: is a directory, not a file") from None
+    except OSError as exc:
+        raise UserError(f"{name}: cannot read ({exc.strerror or exc})") from None
+    with fh:
+        yield from _decoded(fh)
+
+
+def _decoded(fh):
+    for raw in fh:
+        try:
+            yield raw.decode("utf-8")
+        except UnicodeDecodeError:
+            yield None  # read_articles reports the line
+
+
+def run(args, ctx) -> int:
+    from pipeline.storing import save
+    from pipeline.transfer import read_articles
+
+    store = ctx.store()
+    counts: Counter = Counter()
+    skipped = 0
+    batch = []
+    name = "<stdin>" if args.file == "-" else args.file
+    for line in read_articles(_lines(args.file)):
+        if line.error:
+            print(f"newsmon: skipped {name}:{line.number}: {line.error}", file=sys.stderr)
+            skipped += 1
+            continue
+        batch.append(line.article)
+        if len(batch) >= BATCH:
+            counts.update(save(store, batch, data_dir=ctx.data_dir))
+            batch = []
+    if batch:
+        counts.update(save(store, batch, data_dir=ctx.data_dir))
+    print(
+        f"imported: {counts['new']} new, {counts['updated']} updated, {counts['unchanged']} unchanged"
+        + (f", {counts['queued']} queued for the index (spool)" if counts["queued"] else "")
+        + (f", {counts['rejected']} rejected by the index (see `newsmon es rejected`)" if counts["rejected"] else "")
+        + (f", {skipped} bad lines skipped" if skipped else "")
+    )
+    return 1 if skipped else 0

@@ -1,0 +1,102 @@
+"""Articles in and out of an index as JSON lines: `newsmon export` and `newsmon import`.
+
+Why: a newsroom starts on the embedded SQLite index and grows into Elasticsearch (or takes a
+copy of a source to a laptop), and the articles must move with everything newsmon learnt
+about them: the repaired text with its repair log, the encoding and whether a header lied,
+tags, document numbers, stories. One JSON object per line (``Article.to_dict()``, every
+field) is what both backends can write and read, and what other tools can too.
+
+An import line is checked field by field before it goes near the index; a bad line is
+named (file:line: what is wrong) and skipped, never half-stored.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Iterable, Iterator, TextIO
+
+from pipeline.model import Article
+from pipeline.timeutil import parse_iso
+
+_TEXT = ("url", "title", "author", "origin", "encoding", "story_id", "ingested_at")
+_TIMES = ("published_at", "fetched_at")
+_LISTS = ("tags", "doc_numbers")
+
+
+def write_articles(articles: Iterable[Article], out: TextIO) -> int:
+    """One line per article; returns how many were written."""
+    n = 0
+    for a in articles:
+        out.write(json.dumps(a.to_dict(), ensure_ascii=False, separators=(",", ":")))
+        out.write("\n")
+        n += 1
+    return n
+
+
+class BadLine(ValueError):
+    """One line that is not an article; the message says why."""
+
+
+def parse_line(line: str) -> Article:
+    """An article from one line of an export, or BadLine."""
+    try:
+        data = json.loads(line)
+    except ValueError as exc:
+        raise BadLine(f"not JSON ({exc.msg})") from None
+    if not isinstance(data, dict):
+        raise BadLine("not a JSON object")
+    for key in ("id", "source"):
+        if not isinstance(data.get(key), str) or not data[key].strip():
+            raise BadLine(f"{key}: required, a non-empty string")
+    if not isinstance(data.get("text", ""), str):
+        raise BadLine("text: expected a string")
+    for key in _TEXT + _TIMES:
+        if data.get(key) is not None and not isinstance(data[key], str):
+            raise BadLine(f"{key}: expected a string or null")
+    for key in _TIMES:
+        if data.get(key) and parse_iso(data[key]) is None:
+            raise BadLine(f"{key}: {data[key]!r} is not an ISO 8601 time")
+    for key in _LISTS:
+        value = data.get(key) or []
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise BadLine(f"{key}: expected a list of strings")
+    repairs = data.get("repairs") or {}
+    if not isinstance(repairs, dict) or not all(
+            isinstance(k, str) and isinstance(v, int) and not isinstance(v, bool) for k, v in repairs.items()):
+        raise BadLine("repairs: expected a mapping of repair kind to count")
+    log = data.get("repair_log") or []
+    if not isinstance(log, list) or not all(isinstance(r, dict) for r in log):
+        raise BadLine("repair_log: expected a list of objects")
+    if data.get("encoding_lied") is not None and not isinstance(data["encoding_lied"], bool):
+        raise BadLine("encoding_lied: expected true, false or null")
+    relevance = data.get("relevance")
+    if relevance is not None and (isinstance(relevance, bool) or not isinstance(relevance, (int, float))):
+        raise BadLine("relevance: expected a number or null")
+    for key in _LISTS + ("repair_log",):
+        data[key] = data.get(key) or []
+    data["repairs"] = repairs
+    data["text"] = data.get("text") or ""
+    return Article.from_dict(data)
+
+
+@dataclass
+class Line:
+    number: int
+    article: Article | None = None
+    error: str | None = None
+
+
+def read_articles(lines: Iterable[str | None]) -> Iterator[Line]:
+    """Each non-blank line as an article or an error; line numbers count from 1. A line
+    given as None could not be decoded."""
+    for number, line in enumerate(lines, 1):
+        if line is None:
+            yield Line(number, error="not UTF-8 text")
+            continue
+        if not line.strip():
+            continue
+        try:
+            yield Line(number, article=parse_line(line))
+        except BadLine as exc:
+            yield Line(number, error=str(exc))
