@@ -226,6 +226,32 @@ def deliver_due(data_dir: Path, cfg: AlertConfig, *, now: float | None = None, l
     return {"sent": sent, "failed": failed}
 
 
+def article_flags(data_dir: Path, articles) -> dict[str, list[str]]:
+    """By article id: the alert rules that matched its story (any copy of it), names sorted.
+    How the pages and `newsmon search` flag a reform announcement where editors read. A story
+    stored before a rule existed (beyond the rule's first look back) has no flag from it."""
+    articles = list(articles)
+    by_story = _story_flags(data_dir, [a.story_id or a.id for a in articles])
+    return {a.id: by_story.get(a.story_id or a.id, []) for a in articles}
+
+
+def _story_flags(data_dir: Path, story_ids) -> dict[str, list[str]]:
+    ids = sorted({s for s in story_ids if s})
+    if not ids:
+        return {}
+    conn = state.open_alert_state(data_dir)
+    try:
+        rows = conn.execute(
+            f"SELECT DISTINCT story_id, rule FROM alert_matches WHERE story_id IN ({','.join('?' * len(ids))})"
+            " ORDER BY rule", ids).fetchall()
+    finally:
+        conn.close()
+    out: dict[str, list[str]] = {}
+    for story_id, rule in rows:
+        out.setdefault(story_id, []).append(rule)
+    return out
+
+
 def last_matches(data_dir: Path, rule_name: str | None = None, limit: int = 50) -> list[dict]:
     """Recent matches, newest first: {rule, article_id, story_id, alerted, matched_at (ISO),
     title, url, source, published_at, snippet (plain text)}. Crawled text: escape it to show."""

@@ -61,8 +61,12 @@ def run(args, ctx) -> int:
         collapse=args.collapse,
     )
     result = ctx.store().search(req)
+    from pipeline.alerts import article_flags
+
+    flags = article_flags(ctx.data_dir, [h.article for h in result.hits])
     if args.json:
-        json.dump([h.to_dict() for h in result.hits], sys.stdout, ensure_ascii=False, indent=2)
+        json.dump([{**h.to_dict(), "flags": flags[h.article.id]} for h in result.hits], sys.stdout,
+                  ensure_ascii=False, indent=2)
         sys.stdout.write("\n")
         return 0
     if args.csv:
@@ -79,7 +83,8 @@ def run(args, ctx) -> int:
         date = (a.published_at or "")[:16].replace("T", " ") or "(no date)"
         title = printable(a.title) or printable((a.text or "")[:30]) + "…"
         extra = f"  (+{h.story_size - 1} copies)" if h.story_size > 1 else ""
-        print(f"\n{date}  [{a.source}]  {title}{extra}")
+        flagged = "".join(f"<{f}> " for f in flags[a.id])
+        print(f"\n{date}  [{a.source}]  {flagged}{title}{extra}")
         print(f"  {printable(plain_snippet(h.snippet, tty))}")
         if h.guessed:
             print("  found through a guessed reading of damaged text: "

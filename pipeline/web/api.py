@@ -16,7 +16,7 @@ from starlette.exceptions import HTTPException
 from pipeline.timeutil import beijing_time
 from pipeline.web import monitor as monitor_data
 from pipeline.web.app import WebContext
-from pipeline.web.searching import PAGE_SIZE, SearchParams, run_search, story_copies
+from pipeline.web.searching import PAGE_SIZE, SearchParams, flags_of, run_search, story_copies
 
 router = APIRouter(prefix="/api", tags=["api"])
 
@@ -61,6 +61,8 @@ class HitOut(ArticleOut):
     #: readings of damage the repair left that hold a query term (the article may be
     #: found through these guesses, not its text)
     guessed: list[str] = []
+    #: alert rules that matched the story (``reform``: a reform announcement)
+    flags: list[str] = []
 
 
 class SearchOut(BaseModel):
@@ -93,6 +95,8 @@ class VersionOut(BaseModel):
 class ArticleDetailOut(ArticleOut):
     copies: list[CopyOut] = []
     history: list[VersionOut] = []
+    #: alert rules that matched the article's story
+    flags: list[str] = []
 
 
 class SourceOut(BaseModel):
@@ -151,12 +155,13 @@ def api_search(
 ):
     """One hit per story (its best-ranked copy), with the portals its other copies are on."""
     params = SearchParams.from_query(request.query_params)
-    result = run_search(_web(request).store, params)
+    web = _web(request)
+    result = run_search(web.store, params, data_dir=web.data_dir)
     hits = []
     for sh in result.hits:
         d = _article_dict(sh.hit.article)
         d.update(snippet=str(sh.hit.snippet), score=sh.hit.score, story_size=sh.hit.story_size, also_on=sh.also_on,
-                 guessed=list(sh.hit.guessed))
+                 guessed=list(sh.hit.guessed), flags=sh.flags)
         hits.append(d)
     return {
         "total": result.total,
@@ -173,11 +178,13 @@ def api_search(
 @router.get("/articles/{article_id}", response_model=ArticleDetailOut, responses={404: {"model": ErrorOut}})
 def api_article(request: Request, article_id: str):
     """The article, its story's other copies and its earlier versions."""
-    store = _web(request).store
+    web = _web(request)
+    store = web.store
     a = store.get(article_id)
     if a is None:
         raise HTTPException(404, f"no article with id {article_id!r}")
     d = _article_dict(a)
+    d["flags"] = flags_of(web.data_dir, [a]).get(a.id, [])
     copies = story_copies(store, a.story_id, exclude=a.id) if a.story_id else []
     d["copies"] = [_copy(c) for c in copies]
     d["history"] = [

@@ -16,7 +16,7 @@ from pipeline.web import monitor as monitor_data
 from pipeline.web.app import WebContext, html_page
 from pipeline.web.display import repairs_view
 from pipeline.web.feed import FEED_SIZE, atom_feed, feed_params, feed_url
-from pipeline.web.searching import SearchParams, export_hits, run_search, story_copies
+from pipeline.web.searching import SearchParams, export_hits, flags_of, run_search, story_copies
 
 router = APIRouter(include_in_schema=False)
 
@@ -53,7 +53,7 @@ def _search_page(request: Request):
         return RedirectResponse(f"/search?{qs}" if qs else "/search", status_code=303)
     if error is None:
         try:
-            page = run_search(web.store, params)
+            page = run_search(web.store, params, data_dir=web.data_dir)
         except UserError as exc:  # QueryError and bad dates: a message above the form
             error, status = str(exc), 400
     sources = web.indexed_sources()
@@ -115,11 +115,12 @@ def article(request: Request, article_id: str):
         kinds[r.kind] = kinds.get(r.kind, 0) + r.count
     copies = story_copies(web.store, a.story_id, exclude=a.id) if a.story_id else []
     history = web.store.history(a.id)
+    flags = flags_of(web.data_dir, [a]).get(a.id, [])
     return html_page(
         request,
         "article.html",
         {"a": a, "repairs": repairs, "kinds": sorted(kinds.items(), key=lambda kv: -kv[1]), "segments": segments,
-         "copies": copies, "history": history},
+         "copies": copies, "history": history, "flags": flags},
     )
 
 

@@ -8,12 +8,16 @@ so a link and an API call always agree.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from urllib.parse import urlencode
 
 from pipeline.errors import UserError
 from pipeline.store import Hit, SearchRequest
 from pipeline.timeutil import parse_user_date
+
+log = logging.getLogger(__name__)
 
 PAGE_SIZE = 20
 MAX_PAGE = 500
@@ -125,6 +129,8 @@ class StoryHit:
     also_on: list[str] = field(default_factory=list)
     #: the story's other copies, wherever they are
     other_copies: int = 0
+    #: alert rules that matched the story (``pipeline.alerts.story_flags``): a reform flag
+    flags: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -161,9 +167,10 @@ class SearchPage:
         return out
 
 
-def run_search(store, params: SearchParams, limit: int = PAGE_SIZE) -> SearchPage:
-    """One row per story (the best copy) with the portals its other copies are on;
-    ``limit`` stories a page (the feed takes more than the page's 20)."""
+def run_search(store, params: SearchParams, limit: int = PAGE_SIZE, data_dir: Path | None = None) -> SearchPage:
+    """One row per story (the best copy) with the portals its other copies are on, and with
+    ``data_dir`` the alert rules it matched; ``limit`` stories a page (the feed takes more
+    than the page's 20)."""
     result = store.search(params.request(limit))
     hits = [StoryHit(h) for h in result.hits]
     for sh in hits:
@@ -172,7 +179,23 @@ def run_search(store, params: SearchParams, limit: int = PAGE_SIZE) -> SearchPag
             copies = story_copies(store, a.story_id, exclude=a.id)
             sh.other_copies = max(len(copies), sh.hit.story_size - 1)
             sh.also_on = sorted({c.source for c in copies if c.source != a.source})
+    if data_dir is not None:
+        flags = flags_of(data_dir, [sh.hit.article for sh in hits])
+        for sh in hits:
+            sh.flags = flags.get(sh.hit.article.id, [])
     return SearchPage(params, result.total, hits, bool(getattr(result, "total_exact", True)))
+
+
+def flags_of(data_dir: Path, articles) -> dict[str, list[str]]:
+    """By article id, the alert rules its story matched; none when the alert state cannot
+    be read (a flag is a courtesy: the page must not fail for it)."""
+    try:
+        from pipeline.alerts import article_flags
+
+        return article_flags(data_dir, articles)
+    except Exception as exc:
+        log.warning("alert flags unavailable: %s", exc)
+        return {}
 
 
 def export_hits(store, params: SearchParams):

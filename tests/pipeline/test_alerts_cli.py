@@ -183,3 +183,19 @@ def test_status_check_is_silent_when_all_is_well_and_sees_a_stuck_daemon(tmp_pat
     out = capsys.readouterr().out.splitlines()
     assert out[0] == "daemon: not running"
     assert out[1].startswith("alerts: 1 message failing to send; last error: ")
+
+
+def test_search_flags_what_an_alert_rule_matched(tmp_path, capsys):
+    cfg, data = setup(tmp_path)
+    store = SQLiteStore(data / "newsmon.db")
+    now = datetime.now(timezone.utc).isoformat()
+    save(store, [Article(id="x1", text=RELEASE, title="印發方案", source="city", published_at=now, url="http://c/x1"),
+                 Article(id="x2", text="營商環境座談會召開。", title="座談會", source="city", published_at=now)],
+         data_dir=data)
+    evaluate(store, data, load_alerts(cfg))
+    store.close()
+    assert main(["--config", str(cfg), "--data-dir", str(data), "search", "營商環境 source:city", "--json"]) == 0
+    assert {h["id"]: h["flags"] for h in json.loads(capsys.readouterr().out)} == {"x1": ["reform"], "x2": []}
+    assert main(["--config", str(cfg), "--data-dir", str(data), "search", "營商環境"]) == 0
+    out = capsys.readouterr().out
+    assert "[city]  <reform> 印發方案" in out and "[city]  座談會" in out

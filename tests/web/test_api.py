@@ -277,7 +277,7 @@ def test_monitor_shows_rules_with_their_last_matches(client):
     from pipeline.alerts import last_matches
 
     html = client.get("/monitor").text
-    rules = dict(re.findall(r'<div class="rule" data-rule="([^"]+)">(.*?)</div>', html, re.S))
+    rules = dict(re.findall(r'<div class="rule"[^>]*data-rule="([^"]+)"[^>]*>(.*?)</div>', html, re.S))
     assert set(rules) == {"bizenv", "hostile", "nothing_yet"}
     assert "No matches yet." in rules["nothing_yet"]
     expected = [m["article_id"] for m in last_matches(client.app.state.web.data_dir, "bizenv", 5)]
@@ -437,3 +437,29 @@ def test_chinese_text_carries_the_language_tag_of_its_script(client):
         page = client.get(f"/articles/{article_id}").text
         assert f'<div class="text" id="text" lang="{tag}">' in page
         assert f'<span class="title" lang="{tag}">' in page
+
+
+def test_stories_an_alert_rule_matched_are_flagged_on_the_pages_and_in_the_api(client):
+    """The mission's "flagged when it announces a reform": a story a rule matched carries
+    the rule's name where editors read, linked to the rule on the monitor page."""
+    from pipeline.alerts import last_matches
+
+    data_dir = client.app.state.web.data_dir
+    matched = {rule: {m["story_id"] for m in last_matches(data_dir, rule, 500)} for rule in ("bizenv", "hostile")}
+    api = client.get("/api/search", params={"sort": "newest"}).json()["hits"]
+    for h in api:
+        story = h["story_id"] or h["id"]
+        assert h["flags"] == [rule for rule in ("bizenv", "hostile") if story in matched[rule]]
+    assert any("bizenv" in h["flags"] for h in api) and any(not h["flags"] for h in api)
+    html = client.get("/search", params={"sort": "newest"}).text
+    rows = re.findall(r'<li class="hit" data-id="([^"]+)">(.*?)</li>', html, re.S)
+    assert [i for i, _ in rows] == [h["id"] for h in api]
+    for (_, body), h in zip(rows, api):
+        assert ('<a class="flag" href="/monitor#rule-bizenv"' in body) == ("bizenv" in h["flags"])
+    marked = next(h["id"] for h in api if h["flags"] == ["bizenv"])
+    assert '<dd id="flags"><a class="flag" href="/monitor#rule-bizenv"' in client.get(f"/articles/{marked}").text
+    assert client.get(f"/api/articles/{marked}").json()["flags"] == ["bizenv"]
+    plain = next(h["id"] for h in api if not h["flags"])
+    assert 'id="flags"' not in client.get(f"/articles/{plain}").text
+    assert client.get(f"/api/articles/{plain}").json()["flags"] == []
+    assert 'id="rule-bizenv"' in client.get("/monitor").text
