@@ -117,4 +117,7 @@ def _entry(sh, base: str):
     entry.append(ATOM.author(ATOM.name(xml_text(a.author or a.origin or a.source))))
     entry.append(ATOM.summary(summary))
     entry.extend(ATOM.category(term=xml_text(t)) for t in a.tags or [])
+    # alert rules the story matched: a reader can filter a feed on its reform announcements
+    entry.extend(ATOM.category(term=f, scheme=f"{base}/monitor#rules", label=f"flagged by alert rule {f}")
+                 for f in sh.flags)
     return entry, updated

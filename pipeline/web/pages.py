@@ -86,7 +86,8 @@ def _search_page(request: Request):
 def search_feed(request: Request):
     """The search as an Atom feed: its filters, the newest stories first."""
     params = feed_params(SearchParams.from_query(request.query_params))
-    page = run_search(_web(request).store, params, limit=FEED_SIZE)
+    web = _web(request)
+    page = run_search(web.store, params, limit=FEED_SIZE, data_dir=web.data_dir)
     return Response(atom_feed(page, str(request.base_url)),
                     media_type="application/atom+xml; charset=utf-8")
 

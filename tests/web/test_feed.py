@@ -135,3 +135,20 @@ def test_characters_xml_cannot_hold_are_dropped_not_fatal(own_site):
     items = entries(client.get("/search.atom"))
     assert [e["title"] for e in items] == ["營商環境新政"]
     assert "\x1b" not in items[0]["summary"]
+
+
+def test_an_entry_names_the_alert_rules_its_story_matched(client):
+    """Categories in the monitor's scheme, beside the topic tags: a feed reader can filter
+    on the stories the reform rule (here: bizenv) flagged."""
+    feed = ElementTree.fromstring(client.get("/search.atom").content)
+    api = {h["id"]: h["flags"] for h in client.get("/api/search", params={"sort": "newest"}).json()["hits"]}
+    seen = 0
+    for e in feed.findall(f"{ATOM}entry"):
+        article = e.find(f"{ATOM}link[@rel='alternate']").get("href").rsplit("/articles/", 1)[1]
+        rules = [c.get("term") for c in e.findall(f"{ATOM}category") if c.get("scheme")]
+        assert all(c.get("scheme") == "http://testserver/monitor#rules" for c in e.findall(f"{ATOM}category")
+                   if c.get("scheme"))
+        if article in api:
+            assert rules == api[article]
+            seen += bool(rules)
+    assert seen
