@@ -15,10 +15,10 @@ ORDER = 32
 def add_arguments(p) -> None:
     sub = p.add_subparsers(dest="action", metavar="ACTION", required=True)
     ls = sub.add_parser("list", help="rules, channels and what each rule has matched")
-    ls.add_argument("--json", action="store_true")
+    ls.add_argument("--json", action="store_true", help="machine-readable output on stdout")
     t = sub.add_parser("test", help="what RULE would match now (articles stored since its checkpoint); sends nothing")
     t.add_argument("rule")
-    t.add_argument("--json", action="store_true")
+    t.add_argument("--json", action="store_true", help="machine-readable output on stdout")
 
 
 def _age(seconds) -> str:

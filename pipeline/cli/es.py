@@ -23,10 +23,10 @@ def add_arguments(p) -> None:
     sub = p.add_subparsers(dest="es_command", metavar="COMMAND")
     sub.add_parser("setup", help="create or upgrade the index template, write alias and ILM policy")
     st = sub.add_parser("status", help="cluster, alias, layout version, spool and rejected counts")
-    st.add_argument("--json", action="store_true")
+    st.add_argument("--json", action="store_true", help="machine-readable output on stdout")
     sub.add_parser("replay", help="write the spooled articles now, in order")
     rj = sub.add_parser("rejected", help="articles the cluster refused, with the reason")
-    rj.add_argument("--json", action="store_true")
+    rj.add_argument("--json", action="store_true", help="machine-readable output on stdout")
     rj.add_argument("--requeue", nargs="*", type=int, metavar="SEQ",
                     help="put these (or, with no number, all) back in the spool to try again")
     ro = sub.add_parser("rollover", help="start a new backing index behind the write alias")

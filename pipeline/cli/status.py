@@ -22,7 +22,7 @@ STUCK_AFTER = 120
 
 
 def add_arguments(p) -> None:
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="machine-readable output on stdout")
     p.add_argument("--check", action="store_true",
                    help="for cron and monitoring: print one line per problem (daemon down or stuck, a source"
                         " silent, failing or blocked, alerts failing to send) and exit 1; print nothing and"

@@ -14,13 +14,14 @@ Only one daemon runs per data folder (an ``flock`` on <data-dir>/daemon.lock).
 from __future__ import annotations
 
 import fcntl
-from contextlib import contextmanager
 import logging
 import os
 import signal
+import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor as _Pool
+from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -100,6 +101,8 @@ class Daemon:
                     log.warning("rule %s names source %r, which sources.yaml does not define", rule.name, name)
         self.runner = CrawlRunner(ctx.config_dir, ctx.data_dir, extra_args=crawl_args, timeout=crawl_timeout)
         self.stop_event = threading.Event()
+        #: SIGHUP: read sources.yaml and alerts.yaml again (``reload``)
+        self.reload_event = threading.Event()
         self.alert_lock = threading.Lock()
         self.tick = tick
         self.evaluate_every = evaluate_every
@@ -108,16 +111,17 @@ class Daemon:
         self.cycles = 0
         self._conn_lock = threading.Lock()
 
-    def _check_secrets(self) -> None:
+    def _check_secrets(self, alerts=None) -> None:
         """A missing ${ENV} is a start-up error, not a failure discovered at 3 a.m."""
         from pipeline.config import expand_env
 
-        for ch in self.alerts.channels.values():
+        alerts = alerts or self.alerts
+        for ch in alerts.channels.values():
             for key, value in ch.options.items():
                 values = value.values() if isinstance(value, dict) else [value]
                 for v in values:
                     if isinstance(v, str):
-                        expand_env(v, path=self.alerts.path, keypath=f"channels.{ch.name}.{key}")
+                        expand_env(v, path=alerts.path, keypath=f"channels.{ch.name}.{key}")
 
     @contextmanager
     def _state(self):
@@ -234,9 +238,16 @@ class Daemon:
             self.stop_event.set()
             self.runner.stopping.set()
 
+        def reload(signum, frame):
+            self.reload_event.set()
+
         if threading.current_thread() is threading.main_thread():
             signal.signal(signal.SIGTERM, handler)
             signal.signal(signal.SIGINT, handler)
+            # SIGHUP: a service manager asking for a reload; in a terminal, the terminal
+            # closing, which stops the daemon as SIGTERM does
+            detached = not (sys.stderr and sys.stderr.isatty())
+            signal.signal(signal.SIGHUP, reload if detached and not self.once else handler)
 
     def run(self) -> int:
         lock = DaemonLock(self.data_dir)
@@ -303,18 +314,7 @@ class Daemon:
         scheduler.add_listener(self._skipped, EVENT_JOB_MAX_INSTANCES)
         # skipped turns are reported by _skipped (crawls) or are routine (a slow delivery tick)
         logging.getLogger("apscheduler.scheduler").setLevel(logging.ERROR)
-        now = time.time()
-        with self._state() as conn:
-            times = dstate.source_times(conn)
-        for s in self.sources:
-            first = dstate.first_run_at(times.get(s.name), s.every_seconds, now)
-            start = datetime.fromtimestamp(first, timezone.utc)
-            scheduler.add_job(
-                self.crawl, IntervalTrigger(seconds=s.every_seconds, start_date=start,
-                                            jitter=default_jitter(s.every_seconds) or None),
-                args=[s], id=f"crawl:{s.name}", name=f"crawl {s.name}", executor="crawls",
-                next_run_time=start,
-            )
+        self._schedule(scheduler, self.sources)
         scheduler.add_job(self.deliver, IntervalTrigger(seconds=self.tick), id="deliver")
         scheduler.add_job(self.alert_cycle, IntervalTrigger(seconds=self.evaluate_every), id="evaluate")
         scheduler.add_job(self.check_silence, IntervalTrigger(seconds=self.silence_every), id="silence",
@@ -324,7 +324,9 @@ class Daemon:
                  ", ".join(f"{s.name} every {s.every}" for s in self.sources))
         try:
             while not self.stop_event.wait(0.5):
-                pass
+                if self.reload_event.is_set():
+                    self.reload_event.clear()
+                    self.reload(scheduler)
         finally:
             self.runner.stop_all(STOP_GRACE)
             # let jobs whose crawl just ended record it; never wait on a slow channel here
@@ -332,6 +334,63 @@ class Daemon:
             closer.start()
             closer.join(2.0)
         return 0
+
+    def _schedule(self, scheduler, sources) -> None:
+        """A crawl job per source, its first turn where its last crawl leaves off."""
+        from apscheduler.triggers.interval import IntervalTrigger
+
+        now = time.time()
+        with self._state() as conn:
+            times = dstate.source_times(conn)
+        for s in sources:
+            first = dstate.first_run_at(times.get(s.name), s.every_seconds, now)
+            start = datetime.fromtimestamp(first, timezone.utc)
+            scheduler.add_job(
+                self.crawl, IntervalTrigger(seconds=s.every_seconds, start_date=start,
+                                            jitter=default_jitter(s.every_seconds) or None),
+                args=[s], id=f"crawl:{s.name}", name=f"crawl {s.name}", executor="crawls",
+                next_run_time=start, replace_existing=True,
+            )
+
+    def reload(self, scheduler) -> bool:
+        """SIGHUP (``systemctl reload newsmon``): take up an edited sources.yaml and alerts.yaml
+        without a restart, so no crawl in progress is cut short. The new files are checked
+        whole first; a mistake is logged and the running configuration kept. Sources added
+        or switched on are scheduled, removed or switched-off ones are dropped (a crawl of
+        one already running finishes), a changed one is rescheduled; the alert rules and
+        channels are replaced. Crawls read their own source settings and settings.yaml at
+        each run, so those need no reload."""
+        from pipeline.alerts import load_alerts
+        from pipeline.sources import load_sources
+
+        try:
+            enabled = [s for s in load_sources(self.ctx.config_dir) if s.enabled]
+            if not enabled:
+                raise UserError("no enabled sources in sources.yaml: nothing to monitor")
+            alerts = load_alerts(self.ctx.config_dir)
+            self._check_secrets(alerts)
+        except UserError as exc:
+            log.error("reload refused, still running the previous configuration: %s", exc)
+            return False
+        old = {s.name: s for s in self.sources}
+        new = {s.name: s for s in enabled}
+        for name in old.keys() - new.keys():
+            scheduler.remove_job(f"crawl:{name}")
+        changed = [s for name, s in new.items() if name not in old or s != old[name]]
+        self._schedule(scheduler, changed)
+        with self.alert_lock:
+            self.alerts = alerts
+        self.sources = enabled
+        with self._state() as conn:
+            dstate.heartbeat(conn, sources=[s.name for s in enabled])
+        log.info("reloaded: %d sources (%s), %d alert rules", len(enabled),
+                 "; ".join(part for part in (
+                     "added " + ", ".join(sorted(new.keys() - old.keys())) if new.keys() - old.keys() else "",
+                     "removed " + ", ".join(sorted(old.keys() - new.keys())) if old.keys() - new.keys() else "",
+                     "changed " + ", ".join(sorted(s.name for s in changed if s.name in old))
+                     if any(s.name in old for s in changed) else "",
+                 ) if part) or "no change", len(alerts.rules))
+        return True
 
     def _shutdown(self) -> None:
         self.runner.stop_all(STOP_GRACE)

@@ -4,12 +4,16 @@ Each test is bounded (every wait has a timeout) and the `daemons` fixture kills 
 started, crawl children included.
 """
 
+import os
+import pty
 import signal
+import subprocess
+import threading
 import time
 
 import pytest
 
-from daemonproc import finished_crawls, pids_using, stored_urls, wait_until
+from daemonproc import NEWSMON, ROOT, finished_crawls, pids_using, stored_urls, wait_until
 from portal import RELEASES, Portals, write_config
 from test_alerts_receivers import Receiver
 
@@ -164,3 +168,59 @@ def test_an_overrunning_crawl_is_skipped_not_queued_and_never_doubled(tmp_path, 
         for (_, f1), (s2, _) in zip(mine, mine[1:]):
             assert f1 <= s2, mine  # one after the other, never two at once
         assert skipped.get(source, 0) >= 2
+
+
+def test_sighup_takes_up_edited_config_and_keeps_the_old_one_when_the_new_is_wrong(tmp_path, daemons):
+    """`systemctl reload newsmon`: no restart, no crawl cut short."""
+    data = tmp_path / "data"
+    sources = tmp_path / "config" / "sources.yaml"
+    with Portals() as p, Receiver() as r:
+        setup_portals(p, tmp_path, r.url + "/hook")
+        d = daemons()
+        assert wait_until(lambda: both_crawled_after(data, 0), 60), d.output()
+        good = sources.read_text(encoding="utf-8")
+        # a mistake: refused with file, line and key; both sources go on being crawled
+        sources.write_text(good.replace("every: 2s", "every: 2x", 1), encoding="utf-8")
+        d.proc.send_signal(signal.SIGHUP)
+        assert wait_until(lambda: "reload refused" in d.output(), 20), d.output()
+        assert "sources.yaml:5: sources[0].every" in d.output()
+        t = time.time()
+        assert wait_until(lambda: both_crawled_after(data, t), 30), d.output()
+        # prov taken out: it is no longer crawled, city is
+        sources.write_text(good.split("  - name: prov")[0], encoding="utf-8")
+        d.proc.send_signal(signal.SIGHUP)
+        assert wait_until(lambda: "reloaded: 1 sources (removed prov)" in d.output(), 20), d.output()
+        t = time.time() + 1  # a prov crawl started before the reload may still finish
+        assert wait_until(lambda: finished_crawls(data).get("city", 0) > t + 4, 30), d.output()
+        assert finished_crawls(data)["prov"] < t
+        assert d.stop(signal.SIGTERM) < 10 and d.proc.returncode == 0, d.output()
+
+
+def test_sighup_in_a_terminal_stops_the_daemon_as_sigterm_does(tmp_path):
+    """In a terminal, SIGHUP is the terminal closing: a graceful stop, not a reload that
+    would leave the daemon running with no terminal."""
+    with Portals() as p, Receiver() as r:
+        setup_portals(p, tmp_path, r.url + "/hook")
+        main, child = pty.openpty()
+        proc = subprocess.Popen(
+            [*NEWSMON, "--config", str(tmp_path / "config"), "--data-dir", str(tmp_path / "data"), "run"],
+            cwd=ROOT, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=child, start_new_session=True)
+        os.close(child)
+
+        def drain():  # a full terminal buffer would block the daemon's next log line
+            try:
+                while os.read(main, 4096):
+                    pass
+            except OSError:
+                pass
+
+        threading.Thread(target=drain, daemon=True).start()
+        try:
+            assert wait_until(lambda: both_crawled_after(tmp_path / "data", 0), 60)
+            proc.send_signal(signal.SIGHUP)
+            assert proc.wait(15) == 0
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait(10)
+            os.close(main)
