@@ -15,6 +15,9 @@ def add_arguments(p) -> None:
                    help="also serve the editors' web page (like `newsmon serve`) while monitoring")
     p.add_argument("--host", default="127.0.0.1", help="with --serve: address (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=8080, help="with --serve: port (default 8080)")
+    p.add_argument("--check-config", action="store_true",
+                   help="check every config file and the alert secrets as a start would, say what would run,"
+                        " and exit (0: all good; 2: the mistake, with file, line and key); before a reload")
 
 
 def run(args, ctx) -> int:
@@ -29,6 +32,12 @@ def run(args, ctx) -> int:
     for handler in logging.getLogger().handlers:  # a daemon's log lines need their time
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     daemon = Daemon(ctx, once=args.once, crawl_timeout=args.crawl_timeout)
+    if args.check_config:
+        if args.serve:
+            from pipeline.web.access import Access, check_bind
+
+            check_bind(args.host, Access.from_env())
+        return _describe(daemon)
     if not args.serve:
         return daemon.run()
     from pipeline.store import open_store
@@ -52,3 +61,16 @@ def run(args, ctx) -> int:
             server.stop()
     finally:
         store.close()
+
+
+def _describe(daemon) -> int:
+    """What `newsmon run` would monitor with this configuration: the checks passed."""
+    sources = daemon.sources
+    alerts = daemon.alerts
+    print(f"config OK: {len(sources)} source{'s' if len(sources) != 1 else ''} to monitor: "
+          + ", ".join(f"{s.name} every {s.every}" for s in sources))
+    channels = ", ".join(alerts.channels) or "none"
+    rules = ", ".join(r.name + (" (digest)" if r.digest else "") for r in alerts.rules) or "none"
+    print(f"alert rules: {rules}; channels: {channels}")
+    return 0
+
