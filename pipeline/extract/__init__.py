@@ -49,7 +49,9 @@ def extract_html(html: str, url: str | None = None) -> Extracted:
 
     published = metadata.find_published(doc, lines, title_idx, url, body_start)
     origin = metadata.find_origin(lines, title_idx, tail)
-    author = metadata.find_author(lines, title_idx, head, tail)
+    # the body's own last lines too: a raw tail can be footer the cleaning drops, and the
+    # credit that closes the article, （记者 胡晓蓉）, sits just above it
+    author = metadata.find_author(lines, title_idx, head, tail + [ln for ln in body[-3:] if ln not in tail])
     text = "\n\n".join(body)
     return Extracted(
         title=title,

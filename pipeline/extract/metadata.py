@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 from pipeline.extract import dates
+from pipeline.extract.names import looks_like_name
 
 #: how many visible lines after the headline still count as its byline block
 _BYLINE_SPAN = 12
@@ -29,22 +30,22 @@ _ORIGIN_RE = re.compile(
     r"(?=\s|$|[|｜丨【\[(（]|(?:作者|記者|记者|编辑|編輯|责任编辑|責任編輯|发布|發布|时间|時間|日期|点击|點擊|浏览|瀏覽|阅读|閱讀|字号|字號|分享)|\d{4}[-年/.])"
 )
 _AUTHOR_RE = re.compile(
-    r"(?:(?:作者|作\s+者|撰文|撰稿)(?:\s*[:：]\s*|\s+)|(?<![\u4e00-\u9fff])文\s*[/／]\s*)[\[【]?\s*"
+    r"(?:(?:作者|作\s+者|撰文|撰稿|执笔人|執筆人|执笔|執筆)(?:\s*[:：]\s*|\s+)|(?<![\u4e00-\u9fff])文\s*[/／]\s*)[\[【]?\s*"
     r"(?P<v>[\u4e00-\u9fff][ \u3000]{1,3}[\u4e00-\u9fff](?![\u4e00-\u9fff])"
     r"|[\u4e00-\u9fffA-Za-z·•][\u4e00-\u9fffA-Za-z0-9·•_ 、,，]{0,30}?)\s*[\]】]?"
     r"(?=\s*(?:$|[:：|｜丨【\[(（]|\S{1,6}[:：]|來源|来源|发布|發布|时间|時間|日期|编辑|編輯|责任|責任|点击|點擊|\d{4}[-年/.]))"
 )
 _ROLE = (r"(?:本报|本報|新华社|新華社|央视|央視|本台|本网|本網)?"
          r"(?:实习生|實習生|通讯员|通訊員|特约记者|特約記者|記者|记者)")
-_NAMES = r"(?:[\u4e00-\u9fff]{2,4}(?:[\s、,，]+|$)){1,6}"
+_NAMES = r"(?:[\u4e00-\u9fff]{2,4}(?:[\s、,，]+|$|(?=[)）]))){1,6}"
 #: 记者 王小明 陈大文 / 本报实习生 刘国栋 周炜本报记者 王燕平
 _REPORTER_RE = re.compile(rf"{_ROLE}\s*[:：]?\s*{_NAMES}(?:\s*{_ROLE}\s*[:：]?\s*{_NAMES})*")
 _ROLE_RE = re.compile(_ROLE)
 #: every _REPORTER_RE match holds one of these: a literal scan first is far cheaper than the
 #: pattern's search, which tries its optional prefix at every position of every line
 _REPORTER_WORD = re.compile(r"实习生|實習生|通讯员|通訊員|记者|記者")
-#: the same for _AUTHOR_RE: 作者, 撰文/撰稿, 文/
-_AUTHOR_CHAR = re.compile(r"[作撰文]")
+#: the same for _AUTHOR_RE: 作者, 撰文/撰稿, 执笔, 文/
+_AUTHOR_CHAR = re.compile(r"[作撰文执執]")
 _NAME_SPLIT = re.compile(r"[\s、,，/]+")
 _NOT_NAME = re.compile(r"(报道|報道|摄影|攝影|综合|綜合|编辑|編輯|来源|來源|发布|發布|日期|时间|時間|电|電|讯|訊)$")
 
@@ -367,8 +368,23 @@ _PUBLISHER = re.compile(
 
 
 def find_author(lines: list[str], title_idx: int | None, head: list[str], tail: list[str]) -> str | None:
-    """``作者：张三`` or ``记者 张三 李四`` in the byline block, the body's first or last lines."""
-    for line in byline_window(join_labels(lines), title_idx) + head + tail:
+    """Who wrote it, the most explicit credit first:
+
+    1. a labelled byline (``作者：张三``, ``执笔人：…``, ``文/王五``) or a reporter line
+       (``记者 张三 李四``, set on one line or several) in the byline block, the body's first
+       or last lines;
+    2. a credit closing the body: ``（记者 胡晓蓉）``, ``（姚峰 上海报道）``, ``（常书香 马丹阳）``;
+    3. a blog's or forum's ``NAME 发表于 2005-9-15``;
+    4. a bracketed name before the source in the byline block: ``[ 黄宇 ] 来源：…``;
+    5. a name alone on one of the body's first lines (under a headline the page did not mark);
+    6. for an official document, the issuing body (``发文机关：吉林省人民政府``).
+
+    Bare names (2, 4, 5) must look like names (``names.looks_like_name``). Editors
+    (``责任编辑``) are not authors.
+    """
+    window = byline_window(join_labels(lines), title_idx)
+    candidates = window + head + tail
+    for i, line in enumerate(candidates):
         if len(line) > 200:
             continue
         m = _AUTHOR_RE.search(line) if _AUTHOR_CHAR.search(line) else None
@@ -379,9 +395,65 @@ def find_author(lines: list[str], title_idx: int | None, head: list[str], tail: 
         m = _REPORTER_RE.search(line) if _REPORTER_WORD.search(line) else None
         if m:
             names = _names(_ROLE_RE.sub(" ", m.group(0)))
+            # 本报实习生 刘国栋 周炜 / 本报记者 王燕平 方云凤: one byline over several lines
+            for following in candidates[i + 1:]:
+                more = _REPORTER_RE.fullmatch(following.strip()) if _REPORTER_WORD.search(following) else None
+                if more is None:
+                    break
+                names += [n for n in _names(_ROLE_RE.sub(" ", more.group(0))) if n not in names]
             if names:
                 return " ".join(names)
+    for line in reversed(tail):
+        names = _closing_credit(line)
+        if names:
+            return " ".join(names)
+    for line in lines:
+        m = _POSTED_BY.search(line) if "发表于" in line or "發表於" in line else None
+        # a handle (ggjjzhzz) or a name; not 本文 or 该文 发表于…
+        if m and (not re.search(r"[\u4e00-\u9fff]", m["v"]) or looks_like_name(m["v"])):
+            return m["v"]
+    for line in window:
+        m = _BRACKETED_NAMES.search(line)
+        if m and all(looks_like_name(n) for n in m["v"].split()):
+            return " ".join(m["v"].split())
+    for line in head:
+        if looks_like_name(line.strip()):
+            return line.strip()
+    for line in join_labels(lines)[:_ISSUER_LINES]:
+        m = _ISSUER.search(line)
+        if m:
+            return m["v"]
     return None
+
+
+#: a credit in brackets closing the body's last line: （记者 胡晓蓉） (常书香 马丹阳)
+_CLOSING = re.compile(r"[（(]\s*([^（）()]{2,40}?)\s*[）)]\s*$")
+#: 上海报道 after the names: where the reporter filed from
+_FILED_FROM = re.compile(r"\s[\u4e00-\u9fff]{0,6}(?:报道|報道|电|電)$")
+_ROLE_WORDS = re.compile(r"[\u4e00-\u9fff]{0,4}?(?:实习生|實習生|通讯员|通訊員|记者|記者)")
+_BARE_NAMES = 6
+#: ggjjzhzz 发表于 2005-9-15 11:46:00, 陈天华《警世钟》张三 发表于 …
+_POSTED_BY = re.compile(r"(?:^|(?<=[\s》」』）)\]】]))(?P<v>[A-Za-z0-9_\u4e00-\u9fff·]{2,20})\s*(?:发表于|發表於)\s*\d{4}")
+_BRACKETED_NAMES = re.compile(
+    r"[\[【]\s*(?P<v>[\u4e00-\u9fff]{2,4}(?:\s+[\u4e00-\u9fff]{2,4}){0,3})\s*[\]】]\W{0,3}(?:来源|來源)")
+_ISSUER = re.compile(r"(?:发\s*文\s*机\s*关|發\s*文\s*機\s*關)\s*[:：]\s*(?P<v>[\u4e00-\u9fff]{2,40})")
+#: how far into the page an official document's information table is looked for
+_ISSUER_LINES = 200
+
+
+def _closing_credit(line: str) -> list[str] | None:
+    m = _CLOSING.search(line)
+    if not m:
+        return None
+    inner = " " + m.group(1)
+    credited = bool(_REPORTER_WORD.search(inner))
+    inner = _FILED_FROM.sub("", _ROLE_WORDS.sub(" ", inner))
+    names = [n for n in _NAME_SPLIT.split(inner.strip()) if n]
+    if not names or len(names) > _BARE_NAMES:
+        return None
+    # after 记者 anything name-shaped is a name; with no role word it must look like one
+    ok = (lambda n: bool(re.fullmatch(r"[\u4e00-\u9fff]{2,4}", n))) if credited else looks_like_name
+    return names if all(ok(n) for n in names) else None
 
 
 #: a two-character name padded to three characters' width: 赵  培

@@ -255,3 +255,46 @@ def test_trafilatura_is_asked_only_when_readability_kept_a_small_part_of_the_pag
     many = dom.parse("<html><body>" + "".join(f"<div>{prose}</div>" for _ in range(5)) + "</body></html>")
     assert not _trusted([prose], many)  # one box of many: a portal page, ask the other
     assert not _trusted(["短"], dom.parse("<html><body><p>短</p></body></html>"))  # tiny: ask
+
+
+@pytest.mark.parametrize("closing, author", [
+    ("（记者 胡晓蓉）", "胡晓蓉"),
+    ("(信报记者 蔡雪婧)", "蔡雪婧"),
+    ("（姚峰 上海报道）", "姚峰"),
+    ("（常书香 马丹阳 ）", "常书香 马丹阳"),
+    ("（完）", None),
+    ("（全文完）", None),
+    ("（王先生）", None),
+    ("（方案）", None),
+    ("（新华社）", None),
+    ("（2024年3月5日）", None),
+])
+def test_a_credit_closing_the_body(closing, author):
+    body = "".join(f"<p>第{n}段：全省持续优化营商环境，推进政务服务“一网通办”，企业开办时间压缩至一个工作日。</p>"
+                   for n in "一二三")
+    html = (f"<html><head><title>优化营商环境_某网</title></head><body><h1>优化营商环境</h1><p>2024-03-05</p>"
+            f"<div>{body}<p>各地各部门要抓好落实，确保各项措施落地见效。{closing}</p></div>"
+            "<p>责任编辑：孙重远</p></body></html>")
+    assert extract_html(html).author == author
+
+
+@pytest.mark.parametrize("page, author", [
+    # a byline over two lines
+    ("<h1>谁来埋单</h1><p>本报实习生 刘国栋 周炜</p><p>本报记者 王燕平 方云凤</p><p>2003-7-24</p>",
+     "刘国栋 周炜 王燕平 方云凤"),
+    # Sohu: the name in brackets before the source
+    ("<h1>劳伦斯</h1><p>2004年7月16日08:19</p><p>[ 黄宇 ] 来源：[ 国际金融报 ]</p>", "黄宇"),
+    # a name alone under a headline the page did not mark up
+    ("<p>犬儒病(上)</p><p>胡平</p><p>——当代中国的精神危机</p>", "胡平"),
+    # a blog's post stamp: a handle, or a name; never 本文
+    ("<h1>警世钟</h1><p>陈天华《警世钟》ggjjzhzz 发表于 2005-9-15 11:46:00</p>", "ggjjzhzz"),
+    ("<h1>警世钟</h1><p>本文发表于 2005-9-15 的周刊</p>", None),
+    ("<h1>报告</h1><p>执笔人：闵乐夫 赵兰波 刘韬</p>", "闵乐夫 赵兰波 刘韬"),
+    # an official document: its issuing body
+    ("<h1>通告</h1><p>发文机关：</p><p>吉林省人民政府</p><p>成文日期：2022年01月27日</p>", "吉林省人民政府"),
+])
+def test_authors_credited_without_a_label_line(page, author):
+    body = "".join(f"<p>第{n}段：全省持续优化营商环境，推进政务服务“一网通办”，企业开办时间压缩至一个工作日。</p>"
+                   for n in "一二三")
+    html = f"<html><head><title>文章</title></head><body>{page}<div>{body}</div></body></html>"
+    assert extract_html(html).author == author
