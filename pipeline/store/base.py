@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Iterable, Iterator, Literal
 
 from pipeline.model import Article
+from pipeline.query import And, Field, Node, parse_query
 
 #: "queued": the backend could not take it now and holds it in a durable spool (Elasticsearch);
 #: "rejected": the backend refused its content; kept aside with the reason, not indexed
@@ -64,6 +65,20 @@ class SearchResult:
     total_exact: bool = True
 
 
+def query_node(req: SearchRequest) -> Node | None:
+    """The request's query with its tag filters folded in, as both backends run it."""
+    node = parse_query(req.query)
+    if req.tags:
+        tag_nodes = tuple(Field("tag", t) for t in req.tags)
+        node = And(((node,) if node else ()) + tag_nodes) if node or len(tag_nodes) > 1 else tag_nodes[0]
+    return node
+
+
+#: matches looked at for ``Store.source_counts`` (the newest), so a broad query costs no
+#: more than a page of results
+FACET_WINDOW = 10_000
+
+
 class Store(abc.ABC):
     """An index of articles. Upserts are idempotent by ``Article.id``."""
 
@@ -86,6 +101,12 @@ class Store(abc.ABC):
 
     @abc.abstractmethod
     def search(self, request: SearchRequest) -> SearchResult: ...
+
+    @abc.abstractmethod
+    def source_counts(self, request: SearchRequest) -> dict[str, int]:
+        """Articles matching ``request`` per source, whatever its own ``sources`` filter says
+        (so a page filtered to one portal still shows what the others hold). SQLite counts
+        among the newest ``FACET_WINDOW`` matches; Elasticsearch counts them all."""
 
     @abc.abstractmethod
     def scan(self, sources: list[str] | None = None, batch: int = 500) -> Iterator[Article]:

@@ -26,6 +26,7 @@ import random
 import threading
 import time
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -36,8 +37,8 @@ from pipeline.chinese import simplify
 from pipeline.errors import ConfigError, StoreError
 from pipeline.leftruns import guessed_readings, guessed_spans, search_text
 from pipeline.model import Article
-from pipeline.query import And, Field, QueryError, parse_query, positive_terms
-from pipeline.store.base import Hit, SearchRequest, SearchResult, Store, UpsertOutcome
+from pipeline.query import QueryError, positive_terms
+from pipeline.store.base import Hit, SearchRequest, SearchResult, Store, UpsertOutcome, query_node
 from pipeline.store.es_highlight import highlight_spec, snippet_from_hit
 from pipeline.store.es_query import build_query
 from pipeline.store.es_spool import Spool, SpoolItem
@@ -583,11 +584,18 @@ class ElasticsearchStore(Store):
                 yield from_doc(h["_source"])
             after = hits[-1]["sort"]
 
+    def source_counts(self, req: SearchRequest) -> dict[str, int]:
+        req = replace(req, sources=None)
+        self._call(self.ensure_ready)
+        res = self._call(
+            self.es.search, index=self.names.alias, size=0, query=build_query(query_node(req), req),
+            # every match: a terms aggregation is cheap on the cluster (SQLite stops at a window)
+            aggs={"s": {"terms": {"field": "source", "size": 500}}},
+        )
+        return {b["key"]: b["doc_count"] for b in res["aggregations"]["s"]["buckets"]}
+
     def search(self, req: SearchRequest) -> SearchResult:
-        node = parse_query(req.query)
-        if req.tags:
-            tag_nodes = tuple(Field("tag", t) for t in req.tags)
-            node = And(((node,) if node else ()) + tag_nodes) if node or len(tag_nodes) > 1 else tag_nodes[0]
+        node = query_node(req)
         body: dict = {
             "query": build_query(node, req),
             "from_": req.offset,

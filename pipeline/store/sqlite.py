@@ -15,16 +15,25 @@ import sqlite3
 import threading
 import time
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 
 from pipeline.errors import StoreError
 from pipeline.leftruns import guessed_readings, guessed_spans, search_text
 from pipeline.model import Article
-from pipeline.query import And, Field, Node, Not, Or, QueryError, Term, parse_query, positive_terms
+from pipeline.query import And, Field, Node, Not, Or, QueryError, Term, positive_terms
 from pipeline.snippet import make_snippet
 from pipeline.statedb import transaction
-from pipeline.store.base import Hit, SearchRequest, SearchResult, Store, UpsertOutcome
+from pipeline.store.base import (
+    FACET_WINDOW,
+    Hit,
+    SearchRequest,
+    SearchResult,
+    Store,
+    UpsertOutcome,
+    query_node,
+)
 from pipeline.textindex import INDEX_VERSION, document_tokens, field_token, query_tokens
 from pipeline.timeutil import parse_user_date, timestamp
 
@@ -337,10 +346,7 @@ class SQLiteStore(Store):
         ]
 
     def search(self, req: SearchRequest) -> SearchResult:
-        node = parse_query(req.query)
-        if req.tags:
-            tag_nodes = tuple(Field("tag", t) for t in req.tags)
-            node = And(((node,) if node else ()) + tag_nodes) if node or len(tag_nodes) > 1 else tag_nodes[0]
+        node = query_node(req)
         try:
             with self._lock:
                 if node is None:
@@ -375,8 +381,27 @@ class SQLiteStore(Store):
             ).fetchall()
         )
 
-    def _browse(self, req: SearchRequest) -> tuple[int, list[tuple[int, None]]]:
-        """No query text: filters only, newest first, straight from the articles table."""
+    def source_counts(self, req: SearchRequest) -> dict[str, int]:
+        req = replace(req, sources=None)
+        node = query_node(req)
+        try:
+            with self._lock:
+                if node is None:
+                    cond, params = self._browse_condition(req)
+                    rows = self.conn.execute(
+                        f"SELECT source, COUNT(*) FROM (SELECT source FROM articles{cond}"
+                        f" ORDER BY sort_ts DESC LIMIT {FACET_WINDOW}) GROUP BY source", params).fetchall()
+                else:
+                    cond, params = self._match_condition(node, req)
+                    rows = self.conn.execute(
+                        f"SELECT a.source, COUNT(*) FROM (SELECT rowid FROM articles_fts WHERE {cond}"
+                        f" ORDER BY rowid DESC LIMIT {FACET_WINDOW}) f JOIN articles a ON a.fts_id = f.rowid"
+                        " GROUP BY a.source", params).fetchall()
+        except sqlite3.OperationalError as exc:
+            raise QueryError(f"query could not be run: {req.query!r} ({exc})") from None
+        return dict(rows)
+
+    def _browse_condition(self, req: SearchRequest) -> tuple[str, list]:
         where, params = self._sql_filters(req)
         if req.sources:
             where.append(f"source IN ({','.join('?' * len(req.sources))})")
@@ -387,7 +412,11 @@ class SQLiteStore(Store):
         if req.until:
             where.append("published_ts <= ?")
             params.append(parse_user_date(req.until, end_of_day=True))
-        cond = (" WHERE " + " AND ".join(where)) if where else ""
+        return (" WHERE " + " AND ".join(where)) if where else "", params
+
+    def _browse(self, req: SearchRequest) -> tuple[int, list[tuple[int, None]]]:
+        """No query text: filters only, newest first, straight from the articles table."""
+        cond, params = self._browse_condition(req)
         key = "COALESCE(story_id, id)"
         if req.collapse:
             # stories = articles - the copies beyond each story's first; counted from the
@@ -432,9 +461,9 @@ class SQLiteStore(Store):
             params.append(round(ts * 1e6))
         return where, params
 
-    def _match(self, node: Node, req: SearchRequest) -> tuple[int, list[tuple[int, float | None]], bool]:
-        """Full-text query: filters are folded into the FTS query and its row-id (date) range,
-        so the index alone finds, orders and counts the hits. Returns (total, hits, exact)."""
+    def _match_condition(self, node: Node, req: SearchRequest) -> tuple[str, list]:
+        """Filters folded into the FTS query and its row-id (date) range, so the index alone
+        finds, orders and counts the hits."""
         expr = fts_expression(node)
         if req.sources:
             expr = f"({expr}) AND (" + " OR ".join(
@@ -454,7 +483,11 @@ class SQLiteStore(Store):
         if where:
             conds.append(f"articles_fts.rowid IN (SELECT fts_id FROM articles WHERE {' AND '.join(where)})")
             params += wparams
-        cond = " AND ".join(conds)
+        return " AND ".join(conds), params
+
+    def _match(self, node: Node, req: SearchRequest) -> tuple[int, list[tuple[int, float | None]], bool]:
+        """Full-text query. Returns (total, hits, exact)."""
+        cond, params = self._match_condition(node, req)
         total = self.conn.execute(
             f"SELECT count(*) FROM (SELECT rowid FROM articles_fts WHERE {cond} LIMIT {COUNT_LIMIT + 1})", params
         ).fetchone()[0]

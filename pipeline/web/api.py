@@ -74,6 +74,9 @@ class SearchOut(BaseModel):
     page_size: int
     sort: str
     hits: list[HitOut]
+    #: matching articles (copies included) per source, whatever the ``source`` filter;
+    #: empty when the search has no query or filter
+    source_counts: dict[str, int] = {}
     #: true while the daemon is still loading the seed baseline: results may be incomplete
     baseline_loading: bool = False
 
@@ -171,6 +174,7 @@ def api_search(
         "page_size": PAGE_SIZE,
         "sort": params.effective_sort,
         "hits": hits,
+        "source_counts": result.source_counts,
         "baseline_loading": _web(request).baseline_loading(),
     }
 

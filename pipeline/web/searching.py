@@ -140,6 +140,12 @@ class SearchPage:
     hits: list[StoryHit]
     #: False when the backend stopped counting early and ``total`` is a lower bound
     total_exact: bool = True
+    #: matching articles per source, whatever the page's source filter (``Store.source_counts``);
+    #: empty for the unfiltered front page
+    source_counts: dict[str, int] = field(default_factory=dict)
+
+    def sources_by_count(self) -> list[tuple[str, int]]:
+        return sorted(self.source_counts.items(), key=lambda kv: (-kv[1], kv[0]))
 
     @property
     def pages(self) -> int:
@@ -183,7 +189,8 @@ def run_search(store, params: SearchParams, limit: int = PAGE_SIZE, data_dir: Pa
         flags = flags_of(data_dir, [sh.hit.article for sh in hits])
         for sh in hits:
             sh.flags = flags.get(sh.hit.article.id, [])
-    return SearchPage(params, result.total, hits, bool(getattr(result, "total_exact", True)))
+    counts = store.source_counts(params.request(limit)) if params.filtered and result.total else {}
+    return SearchPage(params, result.total, hits, bool(getattr(result, "total_exact", True)), counts)
 
 
 def flags_of(data_dir: Path, articles) -> dict[str, list[str]]:

@@ -463,3 +463,24 @@ def test_stories_an_alert_rule_matched_are_flagged_on_the_pages_and_in_the_api(c
     assert 'id="flags"' not in client.get(f"/articles/{plain}").text
     assert client.get(f"/api/articles/{plain}").json()["flags"] == []
     assert 'id="rule-bizenv"' in client.get("/monitor").text
+
+
+def test_a_search_counts_its_articles_by_source_and_links_each(client):
+    api = client.get("/api/search", params={"q": "营商环境"}).json()
+    counts = api["source_counts"]
+    assert counts and sum(counts.values()) >= api["total"]  # articles, copies included
+    html = client.get("/search", params={"q": "营商环境"}).text
+    facets = re.search(r'<p class="facets" id="facets">(.*?)</p>', html, re.S).group(1)
+    shown = re.findall(r'<a class="source" href="/search\?([^"]+)">([^<]+)</a> (\d+)', facets)
+    assert {name: int(n) for _, name, n in shown} == counts
+    ranked = [int(n) for _, _, n in shown]
+    assert ranked == sorted(ranked, reverse=True)
+    # each links the same search on that source alone; there, the others still show
+    first_qs, first, _ = shown[0]
+    assert first_qs == f"q=%E8%90%A5%E5%95%86%E7%8E%AF%E5%A2%83&amp;source={first}"
+    narrowed = client.get("/search?" + first_qs.replace("&amp;", "&")).text
+    assert f'<strong class="source">{first}</strong>' in narrowed
+    assert client.get("/api/search", params={"q": "营商环境", "source": first}).json()["source_counts"] == counts
+    # the front page lists the latest articles, with no counts
+    assert 'id="facets"' not in client.get("/").text
+    assert client.get("/api/search").json()["source_counts"] == {}
