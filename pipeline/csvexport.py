@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import csv
 import re
-from typing import Iterable, TextIO
+from typing import Callable, Iterable, Iterator, TextIO
 
 from pipeline.timeutil import beijing_time
 from pipeline.urls import article_page
 
 COLUMNS = ("id", "published_beijing", "title", "source", "origin", "author", "url", "tags",
-           "story_size", "newsmon_url")
+           "story_size", "newsmon_url", "flags")
+#: hits whose alert flags are asked for at once
+FLAG_BATCH = 500
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -29,21 +31,38 @@ def cell(value) -> str:
     return "'" + text if text.startswith(_FORMULA_START) else text
 
 
-def row(hit, base_url: str | None = None) -> list[str]:
+def row(hit, base_url: str | None = None, flags: list[str] | None = None) -> list[str]:
     a = hit.article
     link = article_page(base_url, a.id) if base_url else ""
     values = (a.id, beijing_time(a.published_at), " ".join((a.title or "").split()), a.source,
-              a.origin, a.author, a.url, "; ".join(a.tags or []), hit.story_size, link)
+              a.origin, a.author, a.url, "; ".join(a.tags or []), hit.story_size, link,
+              "; ".join(flags or []))
     return [cell(v) for v in values]
 
 
-def write_csv(hits: Iterable, out: TextIO, base_url: str | None = None) -> int:
+def write_csv(hits: Iterable, out: TextIO, base_url: str | None = None,
+              flags_of: Callable[[list], dict[str, list[str]]] | None = None) -> int:
     """Write a header and one row per hit to ``out``; the number of rows written.
-    ``newsmon_url`` (the article page) is filled only when ``base_url`` is given."""
+    ``newsmon_url`` (the article page) is filled only when ``base_url`` is given, ``flags``
+    (the alert rules the story matched) only with ``flags_of`` (articles → {id: rules}),
+    asked a batch at a time so a long export streams."""
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(COLUMNS)
     n = 0
-    for hit in hits:
-        writer.writerow(row(hit, base_url))
-        n += 1
+    for batch in _batches(hits, FLAG_BATCH):
+        flags = flags_of([h.article for h in batch]) if flags_of else {}
+        for hit in batch:
+            writer.writerow(row(hit, base_url, flags.get(hit.article.id)))
+            n += 1
     return n
+
+
+def _batches(items: Iterable, size: int) -> Iterator[list]:
+    batch: list = []
+    for item in items:
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch

@@ -72,7 +72,7 @@ def run(args, ctx) -> int:
     if args.csv:
         from pipeline.csvexport import write_csv
 
-        write_csv(result.hits, sys.stdout)
+        write_csv(result.hits, sys.stdout, flags_of=lambda _: flags)
         return 0
     tty = sys.stdout.isatty()
     count = f"{result.total}{'' if result.total_exact else '+'}"

@@ -98,7 +98,9 @@ def search_csv(request: Request):
     params = SearchParams.from_query(request.query_params)
     out = io.StringIO()
     out.write("\ufeff")  # the BOM that makes Excel read the file as UTF-8, not as GBK
-    write_csv(export_hits(_web(request).store, params), out, str(request.base_url))
+    web = _web(request)
+    write_csv(export_hits(web.store, params), out, str(request.base_url),
+              flags_of=lambda articles: flags_of(web.data_dir, articles))
     name = f"newsmon-{datetime.now(BEIJING):%Y%m%d-%H%M}.csv"
     return Response(out.getvalue().encode("utf-8"), media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})

@@ -1,5 +1,7 @@
 """`newsmon alerts list|test` and silence warnings, through the CLI entry point."""
 
+import csv
+import io
 import json
 import re
 import time
@@ -199,3 +201,6 @@ def test_search_flags_what_an_alert_rule_matched(tmp_path, capsys):
     assert main(["--config", str(cfg), "--data-dir", str(data), "search", "營商環境"]) == 0
     out = capsys.readouterr().out
     assert "[city]  <reform> 印發方案" in out and "[city]  座談會" in out
+    assert main(["--config", str(cfg), "--data-dir", str(data), "search", "營商環境 source:city", "--csv"]) == 0
+    rows = {r["id"]: r["flags"] for r in csv.DictReader(io.StringIO(capsys.readouterr().out))}
+    assert rows == {"x1": "reform", "x2": ""}

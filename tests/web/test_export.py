@@ -31,6 +31,11 @@ def test_the_csv_holds_what_the_search_finds_in_its_order(client):
     assert trad["tags"] == "营商环境; 一网通办"
     assert trad["newsmon_url"] == "http://testserver/articles/trad0001"
     assert "attachment" in client.get("/search.csv").headers["content-disposition"]
+    # the alert rules each story matched, as on the results page
+    flags = {h["id"]: h["flags"] for h in api["hits"]}
+    assert any(flags.values())
+    for r in got[: len(api["hits"])]:
+        assert r["flags"] == "; ".join(flags[r["id"]])
 
 
 def test_every_story_is_in_the_csv_not_only_the_first_page(client):
