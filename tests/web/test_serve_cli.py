@@ -85,3 +85,38 @@ def test_listening_socket_says_tcp():
         assert sock.proto == socket.IPPROTO_TCP
     finally:
         sock.close()
+
+
+@pytest.mark.skipif(not NEWSMON.exists(), reason="the newsmon script is not installed in this venv")
+def test_the_compose_health_check_of_the_web_service_passes_with_its_token_only(tmp_path, site):
+    """docker-compose.yml's health check for `web`, run here against a real `newsmon serve`
+    with a token (no Docker engine on this machine: the same command, the port changed)."""
+    import yaml
+
+    check = yaml.safe_load((REPO / "docker-compose.yml").read_text(encoding="utf-8"))["services"]["web"]["healthcheck"]
+    assert check["test"][:3] == ["CMD", "python", "-c"]
+    config_dir, data_dir = site
+    token = "a-token-for-the-health-check"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSMON_")}
+    proc = subprocess.Popen(
+        [str(NEWSMON), "--data-dir", str(data_dir), "--config", str(config_dir), "serve", "--port", "0"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**env, "NEWSMON_WEB_TOKEN": token},
+        cwd=tmp_path,
+    )
+    try:
+        m = re.search(r"serving http://127\.0\.0\.1:(\d+)/", proc.stdout.readline())
+        assert m, proc.stderr.read() if proc.poll() is not None else ""
+        code = check["test"][3].replace("127.0.0.1:8080", f"127.0.0.1:{m.group(1)}")
+        assert ":8080" in check["test"][3] and code != check["test"][3]
+
+        def run(with_token: str):
+            return subprocess.run([sys.executable, "-c", code], env={**env, "NEWSMON_WEB_TOKEN": with_token},
+                                  capture_output=True, text=True, timeout=30)
+
+        ok = run(token)
+        assert ok.returncode == 0, ok.stderr
+        refused = run("not-the-token-at-all")
+        assert refused.returncode != 0 and "401" in refused.stderr
+    finally:
+        proc.kill()
+        proc.wait()
