@@ -74,9 +74,9 @@ def query_node(req: SearchRequest) -> Node | None:
     return node
 
 
-#: matches looked at for ``Store.source_counts`` (the newest), so a broad query costs no
-#: more than a page of results
-FACET_WINDOW = 10_000
+#: matches looked at for ``Store.source_counts`` on SQLite (the newest): counting 10,000
+#: doubled the time of a results page at 100,000 articles, 2,000 adds a few milliseconds
+FACET_WINDOW = 2_000
 
 
 class Store(abc.ABC):

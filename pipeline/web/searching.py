@@ -15,6 +15,7 @@ from urllib.parse import urlencode
 
 from pipeline.errors import UserError
 from pipeline.store import Hit, SearchRequest
+from pipeline.store.base import FACET_WINDOW
 from pipeline.timeutil import parse_user_date
 
 log = logging.getLogger(__name__)
@@ -146,6 +147,11 @@ class SearchPage:
 
     def sources_by_count(self) -> list[tuple[str, int]]:
         return sorted(self.source_counts.items(), key=lambda kv: (-kv[1], kv[0]))
+
+    @property
+    def counts_cut(self) -> int | None:
+        """The window the counts stopped at (SQLite's newest matches), when they did."""
+        return FACET_WINDOW if sum(self.source_counts.values()) >= FACET_WINDOW else None
 
     @property
     def pages(self) -> int:

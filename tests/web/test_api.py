@@ -484,3 +484,16 @@ def test_a_search_counts_its_articles_by_source_and_links_each(client):
     # the front page lists the latest articles, with no counts
     assert 'id="facets"' not in client.get("/").text
     assert client.get("/api/search").json()["source_counts"] == {}
+
+
+def test_counts_that_stop_at_the_window_say_so(client, monkeypatch):
+    """SQLite counts the newest FACET_WINDOW matches (2,000): past that the line says so."""
+    import pipeline.store.sqlite as sqlite_store
+    import pipeline.web.searching as searching
+
+    monkeypatch.setattr(sqlite_store, "FACET_WINDOW", 3)
+    monkeypatch.setattr(searching, "FACET_WINDOW", 3)
+    api = client.get("/api/search", params={"q": "营商环境"}).json()
+    assert api["total"] > 3 and sum(api["source_counts"].values()) == 3
+    html = client.get("/search", params={"q": "营商环境"}).text
+    assert "(articles, copies included, among the newest 3 matches)" in html
