@@ -103,10 +103,11 @@ class Store(abc.ABC):
     def search(self, request: SearchRequest) -> SearchResult: ...
 
     @abc.abstractmethod
-    def source_counts(self, request: SearchRequest) -> dict[str, int]:
+    def source_counts(self, request: SearchRequest) -> tuple[dict[str, int], bool]:
         """Articles matching ``request`` per source, whatever its own ``sources`` filter says
-        (so a page filtered to one portal still shows what the others hold). SQLite counts
-        among the newest ``FACET_WINDOW`` matches; Elasticsearch counts them all."""
+        (so a page filtered to one portal still shows what the others hold), and whether
+        every match was counted: SQLite stops at the newest ``FACET_WINDOW`` matches,
+        Elasticsearch counts them all."""
 
     @abc.abstractmethod
     def scan(self, sources: list[str] | None = None, batch: int = 500) -> Iterator[Article]:

@@ -584,7 +584,7 @@ class ElasticsearchStore(Store):
                 yield from_doc(h["_source"])
             after = hits[-1]["sort"]
 
-    def source_counts(self, req: SearchRequest) -> dict[str, int]:
+    def source_counts(self, req: SearchRequest) -> tuple[dict[str, int], bool]:
         req = replace(req, sources=None)
         self._call(self.ensure_ready)
         res = self._call(
@@ -592,7 +592,7 @@ class ElasticsearchStore(Store):
             # every match: a terms aggregation is cheap on the cluster (SQLite stops at a window)
             aggs={"s": {"terms": {"field": "source", "size": 500}}},
         )
-        return {b["key"]: b["doc_count"] for b in res["aggregations"]["s"]["buckets"]}
+        return {b["key"]: b["doc_count"] for b in res["aggregations"]["s"]["buckets"]}, True
 
     def search(self, req: SearchRequest) -> SearchResult:
         node = query_node(req)

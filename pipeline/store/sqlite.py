@@ -381,7 +381,7 @@ class SQLiteStore(Store):
             ).fetchall()
         )
 
-    def source_counts(self, req: SearchRequest) -> dict[str, int]:
+    def source_counts(self, req: SearchRequest) -> tuple[dict[str, int], bool]:
         req = replace(req, sources=None)
         node = query_node(req)
         try:
@@ -399,7 +399,9 @@ class SQLiteStore(Store):
                         " GROUP BY a.source", params).fetchall()
         except sqlite3.OperationalError as exc:
             raise QueryError(f"query could not be run: {req.query!r} ({exc})") from None
-        return dict(rows)
+        counts = dict(rows)
+        # a count that reached the window may have stopped there ("among the newest 2,000")
+        return counts, sum(counts.values()) < FACET_WINDOW
 
     def _browse_condition(self, req: SearchRequest) -> tuple[str, list]:
         where, params = self._sql_filters(req)

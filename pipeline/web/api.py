@@ -77,6 +77,8 @@ class SearchOut(BaseModel):
     #: matching articles (copies included) per source, whatever the ``source`` filter;
     #: empty when the search has no query or filter
     source_counts: dict[str, int] = {}
+    #: false when the counts stopped at the newest 2,000 matches (the SQLite index)
+    source_counts_complete: bool = True
     #: true while the daemon is still loading the seed baseline: results may be incomplete
     baseline_loading: bool = False
 
@@ -159,7 +161,7 @@ def api_search(
     """One hit per story (its best-ranked copy), with the portals its other copies are on."""
     params = SearchParams.from_query(request.query_params)
     web = _web(request)
-    result = run_search(web.store, params, data_dir=web.data_dir)
+    result = run_search(web.store, params, data_dir=web.data_dir, counts=True)
     hits = []
     for sh in result.hits:
         d = _article_dict(sh.hit.article)
@@ -175,6 +177,7 @@ def api_search(
         "sort": params.effective_sort,
         "hits": hits,
         "source_counts": result.source_counts,
+        "source_counts_complete": result.counts_complete,
         "baseline_loading": _web(request).baseline_loading(),
     }
 

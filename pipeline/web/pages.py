@@ -53,7 +53,7 @@ def _search_page(request: Request):
         return RedirectResponse(f"/search?{qs}" if qs else "/search", status_code=303)
     if error is None:
         try:
-            page = run_search(web.store, params, data_dir=web.data_dir)
+            page = run_search(web.store, params, data_dir=web.data_dir, counts=True)
         except UserError as exc:  # QueryError and bad dates: a message above the form
             error, status = str(exc), 400
     sources = web.indexed_sources()

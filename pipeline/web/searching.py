@@ -130,7 +130,7 @@ class StoryHit:
     also_on: list[str] = field(default_factory=list)
     #: the story's other copies, wherever they are
     other_copies: int = 0
-    #: alert rules that matched the story (``pipeline.alerts.story_flags``): a reform flag
+    #: alert rules that matched the story (``pipeline.alerts.article_flags``): a reform flag
     flags: list[str] = field(default_factory=list)
 
 
@@ -142,16 +142,18 @@ class SearchPage:
     #: False when the backend stopped counting early and ``total`` is a lower bound
     total_exact: bool = True
     #: matching articles per source, whatever the page's source filter (``Store.source_counts``);
-    #: empty for the unfiltered front page
+    #: empty for the unfiltered front page and the feed
     source_counts: dict[str, int] = field(default_factory=dict)
+    #: False when the counts stopped at the newest ``FACET_WINDOW`` matches (SQLite)
+    counts_complete: bool = True
 
     def sources_by_count(self) -> list[tuple[str, int]]:
         return sorted(self.source_counts.items(), key=lambda kv: (-kv[1], kv[0]))
 
     @property
     def counts_cut(self) -> int | None:
-        """The window the counts stopped at (SQLite's newest matches), when they did."""
-        return FACET_WINDOW if sum(self.source_counts.values()) >= FACET_WINDOW else None
+        """The window the counts stopped at, when they did."""
+        return None if self.counts_complete else FACET_WINDOW
 
     @property
     def pages(self) -> int:
@@ -179,10 +181,11 @@ class SearchPage:
         return out
 
 
-def run_search(store, params: SearchParams, limit: int = PAGE_SIZE, data_dir: Path | None = None) -> SearchPage:
-    """One row per story (the best copy) with the portals its other copies are on, and with
-    ``data_dir`` the alert rules it matched; ``limit`` stories a page (the feed takes more
-    than the page's 20)."""
+def run_search(store, params: SearchParams, limit: int = PAGE_SIZE, data_dir: Path | None = None,
+               counts: bool = False) -> SearchPage:
+    """One row per story (the best copy) with the portals its other copies are on, with
+    ``data_dir`` the alert rules it matched, and with ``counts`` (the results page, the API)
+    the matches by source; ``limit`` stories a page (the feed takes more than the page's 20)."""
     result = store.search(params.request(limit))
     hits = [StoryHit(h) for h in result.hits]
     for sh in hits:
@@ -195,8 +198,10 @@ def run_search(store, params: SearchParams, limit: int = PAGE_SIZE, data_dir: Pa
         flags = flags_of(data_dir, [sh.hit.article for sh in hits])
         for sh in hits:
             sh.flags = flags.get(sh.hit.article.id, [])
-    counts = store.source_counts(params.request(limit)) if params.filtered and result.total else {}
-    return SearchPage(params, result.total, hits, bool(getattr(result, "total_exact", True)), counts)
+    by_source, complete = ({}, True)
+    if counts and params.filtered and result.total:
+        by_source, complete = store.source_counts(params.request(limit))
+    return SearchPage(params, result.total, hits, bool(getattr(result, "total_exact", True)), by_source, complete)
 
 
 def flags_of(data_dir: Path, articles) -> dict[str, list[str]]:

@@ -469,6 +469,8 @@ def test_a_search_counts_its_articles_by_source_and_links_each(client):
     api = client.get("/api/search", params={"q": "营商环境"}).json()
     counts = api["source_counts"]
     assert counts and sum(counts.values()) >= api["total"]  # articles, copies included
+    assert api["source_counts_complete"] is True
+    assert "among the newest" not in client.get("/search", params={"q": "营商环境"}).text
     html = client.get("/search", params={"q": "营商环境"}).text
     facets = re.search(r'<p class="facets" id="facets">(.*?)</p>', html, re.S).group(1)
     shown = re.findall(r'<a class="source" href="/search\?([^"]+)">([^<]+)</a> (\d+)', facets)
@@ -494,6 +496,6 @@ def test_counts_that_stop_at_the_window_say_so(client, monkeypatch):
     monkeypatch.setattr(sqlite_store, "FACET_WINDOW", 3)
     monkeypatch.setattr(searching, "FACET_WINDOW", 3)
     api = client.get("/api/search", params={"q": "营商环境"}).json()
-    assert api["total"] > 3 and sum(api["source_counts"].values()) == 3
+    assert api["total"] > 3 and sum(api["source_counts"].values()) == 3 and api["source_counts_complete"] is False
     html = client.get("/search", params={"q": "营商环境"}).text
     assert "(articles, copies included, among the newest 3 matches)" in html
