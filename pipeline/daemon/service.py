@@ -383,13 +383,11 @@ class Daemon:
         self.sources = enabled
         with self._state() as conn:
             dstate.heartbeat(conn, sources=[s.name for s in enabled])
+        what = {"added": sorted(new.keys() - old.keys()), "removed": sorted(old.keys() - new.keys()),
+                "changed": sorted(s.name for s in changed if s.name in old)}
         log.info("reloaded: %d sources (%s), %d alert rules", len(enabled),
-                 "; ".join(part for part in (
-                     "added " + ", ".join(sorted(new.keys() - old.keys())) if new.keys() - old.keys() else "",
-                     "removed " + ", ".join(sorted(old.keys() - new.keys())) if old.keys() - new.keys() else "",
-                     "changed " + ", ".join(sorted(s.name for s in changed if s.name in old))
-                     if any(s.name in old for s in changed) else "",
-                 ) if part) or "no change", len(alerts.rules))
+                 "; ".join(f"{verb} {', '.join(names)}" for verb, names in what.items() if names) or "no change",
+                 len(alerts.rules))
         return True
 
     def _shutdown(self) -> None:
