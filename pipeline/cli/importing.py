@@ -1,8 +1,8 @@
 """`newsmon import FILE|-`: articles from `newsmon export` (JSON lines) into this index.
 
-The articles are stored as they are, through the same store step as a crawl (stories, a
-repair settled from a copy), not processed again: their text is already decoded and
-repaired. Bad lines are named and skipped; the rest go in (``pipeline.transfer``).
+The articles are stored as they are, through the same store step as a crawl (stories), not
+processed again: their text is already decoded, repaired and mended from its copies by the
+index it was exported from. Bad lines are named and skipped; the rest go in (``pipeline.transfer``).
 """
 
 from __future__ import annotations
@@ -63,10 +63,10 @@ def run(args, ctx) -> int:
             continue
         batch.append(line.article)
         if len(batch) >= BATCH:
-            counts.update(save(store, batch, data_dir=ctx.data_dir))
+            counts.update(save(store, batch, data_dir=ctx.data_dir, mend=False))
             batch = []
     if batch:
-        counts.update(save(store, batch, data_dir=ctx.data_dir))
+        counts.update(save(store, batch, data_dir=ctx.data_dir, mend=False))
     print(
         f"imported: {counts['new']} new, {counts['updated']} updated, {counts['unchanged']} unchanged"
         + (f", {counts['queued']} queued for the index (spool)" if counts["queued"] else "")
