@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import sys
-from pathlib import Path
+from contextlib import contextmanager
+from typing import BinaryIO, Iterator
 
 from pipeline.errors import UserError
 
 
-def read_input(name: str) -> bytes:
-    """Raw bytes of ``name``; ``-`` is standard input."""
+@contextmanager
+def open_input(name: str) -> Iterator[BinaryIO]:
+    """``name`` open for reading bytes; ``-`` is standard input (left open afterwards)."""
     if name == "-":
-        return sys.stdin.buffer.read()
+        yield sys.stdin.buffer
+        return
     try:
-        return Path(name).read_bytes()
+        fh = open(name, "rb")
     except FileNotFoundError:
         raise UserError(f"{name}: no such file") from None
     except IsADirectoryError:
@@ -22,3 +25,14 @@ def read_input(name: str) -> bytes:
         raise UserError(f"{name}: permission denied") from None
     except OSError as exc:
         raise UserError(f"{name}: cannot read ({exc.strerror or exc})") from None
+    with fh:
+        yield fh
+
+
+def read_input(name: str) -> bytes:
+    """Raw bytes of ``name``; ``-`` is standard input."""
+    with open_input(name) as fh:
+        try:
+            return fh.read()
+        except OSError as exc:
+            raise UserError(f"{name}: cannot read ({exc.strerror or exc})") from None

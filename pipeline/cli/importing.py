@@ -10,7 +10,7 @@ from __future__ import annotations
 import sys
 from collections import Counter
 
-from pipeline.errors import UserError
+from pipeline.cli._input import open_input
 
 VERB = "import"
 HELP = "store articles from a `newsmon export` file (JSON lines) in this index"
@@ -24,18 +24,7 @@ def add_arguments(p) -> None:
 
 def _lines(name: str):
     """Text lines, each decoded on its own, so one line of bad bytes costs that line only."""
-    if name == "-":
-        yield from _decoded(sys.stdin.buffer)
-        return
-    try:
-        fh = open(name, "rb")
-    except FileNotFoundError:
-        raise UserError(f"{name}: no such file") from None
-    except IsADirectoryError:
-        raise UserError(f"{name}: is a directory, not a file") from None
-    except OSError as exc:
-        raise UserError(f"{name}: cannot read ({exc.strerror or exc})") from None
-    with fh:
+    with open_input(name) as fh:
         yield from _decoded(fh)
 
 
