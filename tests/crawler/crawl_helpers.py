@@ -55,6 +55,23 @@ sources:
 """
 
 
+def relevant_only_config(config_dir: Path, base: str) -> Path:
+    """The portal's JSON list kept with `keep: relevant`, under a lexicon that only
+    content_9001 passes: content_9002 (a 行政许可 decision) mentions 营商环境 in its stock
+    paragraphs, so the threshold is one only the 营商环境 headline of content_9001 reaches."""
+    config = write_config(config_dir, f"""\
+sources:
+  - name: relevant_only
+    urls: [{base}/api/list.json]
+    json: {{items: data.list, url: URL}}
+    keep: relevant
+""")
+    (config / "topics.yaml").write_text(
+        "threshold: 10\ntitle_factor: 5\ncap: 1\ntopics:\n  - tag: 营商环境\n    weight: 2\n    terms: [营商环境]\n",
+        encoding="utf-8")
+    return config
+
+
 def write_config(config_dir: Path, sources_yaml: str, *, timeout: float = 1.5) -> Path:
     config_dir.mkdir(parents=True, exist_ok=True)
     (config_dir / "sources.yaml").write_text(sources_yaml, encoding="utf-8")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from crawl_helpers import crawl_json, portal_sources, write_config
+from crawl_helpers import crawl_json, portal_sources, relevant_only_config, write_config
 from crawl_portal import CHINESE_PATH, FAILING, GONE, HANGING, MOVED, NEW_ARTICLE, PDF
 
 from pipeline.crawlstate import last_runs, open_crawlstate, runs
@@ -184,18 +184,7 @@ def test_second_crawl_fetches_only_the_new_article(first, store, portal):
 
 
 def test_keep_relevant_stores_only_relevant_articles(portal, tmp_path: Path):
-    config = write_config(tmp_path / "config", f"""\
-sources:
-  - name: relevant_only
-    urls: [{portal.base}/api/list.json]
-    json: {{items: data.list, url: URL}}
-    keep: relevant
-""")
-    # content_9002 (行政许可 decision) mentions 营商环境 in its stock paragraphs, so give the
-    # lexicon a threshold only the 营商环境 headline of content_9001 reaches
-    (config / "topics.yaml").write_text(
-        "threshold: 10\ntitle_factor: 5\ncap: 1\ntopics:\n  - tag: 营商环境\n    weight: 2\n    terms: [营商环境]\n",
-        encoding="utf-8")
+    config = relevant_only_config(tmp_path / "config", portal.base)
     result = crawl_json(config, tmp_path / "data")["relevant_only"]
     assert result["new"] == 1 and result["irrelevant"] == 1
     s = open_store(load_settings(config), tmp_path / "data")

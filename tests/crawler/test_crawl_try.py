@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from crawl_helpers import crawl_json, newsmon, write_config
+from crawl_helpers import crawl_json, newsmon, relevant_only_config, write_config
 
 
 def test_a_try_shows_what_newsmon_reads_and_leaves_no_trace(portal, tmp_path):
@@ -39,17 +39,7 @@ sources:
 
 
 def test_a_try_in_json_marks_what_keep_relevant_would_skip(portal, tmp_path):
-    config = write_config(tmp_path / "config", f"""\
-sources:
-  - name: relevant_only
-    urls: [{portal.base}/api/list.json]
-    json: {{items: data.list, url: URL}}
-    keep: relevant
-""")
-    # as in test_keep_relevant_stores_only_relevant_articles: only content_9001 is relevant
-    (config / "topics.yaml").write_text(
-        "threshold: 10\ntitle_factor: 5\ncap: 1\ntopics:\n  - tag: 营商环境\n    weight: 2\n    terms: [营商环境]\n",
-        encoding="utf-8")
+    config = relevant_only_config(tmp_path / "config", portal.base)  # only content_9001 is relevant
     proc = newsmon(config, tmp_path / "data", "crawl", "--try", "--json")
     assert proc.returncode == 0, proc.stderr
     out = json.loads(proc.stdout)
