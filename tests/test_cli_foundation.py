@@ -216,7 +216,9 @@ def test_a_data_folder_that_cannot_be_one_is_a_one_line_error(cli, tmp_path):
 
 
 def test_bad_dates_and_limits_are_errors(cli):
-    assert cli("search", "營商", "--since", "yesterday")[0] != 0
+    code, _, err = cli("search", "營商", "--since", "the day before")
+    assert code != 0 and "not a date" in err and "Traceback" not in err
+    assert cli("search", "營商", "--since", "yesterday")[0] == 0  # a day back from now
     assert cli("search", "營商", "--limit", "0")[0] != 0
 
 

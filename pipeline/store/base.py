@@ -21,7 +21,8 @@ class SearchRequest:
     query: str = ""
     sources: list[str] | None = None
     tags: list[str] | None = None
-    #: YYYY-MM-DD (a Beijing day) or ISO 8601; bounds on published_at, inclusive
+    #: YYYY-MM-DD (a Beijing day), ISO 8601, or back from now (``7d``, ``24h``; see
+    #: ``timeutil.parse_user_date``); bounds on published_at, inclusive
     since: str | None = None
     until: str | None = None
     sort: Literal["relevance", "newest"] = "relevance"

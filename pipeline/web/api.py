@@ -153,8 +153,8 @@ def api_search(
     q: str = Query("", description="query in the `newsmon search` syntax; empty lists the newest"),
     source: list[str] = Query([], description="only these sources (repeatable)"),
     tag: list[str] = Query([], description="only articles with these tags (repeatable)"),
-    since: str = Query("", description="published on or after (YYYY-MM-DD in Beijing time, or ISO 8601)"),
-    until: str = Query("", description="published on or before (inclusive)"),
+    since: str = Query("", description="published on or after: YYYY-MM-DD (Beijing time), ISO 8601, or back from now: today, yesterday, 24h, 7d, 2w"),
+    until: str = Query("", description="published on or before, the same forms (a day is inclusive)"),
     sort: str = Query("", description="relevance | newest (default: relevance with a query, else newest)"),
     page: str = Query("1", description=f"page number; {PAGE_SIZE} stories per page"),
 ):

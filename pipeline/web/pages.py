@@ -18,6 +18,10 @@ from pipeline.web.display import repairs_view
 from pipeline.web.feed import FEED_SIZE, atom_feed, feed_params, feed_url
 from pipeline.web.searching import SearchParams, export_hits, flags_of, run_search, story_copies
 
+#: the quick "last …" links beside the date fields: times back from now, so a bookmark or
+#: a feed made from one stays current
+PERIODS = (("24h", "24 hours"), ("7d", "7 days"), ("30d", "30 days"))
+
 router = APIRouter(include_in_schema=False)
 
 
@@ -77,6 +81,7 @@ def _search_page(request: Request):
             "baseline_loading": web.baseline_loading(),
             "feed_url": feed_url(params),
             "csv_query": params.query_string(page=1),
+            "periods": PERIODS,
         },
         status,
     )

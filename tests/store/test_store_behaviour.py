@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import sys
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -16,8 +17,9 @@ import pytest
 from pipeline.model import Article
 from pipeline.process import process_text
 from pipeline.query import QueryError
-from pipeline.storing import save
 from pipeline.store import SearchRequest
+from pipeline.storing import save
+from pipeline.timeutil import BEIJING
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "pipeline"))
 from repost_case import PARTIAL_AT, RELEASE, county_article, damaged_repost, left_report  # noqa: E402
@@ -126,6 +128,27 @@ def test_filters(loaded):
     assert ids(loaded, since="2024-03-02", until="2024-03-06") == {"2"}
     assert ids(loaded, since="2024-03-05T10:00:00+08:00") == {"2", "3"}
 
+
+def test_filters_back_from_now(store):
+    """``7d`` and ``48h`` as a bookmarked search or feed sends them, measured at query time."""
+    now = datetime.now(BEIJING)
+
+    def noon(days_back: int) -> str:
+        day = now.date() - timedelta(days=days_back)
+        return f"{day.isoformat()}T12:00:00+08:00"
+
+    # "1": published this moment; "2": three days ago at noon (between 60 and 84 hours
+    # ago, whatever the time now); "3": twenty days ago
+    save(store, [make("trad", published_at=now.isoformat(timespec="seconds")),
+                 make("simp", published_at=noon(3)), make("apart", published_at=noon(20))])
+    assert ids(store, since="today") == {"1"}
+    assert ids(store, since="48h") == {"1"}
+    assert ids(store, since="100h") == {"1", "2"}
+    assert ids(store, since="7d") == {"1", "2"}
+    assert ids(store, "營商環境", since="2w") == {"1", "2"}
+    assert ids(store, since="3w") == {"1", "2", "3"}
+    assert ids(store, until="yesterday") == {"2", "3"}
+    assert ids(store, since="7d", until="yesterday") == {"2"}
 
 def test_tag_filters_in_either_script(store):
     save(store, [make("trad", tags=["营商环境", "一网通办"]), make("simp", tags=["营商环境"]), make("apart")])

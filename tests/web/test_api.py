@@ -99,6 +99,21 @@ def test_page_past_the_end(client):
     assert client.get("/api/search", params={"q": "审批服务简报", "page": 9}).json()["hits"] == []
 
 
+
+def test_dates_back_from_now(client):
+    # the fixture articles are from 2023 and 2024: years back, but not a week
+    assert ids(client.get("/api/search", params={"since": "7d"})) == []
+    assert "trad0001" in ids(client.get("/api/search", params={"since": "5000d", "until": "yesterday"}))
+    page = client.get("/search", params={"q": "营商", "since": "7d", "until": "2026-12-31"}).text
+    # a date field would drop "7d", so it is shown, and sent again, as text
+    assert re.search(r'type="text" name="since" id="since" value="7d"', page)
+    assert re.search(r'type="date" name="until" id="until" value="2026-12-31"', page)
+    assert 'aria-current' not in page.split('id="periods"')[1].split("</span>")[0]  # until is set
+    page = client.get("/search", params={"q": "营商", "since": "7d"}).text
+    periods = page.split('id="periods"')[1].split("</span>")[0]
+    assert re.search(r'href="/search\?q=%E8%90%A5%E5%95%86&amp;since=7d" aria-current="true">7 days<', periods)
+    assert 'since=30d"' in periods and periods.count("aria-current") == 1
+
 @pytest.mark.parametrize(
     "params, needle",
     [
@@ -123,9 +138,9 @@ def test_bad_input_is_a_400_with_one_line(client, params, needle):
 
 
 def test_a_bad_date_keeps_the_rest_of_the_form(client):
-    page = client.get("/search", params=[("q", "营商"), ("source", "cjrb"), ("since", "yesterday")]).text
+    page = client.get("/search", params=[("q", "营商"), ("source", "cjrb"), ("since", "the day before")]).text
     assert "not a date" in page
-    assert 'value="营商"' in page and 'value="yesterday"' in page
+    assert 'value="营商"' in page and 'value="the day before"' in page
     assert re.search(r'value="cjrb" checked', page)
 
 
