@@ -8,6 +8,7 @@
     營商 NOT 招商, 營商 -招商  exclusion
     (印發 OR 出台) AND 方案   grouping
     source:cjrb  tag:營商環境  field filters
+    title:營商環境, title:"優化 營商環境"   a term or phrase in the headline only
 
 Parsing is shared so that a rule that matches on SQLite matches the same on Elasticsearch.
 """
@@ -30,6 +31,8 @@ class QueryError(UserError):
 class Term:
     text: str
     phrase: bool = False
+    #: ``title:…``: only the headline counts (editors judge a story by it)
+    title_only: bool = False
 
 
 @dataclass(frozen=True)
@@ -61,7 +64,7 @@ _TOKEN = re.compile(
   | (?P<lparen>[(（])
   | (?P<rparen>[)）])
   | (?P<minus>-(?=[^\s)）]))
-  | (?P<field>(?:source|tag|story):(?:"[^"]*"|“[^”]*”|[^\s()（）"“]*))
+  | (?P<field>(?:source|tag|story|title):(?:"[^"]*"|“[^”]*”|[^\s()（）"“]*))
   | (?P<quote>"[^"]*"|“[^”]*”)
   | (?P<badquote>["“”])
   | (?P<word>[^\s()（）"“”]+)
@@ -157,10 +160,13 @@ class _Parser:
             return Term(inner, phrase=True)
         if kind == "field":
             name, _, val = value.partition(":")
-            if val[:1] in ('"', "“"):
+            quoted = val[:1] in ('"', "“")
+            if quoted:
                 val = val[1:-1]
             if not val.strip():
                 raise QueryError(f"{name}: needs a value: {self.text!r}")
+            if name == "title":
+                return Term(val.strip(), phrase=quoted, title_only=True)
             return Field(name, val.strip())
         return Term(value)
 

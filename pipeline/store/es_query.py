@@ -25,39 +25,33 @@ _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _LONE_CJK = re.compile(rf"(?<![{_CJK}])[{_CJK}](?![{_CJK}])")
 
 
-def term_query(text: str) -> dict:
+def term_query(text: str, title_only: bool = False) -> dict:
     tokens, _ = query_tokens(text)
     if not tokens:
         raise QueryError(f"term has nothing searchable in it: {text!r}")
     folded = simplify(text)
     if _LONE_CJK.search(folded):
-        return {
-            "bool": {
-                "should": [
-                    {"match_phrase": {"title_s.uni": {"query": folded, "boost": TITLE_BOOST}}},
-                    {"match_phrase": {"text_s.uni": {"query": folded}}},
-                    {"match_phrase": {"readings_s.uni": {"query": folded}}},
-                ],
-                "minimum_should_match": 1,
-            }
-        }
-    return {
-        "bool": {
-            "should": [
-                {"match_phrase": {"title_s": {"query": folded, "boost": TITLE_BOOST}}},
-                {"match_phrase": {"text_s": {"query": folded}}},
-                {"match_phrase": {"readings_s": {"query": folded}}},
-                {"match_phrase": {"title": {"query": text, "boost": TITLE_BOOST}}},
-                {"match_phrase": {"text": {"query": text}}},
-            ],
-            "minimum_should_match": 1,
-        }
-    }
+        should = [
+            {"match_phrase": {"title_s.uni": {"query": folded, "boost": TITLE_BOOST}}},
+            {"match_phrase": {"text_s.uni": {"query": folded}}},
+            {"match_phrase": {"readings_s.uni": {"query": folded}}},
+        ]
+    else:
+        should = [
+            {"match_phrase": {"title_s": {"query": folded, "boost": TITLE_BOOST}}},
+            {"match_phrase": {"text_s": {"query": folded}}},
+            {"match_phrase": {"readings_s": {"query": folded}}},
+            {"match_phrase": {"title": {"query": text, "boost": TITLE_BOOST}}},
+            {"match_phrase": {"text": {"query": text}}},
+        ]
+    if title_only:
+        should = [c for c in should if next(iter(c["match_phrase"])).startswith("title")]
+    return {"bool": {"should": should, "minimum_should_match": 1}}
 
 
 def to_dsl(node: Node) -> dict:
     if isinstance(node, Term):
-        return term_query(node.text)
+        return term_query(node.text, node.title_only)
     if isinstance(node, Field):
         return {"term": {FIELD_KEYS[node.name]: simplify(node.value)}}
     if isinstance(node, Or):

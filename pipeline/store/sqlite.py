@@ -597,7 +597,7 @@ def fts_expression(node: Node) -> str:
         tokens, prefix = query_tokens(node.text)
         if not tokens:
             raise QueryError(f"term has nothing searchable in it: {node.text!r}")
-        return _phrase(tokens, prefix)
+        return ("title : " if node.title_only else "") + _phrase(tokens, prefix)
     if isinstance(node, Field):
         return f'meta : "{field_token(node.name, node.value)}"'
     if isinstance(node, Or):

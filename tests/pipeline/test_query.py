@@ -17,6 +17,13 @@ def test_not_and_minus_and_fields():
     )
 
 
+def test_title_terms_count_in_the_headline_only():
+    assert parse_query('title:營商環境 title:"優化 營商" 審批 -title:招商') == And((
+        Term("營商環境", title_only=True), Term("優化 營商", phrase=True, title_only=True),
+        Term("審批"), Not(Term("招商", title_only=True))))
+    assert positive_terms(parse_query("title:營商 -title:招商")) == ["營商"]
+
+
 def test_full_width_parentheses_group():
     assert parse_query("營商 AND （印發 OR 出台）") == And((Term("營商"), Or((Term("印發"), Term("出台")))))
 
@@ -29,7 +36,7 @@ def test_empty_query_matches_everything():
     assert parse_query("   ") is None
 
 
-@pytest.mark.parametrize("bad", ['"營商', "(營商", "營商)", "AND 營商", "營商 OR", '""', "source:", "-營商"])
+@pytest.mark.parametrize("bad", ['"營商', "(營商", "營商)", "AND 營商", "營商 OR", '""', "source:", "-營商", "title:", 'title:""', "-title:營商"])
 def test_bad_queries_raise_user_errors(bad):
     with pytest.raises(QueryError):
         parse_query(bad)

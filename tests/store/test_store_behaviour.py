@@ -119,6 +119,16 @@ def test_query_syntax(loaded):
         loaded.search(SearchRequest("-營商"))
 
 
+def test_title_terms_match_the_headline_only(loaded):
+    assert ids(loaded, "一网通办") == {"1", "4"}  # in their bodies
+    assert ids(loaded, "title:一网通办") == set()
+    assert ids(loaded, "title:營商環境") == {"1", "2"}
+    assert ids(loaded, 'title:"营商环境改革"') == {"2"} == ids(loaded, 'title:“營商環境改革”')
+    assert ids(loaded, "title:阳") == {"1", "2", "3"}  # one character, either script
+    assert ids(loaded, "title:市民") == set() and ids(loaded, "市民") == {"3"}
+    assert ids(loaded, "營商環境 -title:改革") == {"1"}
+    assert ids(loaded, "title:審批 OR title:江灘") == {"3", "4"}
+
 def test_filters(loaded):
     assert ids(loaded, sources=["cjrb"]) == {"1", "3"}
     assert ids(loaded, "source:cjrb") == {"1", "3"}
