@@ -13,6 +13,7 @@ from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException
 
+from pipeline.changes import version_changes
 from pipeline.timeutil import beijing_time
 from pipeline.web import monitor as monitor_data
 from pipeline.web.app import WebContext
@@ -95,6 +96,9 @@ class VersionOut(BaseModel):
     version: int
     replaced_at: str
     title: str | None
+    #: what replacing this version changed: title, published_at, author, origin,
+    #: doc_numbers, text, and newsmon's own tags, repairs, relevance, encoding …
+    changed: list[str] = []
 
 
 class ArticleDetailOut(ArticleOut):
@@ -194,9 +198,12 @@ def api_article(request: Request, article_id: str):
     d["flags"] = flags_of(web.data_dir, [a]).get(a.id, [])
     copies = story_copies(store, a.story_id, exclude=a.id) if a.story_id else []
     d["copies"] = [_copy(c) for c in copies]
+    history = store.history(a.id)
+    changed = {c["version"]: c["changes"].names for c in version_changes(a, history)}
     d["history"] = [
-        {"version": v["version"], "replaced_at": v["replaced_at"], "title": v["article"].title}
-        for v in store.history(a.id)
+        {"version": v["version"], "replaced_at": v["replaced_at"], "title": v["article"].title,
+         "changed": changed[v["version"]]}
+        for v in history
     ]
     return d
 

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException
 
+from pipeline.changes import version_changes
 from pipeline.csvexport import write_csv
 from pipeline.errors import UserError
 from pipeline.timeutil import BEIJING
@@ -122,7 +123,7 @@ def article(request: Request, article_id: str):
     for r in repairs:
         kinds[r.kind] = kinds.get(r.kind, 0) + r.count
     copies = story_copies(web.store, a.story_id, exclude=a.id) if a.story_id else []
-    history = web.store.history(a.id)
+    history = version_changes(a, web.store.history(a.id))
     flags = flags_of(web.data_dir, [a]).get(a.id, [])
     return html_page(
         request,

@@ -1,0 +1,138 @@
+"""What changed between two stored versions of one article.
+
+Government portals revise a published notice in place, quietly: a date moves, a figure
+changes, a clause is added. The store keeps every replaced version (``history``); this
+module tells an editor what differs, sentence by sentence, so a revision is seen for what
+it is instead of as a new version number. It works on the stored text as newsmon read it,
+so a version that differs only because the repair read a damaged run differently (or
+mended it from a copy) shows that too, and says which of newsmon's own fields moved.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from difflib import SequenceMatcher
+
+from pipeline.model import Article
+
+#: short fields shown as before → after
+SHORT_FIELDS = ("title", "published_at", "author", "origin", "doc_numbers")
+#: newsmon's own reading of the page: named when they moved, not shown
+DERIVED_FIELDS = ("tags", "repairs", "repair_log", "relevance", "encoding", "encoding_lied")
+
+#: a sentence with the stop (and closing quote, and line end) that ends it; a line end
+#: alone ends one too
+_SENTENCE = re.compile(r"[^。！？!?；;\n]*(?:[。！？!?；;]+[”」』）)]*\n?|\n|$)")
+#: unchanged sentences kept on each side of a change, so it can be read in place
+CONTEXT = 1
+
+
+@dataclass
+class FieldChange:
+    name: str
+    before: str
+    after: str
+
+
+@dataclass
+class Changes:
+    fields: list[FieldChange] = field(default_factory=list)
+    #: the text as (op, piece) pairs: "same", "del", "ins", or "gap" for sentences left out
+    text: list[tuple[str, str]] = field(default_factory=list)
+    #: newsmon's own fields that differ (tags, repairs, …)
+    derived: list[str] = field(default_factory=list)
+
+    @property
+    def revised(self) -> bool:
+        """Whether the page's own words changed, not only newsmon's reading of them."""
+        return bool(self.fields or self.text)
+
+    @property
+    def names(self) -> list[str]:
+        """Every field that differs, for a short summary (the API's ``changed``)."""
+        return [f.name for f in self.fields] + (["text"] if self.text else []) + self.derived
+
+
+def sentences(text: str) -> list[str]:
+    return [s for s in _SENTENCE.findall(text) if s]
+
+
+def compare(old: Article, new: Article) -> Changes:
+    """How ``new`` differs from ``old``: short fields, the text, and derived fields."""
+    out = Changes()
+    for name in SHORT_FIELDS:
+        before, after = _shown(getattr(old, name)), _shown(getattr(new, name))
+        if before != after:
+            out.fields.append(FieldChange(name, before, after))
+    if (old.text or "") != (new.text or ""):
+        out.text = text_diff(old.text or "", new.text or "")
+    out.derived = [n for n in DERIVED_FIELDS if getattr(old, n) != getattr(new, n)]
+    return out
+
+
+def text_diff(before: str, after: str) -> list[tuple[str, str]]:
+    """The changed sentences, character by character within them, with ``CONTEXT``
+    unchanged sentences around each change and a ``gap`` for the rest."""
+    a, b = sentences(before), sentences(after)
+    ops = SequenceMatcher(None, a, b, autojunk=False).get_opcodes()
+    out: list[tuple[str, str]] = []
+    for n, (op, i1, i2, j1, j2) in enumerate(ops):
+        if op == "equal":
+            same = a[i1:i2]
+            head = same[:CONTEXT] if n > 0 else []
+            tail = same[-CONTEXT:] if n < len(ops) - 1 else []
+            if len(head) + len(tail) >= len(same):
+                out.append(("same", "".join(same)))
+            else:
+                if head:
+                    out.append(("same", "".join(head)))
+                out.append(("gap", ""))
+                if tail:
+                    out.append(("same", "".join(tail)))
+        elif op == "delete":
+            out.append(("del", "".join(a[i1:i2])))
+        elif op == "insert":
+            out.append(("ins", "".join(b[j1:j2])))
+        else:
+            out.extend(_char_diff("".join(a[i1:i2]), "".join(b[j1:j2])))
+    return _merged(out)
+
+
+def _char_diff(before: str, after: str) -> list[tuple[str, str]]:
+    out = []
+    for op, i1, i2, j1, j2 in SequenceMatcher(None, before, after, autojunk=False).get_opcodes():
+        if op == "equal":
+            out.append(("same", before[i1:i2]))
+        if op in ("delete", "replace"):
+            out.append(("del", before[i1:i2]))
+        if op in ("insert", "replace"):
+            out.append(("ins", after[j1:j2]))
+    return out
+
+
+def _merged(pieces: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    out: list[tuple[str, str]] = []
+    for op, text in pieces:
+        if out and out[-1][0] == op and op != "gap":
+            out[-1] = (op, out[-1][1] + text)
+        elif text or op == "gap":
+            out.append((op, text))
+    return out
+
+
+def _shown(value) -> str:
+    if isinstance(value, list):
+        return "、".join(str(v) for v in value)
+    return "" if value is None else str(value)
+
+
+def version_changes(current: Article, history: list[dict]) -> list[dict]:
+    """For each replaced version (oldest first, as ``Store.history`` gives them), what
+    replacing it changed: ``{"version", "replaced_at", "changes"}``, newest change first."""
+    later = [v["article"] for v in history[1:]] + [current]
+    out = [
+        {"version": v["version"], "replaced_at": v["replaced_at"], "changes": compare(v["article"], nxt)}
+        for v, nxt in zip(history, later)
+    ]
+    return out[::-1]

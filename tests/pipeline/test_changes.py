@@ -1,0 +1,53 @@
+"""What changed between two versions of an article (pipeline.changes)."""
+
+from __future__ import annotations
+
+from pipeline.changes import compare, sentences, text_diff, version_changes
+from pipeline.model import Article
+
+BODY = "第一句。第二句：企業開辦壓縮至3天。第三句。第四句。第五句。第六句。\n最後一段。"
+
+
+def test_sentences_keep_their_stops_quotes_and_line_ends():
+    assert sentences("一。二“三。”四\n\n五；六!七") == ["一。", "二“三。”", "四\n", "\n", "五；", "六!", "七"]
+    assert "".join(sentences(BODY)) == BODY
+
+
+def test_a_changed_figure_is_shown_in_its_sentence_with_the_rest_left_out():
+    after = BODY.replace("3天", "1個工作日")
+    assert text_diff(BODY, after) == [
+        ("same", "第一句。第二句：企業開辦壓縮至"), ("del", "3天"), ("ins", "1個工作日"),
+        ("same", "。第三句。"), ("gap", ""),
+    ]
+    # a change further on keeps one sentence of context on each side of it
+    assert text_diff(BODY, after + "新增。")[-3:] == [("gap", ""), ("same", "最後一段。"), ("ins", "新增。")]
+
+
+def test_added_and_removed_sentences():
+    assert text_diff("甲。乙。丙。", "甲。丙。丁。") == [("same", "甲。"), ("del", "乙。"), ("same", "丙。"), ("ins", "丁。")]
+    assert text_diff("", "新。") == [("ins", "新。")]
+
+
+def test_compare_names_short_fields_text_and_derived_fields():
+    old = Article(id="a", title="漢陽區優化營商環境", text=BODY, published_at="2024-03-01T00:00:00+08:00",
+                  doc_numbers=["漢政發〔2024〕1號"])
+    new = Article(id="a", title="漢陽區持續優化營商環境", text=BODY, published_at="2024-03-01T00:00:00+08:00",
+                  doc_numbers=["漢政發〔2024〕1號", "漢政辦〔2024〕2號"], tags=["營商環境"])
+    c = compare(old, new)
+    assert [(f.name, f.before, f.after) for f in c.fields] == [
+        ("title", "漢陽區優化營商環境", "漢陽區持續優化營商環境"),
+        ("doc_numbers", "漢政發〔2024〕1號", "漢政發〔2024〕1號、漢政辦〔2024〕2號"),
+    ]
+    assert c.text == [] and c.derived == ["tags"]
+    assert c.names == ["title", "doc_numbers", "tags"] and c.revised
+    assert not compare(old, Article(**{**old.to_dict(), "tags": ["x"]})).revised
+    assert compare(old, old).names == []
+
+
+def test_version_changes_pair_each_version_with_the_next_newest_first():
+    v1 = Article(id="a", title="一", text="甲。")
+    v2 = Article(id="a", title="二", text="甲。")
+    now = Article(id="a", title="二", text="乙。")
+    out = version_changes(now, [{"version": 1, "replaced_at": "t1", "article": v1},
+                                {"version": 2, "replaced_at": "t2", "article": v2}])
+    assert [(o["version"], o["changes"].names) for o in out] == [(2, ["text"]), (1, ["title"])]

@@ -1,0 +1,70 @@
+"""A page revised after it was stored: the article page and the API say what changed."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+import pytest
+from fastapi.testclient import TestClient
+
+from pipeline.model import Article
+from pipeline.store import open_store
+from tests.web.conftest import make_app
+
+FIRST = Article(
+    id="notice01",
+    url="https://www.hanyang.gov.cn/zwgk/notice01.html",
+    title="漢陽區優化營商環境若干措施",
+    text="第一條　總則。第二條　企業開辦時間壓縮至3個工作日。第三條　推進一網通辦。"
+         "第四條　加強監管。第五條　本措施自發布之日起施行。",
+    source="hanyang_gov",
+    published_at="2024-03-01T09:00:00+08:00",
+)
+
+
+@pytest.fixture
+def revised(site, tmp_path):
+    """The notice as first stored, then revised on the portal (a figure, the date, a
+    clause added, hostile markup in it), then re-read with new tags only."""
+    store = open_store({}, tmp_path)
+    second = replace(FIRST, published_at="2024-03-02T09:00:00+08:00",
+                     text=FIRST.text.replace("3個工作日", "1個工作日") + "第六條　<script>alert(1)</script>補充規定。")
+    third = replace(second, tags=["營商環境"])
+    assert [store.upsert(a) for a in (FIRST, second, third)] == ["new", "updated", "updated"]
+    with TestClient(make_app(store, (site[0], tmp_path))) as client:
+        yield client
+    store.close()
+
+
+def test_the_article_page_shows_each_revision(revised):
+    page = revised.get("/articles/notice01").text
+    history = page.split('id="history"')[1]
+    assert "Changes since first stored (2)" in page
+    # the revision of the words is told at the top; the re-reading is not one
+    assert re.search(r'id="revised" class="warn">1 time since first stored, last [-0-9: ]+: <a href="#history">', page)
+    # newest change first: only newsmon's reading (the tags) moved
+    assert history.index('id="version-2"') < history.index('id="version-1"')
+    newest = history.split('id="version-2"')[1].split('id="version-1"')[0]
+    assert "The page's words did not change; newsmon's reading of it did: tags." in newest
+    assert "<del" not in newest
+    # the revision: the date, the figure in its clause, the clause added, escaped
+    first = history.split('id="version-1"')[1]
+    assert re.search(r'<del class="before">2024-03-01 09:00</del> → <ins class="after">2024-03-02 09:00</ins>', first)
+    assert '壓縮至<del class="before">3</del><ins class="after">1</ins>個工作日' in first
+    assert '<ins class="after">第六條　&lt;script&gt;alert(1)&lt;/script&gt;補充規定。</ins>' in first
+    assert "<script>alert(1)" not in page
+    assert '<span class="gap">…</span>' in first  # 第四條 and the rest of the unchanged text left out
+    assert "推進一網通辦" in first and "第四條" not in first
+
+
+def test_the_api_names_what_each_version_change_touched(revised):
+    history = revised.get("/api/articles/notice01").json()["history"]
+    assert [(v["version"], v["changed"]) for v in history] == [
+        (1, ["published_at", "text"]), (2, ["tags"])]
+
+
+def test_an_article_never_revised_has_no_changes_section(revised):
+    revised.app.state.web.store.upsert(replace(FIRST, id="other01", url="https://www.hanyang.gov.cn/other01.html"))
+    page = revised.get("/articles/other01").text
+    assert 'id="history"' not in page and 'id="revised"' not in page
