@@ -13,11 +13,10 @@ from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException
 
-from pipeline.changes import version_changes
-from pipeline.timeutil import beijing_time
+from pipeline.detail import article_detail, article_dict, copy_dict
 from pipeline.web import monitor as monitor_data
 from pipeline.web.app import WebContext
-from pipeline.web.searching import PAGE_SIZE, SearchParams, flags_of, run_search, story_copies
+from pipeline.web.searching import PAGE_SIZE, SearchParams, flags_of, run_search
 
 router = APIRouter(prefix="/api", tags=["api"])
 
@@ -138,16 +137,6 @@ def _web(request: Request) -> WebContext:
     return request.app.state.web
 
 
-def _article_dict(a) -> dict:
-    d = a.to_dict()
-    d["published_beijing"] = beijing_time(a.published_at)
-    return d
-
-
-def _copy(a) -> dict:
-    return {"id": a.id, "title": a.title, "source": a.source, "published_at": a.published_at, "url": a.url}
-
-
 _ERRORS = {400: {"model": ErrorOut}, 503: {"model": ErrorOut}}
 
 
@@ -168,7 +157,7 @@ def api_search(
     result = run_search(web.store, params, data_dir=web.data_dir, counts=True)
     hits = []
     for sh in result.hits:
-        d = _article_dict(sh.hit.article)
+        d = article_dict(sh.hit.article)
         d.update(snippet=str(sh.hit.snippet), score=sh.hit.score, story_size=sh.hit.story_size, also_on=sh.also_on,
                  guessed=list(sh.hit.guessed), flags=sh.flags)
         hits.append(d)
@@ -194,18 +183,7 @@ def api_article(request: Request, article_id: str):
     a = store.get(article_id)
     if a is None:
         raise HTTPException(404, f"no article with id {article_id!r}")
-    d = _article_dict(a)
-    d["flags"] = flags_of(web.data_dir, [a]).get(a.id, [])
-    copies = story_copies(store, a.story_id, exclude=a.id) if a.story_id else []
-    d["copies"] = [_copy(c) for c in copies]
-    history = store.history(a.id)
-    changed = {c["version"]: c["changes"].names for c in version_changes(a, history)}
-    d["history"] = [
-        {"version": v["version"], "replaced_at": v["replaced_at"], "title": v["article"].title,
-         "changed": changed[v["version"]]}
-        for v in history
-    ]
-    return d
+    return article_detail(store, a, flags_of(web.data_dir, [a]).get(a.id, []))
 
 
 @router.get("/sources", response_model=SourcesOut)
@@ -221,7 +199,7 @@ def api_sources(request: Request):
                 "last_crawl_at": s.last_crawl_at, "last_new_at": s.last_new_at, "last_ok_at": s.last_ok_at,
                 "errors": s.errors, "failing_runs": s.failing_runs, "blocked": s.blocked,
                 "message": s.message, "silence": s.silence,
-                "newest": _copy(s.newest) if s.newest else None,
+                "newest": copy_dict(s.newest) if s.newest else None,
             }
             for s in mon.sources
         ],

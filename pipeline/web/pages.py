@@ -11,13 +11,14 @@ from starlette.exceptions import HTTPException
 
 from pipeline.changes import version_changes
 from pipeline.csvexport import write_csv
+from pipeline.detail import story_copies
 from pipeline.errors import UserError
 from pipeline.timeutil import BEIJING
 from pipeline.web import monitor as monitor_data
 from pipeline.web.app import WebContext, html_page
 from pipeline.web.display import repairs_view
 from pipeline.web.feed import FEED_SIZE, atom_feed, feed_params, feed_url
-from pipeline.web.searching import SearchParams, export_hits, flags_of, run_search, story_copies
+from pipeline.web.searching import SearchParams, export_hits, flags_of, run_search
 
 #: the quick "last …" links beside the date fields: times back from now, so a bookmark or
 #: a feed made from one stays current

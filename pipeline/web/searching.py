@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import urlencode
 
+from pipeline.detail import story_copies
 from pipeline.errors import UserError
 from pipeline.store import Hit, SearchRequest
 from pipeline.store.base import FACET_WINDOW
@@ -25,8 +26,6 @@ MAX_PAGE = 500
 #: stories in one CSV download, and how many are asked of the store at a time
 EXPORT_MAX = 10_000
 EXPORT_BATCH = 500
-#: copies of one story looked at to name the portals it is also on
-STORY_COPIES = 100
 SORTS = ("relevance", "newest")
 
 
@@ -228,9 +227,3 @@ def export_hits(store, params: SearchParams):
         if len(hits) < EXPORT_BATCH:
             return
         offset += len(hits)
-
-
-def story_copies(store, story_id: str, exclude: str | None = None) -> list:
-    """The story's copies other than ``exclude``, newest first."""
-    res = store.search(SearchRequest(story_id=story_id, sort="newest", limit=STORY_COPIES))
-    return [h.article for h in res.hits if h.article.id != exclude]

@@ -1,0 +1,47 @@
+"""One article with what surrounds it: its story's other copies, its earlier versions and
+what each revision changed. ``/api/articles/{id}`` and ``newsmon show --json`` give the same
+object, so a script can move between the server and the command line without a change."""
+
+from __future__ import annotations
+
+from pipeline.changes import version_changes
+from pipeline.model import Article
+from pipeline.store import SearchRequest
+from pipeline.timeutil import beijing_time
+
+#: copies of one story looked at to name the portals it is also on
+STORY_COPIES = 100
+
+
+def story_copies(store, story_id: str, exclude: str | None = None) -> list[Article]:
+    """The story's copies other than ``exclude``, newest first."""
+    res = store.search(SearchRequest(story_id=story_id, sort="newest", limit=STORY_COPIES))
+    return [h.article for h in res.hits if h.article.id != exclude]
+
+
+def article_dict(a: Article) -> dict:
+    """Every field, and the publication time as editors read it (Beijing)."""
+    d = a.to_dict()
+    d["published_beijing"] = beijing_time(a.published_at)
+    return d
+
+
+def copy_dict(a: Article) -> dict:
+    return {"id": a.id, "title": a.title, "source": a.source, "published_at": a.published_at, "url": a.url}
+
+
+def article_detail(store, a: Article, flags: list[str]) -> dict:
+    """The article, ``flags`` (the alert rules its story matched), ``copies`` (the story's
+    other copies) and ``history`` (replaced versions, oldest first, each with ``changed``:
+    what replacing it changed)."""
+    d = article_dict(a)
+    d["flags"] = flags
+    d["copies"] = [copy_dict(c) for c in story_copies(store, a.story_id, exclude=a.id)] if a.story_id else []
+    history = store.history(a.id)
+    changed = {c["version"]: c["changes"].names for c in version_changes(a, history)}
+    d["history"] = [
+        {"version": v["version"], "replaced_at": v["replaced_at"], "title": v["article"].title,
+         "changed": changed[v["version"]]}
+        for v in history
+    ]
+    return d

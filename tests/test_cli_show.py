@@ -1,0 +1,73 @@
+"""`newsmon show ID|URL`: one article as newsmon holds it, by id or by its address."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+
+import pytest
+
+from pipeline.model import Article
+from pipeline.store import open_store
+
+FIRST = Article(
+    id="notice01",
+    url="https://www.hanyang.gov.cn/zwgk/notice01.html",
+    title="漢陽區優化營商環境若干措施\x1b]0;pwned\x07",
+    text="第一條　總則。第二條　企業開辦時間壓縮至3個工作日。\n第三條　推進一網通辦。第四條　加強監管。第五條　施行。",
+    source="hanyang_gov",
+    origin="漢陽區人民政府",
+    published_at="2024-03-01T09:00:00+08:00",
+    doc_numbers=["陽政發〔2024〕1號"],
+    repairs={"pinyin": 2},
+    story_id="notice01",
+)
+COPY = replace(FIRST, id="copy0001", url="https://www.wuhan.gov.cn/notice01.html", source="wuhan_gov")
+
+
+@pytest.fixture
+def stored(data_dir):
+    store = open_store({}, data_dir)
+    revised = replace(FIRST, text=FIRST.text.replace("3個工作日", "1個工作日\x1b[2J"))
+    assert [store.upsert(a) for a in (FIRST, COPY, revised)] == ["new", "new", "updated"]
+    store.close()
+
+
+def test_show_by_id_prints_the_facts_and_the_clean_text(cli, stored):
+    code, out, err = cli("show", "notice01")
+    assert code == 0, err
+    lines = out.splitlines()
+    assert lines[0] == "漢陽區優化營商環境若干措施 ]0;pwned "  # no escape sequence reaches the terminal
+    assert "  origin       漢陽區人民政府" in lines
+    assert "  published    2024-03-01 09:00 Beijing time" in lines
+    assert "  document no. 陽政發〔2024〕1號" in lines
+    assert "  repairs      pinyin × 2" in lines
+    assert "  copies       wuhan_gov copy0001" in lines
+    assert any(line.startswith("  revised      1 time since first stored, last ") and "(text)" in line for line in lines)
+    # the text with its line break and ideographic spaces, the control sequence made a space
+    assert "第一條　總則。第二條　企業開辦時間壓縮至1個工作日 [2J。\n第三條　推進一網通辦。" in out
+    assert "\x1b" not in out and "\x07" not in out
+
+
+def test_show_by_url_and_as_json(cli, stored):
+    code, out, _ = cli("show", "https://www.hanyang.gov.cn/zwgk/notice01.html", "--json")
+    assert code == 0
+    d = json.loads(out)
+    assert d["id"] == "notice01" and d["published_beijing"] == "2024-03-01 09:00"
+    assert d["flags"] == [] and [c["id"] for c in d["copies"]] == ["copy0001"]
+    assert [(v["version"], v["changed"]) for v in d["history"]] == [(1, ["text"])]
+    assert d["history"][0]["title"] == FIRST.title  # JSON carries the text as stored, escapes and all
+
+
+def test_show_changes_marks_what_was_struck_and_added(cli, stored):
+    code, out, _ = cli("show", "notice01", "--changes")
+    assert code == 0
+    changes = out.split("--- version 1 replaced ")[1]
+    assert "壓縮至[-3-]{+1+}個工作日{+ [2J+}。" in changes
+    assert " … " in changes and "第五條" not in changes  # the unchanged rest left out
+
+
+def test_an_unknown_article_is_a_one_line_error(cli, stored):
+    code, out, err = cli("show", "no-such\x1b[2J")
+    assert code == 2 and out == ""
+    assert err.strip() == "newsmon: error: no article with id or URL 'no-such [2J' in the index"
