@@ -61,7 +61,7 @@ class StorePipeline:
         if not self.pending:
             self.oldest = time.monotonic()
         self.pending.append(FetchedPage(url, item["body"], item["header_charset"], item["fetched_at"],
-                                        item.get("also", [])))
+                                        item.get("also", []), item.get("validators")))
         if len(self.pending) >= BATCH:
             self.flush()
             writer = self.crawler.spider.rt.writer

@@ -41,6 +41,11 @@ class Tally:
     blocked: bool = False
     #: article links left for a later crawl because of `max_articles`
     deferred: int = 0
+    #: stored articles fetched again for `revisit` (answered 304, or read and stored again:
+    #: ``updated`` when the portal had revised the page, else ``unchanged``)
+    revisited: int = 0
+    #: revisits not answered with the page (gone, an error): noted, not errors of the crawl
+    revisits_failed: int = 0
     interrupted: bool = False
     #: time spent turning pages into articles (summed over batches, wherever they ran)
     process_seconds: float = 0.0

@@ -34,6 +34,9 @@ class FetchedPage:
     fetched_at: str
     #: other URLs that led to the same page (redirects, the listing's link): marked seen with it
     also: list[str]
+    #: (ETag, Last-Modified) the page came with, kept for a source that revisits its
+    #: articles (a revisit then costs a 304 when nothing changed); None when not kept
+    validators: tuple[str | None, str | None] | None = None
 
 
 @dataclass
@@ -127,6 +130,10 @@ class BatchStore:
             if self._state is None:
                 self._state = crawlstate.open_crawlstate(self.data_dir)
             crawlstate.mark_seen_many(self._state, rows)
+            for page, outcome, (keys, _) in zip(pages, result.outcomes, marks):
+                if page.validators and outcome != ERROR:
+                    for key in keys:
+                        crawlstate.set_validators(self._state, key, *page.validators, when=page.fetched_at)
         except Exception as exc:
             result.seen_error = f"{exc.__class__.__name__}: {exc}"
         result.store_seconds = time.perf_counter() - started

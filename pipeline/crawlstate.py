@@ -17,6 +17,7 @@ loses at most the page in hand.
 from __future__ import annotations
 
 import sqlite3
+from datetime import datetime
 from pathlib import Path
 from typing import Iterable
 
@@ -135,6 +136,39 @@ def forget_seen(conn: sqlite3.Connection, *, source: str | None = None, url: str
     else:
         cur = conn.execute("DELETE FROM crawl_seen")
     return cur.rowcount
+
+
+def revisit_due(conn: sqlite3.Connection, source: str, *, first_seen_after: datetime,
+                last_seen_before: datetime, limit: int) -> list[str]:
+    """Stored articles of ``source`` first seen after ``first_seen_after`` and not fetched
+    since ``last_seen_before``, the longest unvisited first: one URL per article, the one it
+    was stored under (its first mark; redirects and listing links are marked after it).
+    Times are compared as times: marks carry the offset of the machine that wrote them."""
+    ensure_crawl_schema(conn)
+    rows = conn.execute(
+        """SELECT rowid, url, article_id, last_seen FROM crawl_seen
+           WHERE source=? AND article_id IS NOT NULL AND outcome IN ('new', 'updated', 'unchanged')
+             AND julianday(first_seen) >= julianday(?)""",
+        (source, first_seen_after.isoformat()),
+    ).fetchall()
+    articles: dict[str, tuple[int, str, datetime]] = {}
+    for rowid, url, article_id, last_seen in rows:
+        last = datetime.fromisoformat(last_seen)
+        first = articles.get(article_id)
+        if first is None:
+            articles[article_id] = (rowid, url, last)
+        else:  # the article's own URL, and the latest fetch under any of its URLs
+            own = (rowid, url) if rowid < first[0] else first[:2]
+            articles[article_id] = (*own, max(first[2], last))
+    due = sorted((last, url) for _, url, last in articles.values() if last <= last_seen_before)
+    return [url for _, url in due[:limit]]
+
+
+def touch_seen(conn: sqlite3.Connection, url: str, *, when: str) -> None:
+    """A seen URL fetched again and found as it was (a 304), or not found this time: its
+    next revisit waits a full gap."""
+    ensure_crawl_schema(conn)
+    conn.execute("UPDATE crawl_seen SET last_seen=? WHERE url=?", (when, url))
 
 
 def seen_count(conn: sqlite3.Connection, source: str | None = None) -> int:

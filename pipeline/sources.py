@@ -28,10 +28,16 @@ METHODS = ("GET", "POST")
 
 DEFAULT_EVERY = "1h"
 DEFAULT_MAX_PAGES = 3
+#: an article is fetched again for ``revisit`` at most this often (or the source's
+#: ``every``, when longer): portals revise within hours, and a page a crawl asks for again
+#: every 30 minutes for days would be a burden on them
+REVISIT_GAP_SECONDS = 6 * 3600
+#: articles fetched again per source and crawl, the longest unvisited first
+REVISIT_MAX = 50
 
 _KNOWN_KEYS = {
     "name", "title", "urls", "every", "article_urls", "max_pages", "keep", "verified",
-    "enabled", "kind", "json", "domains", "max_articles", "notes",
+    "enabled", "kind", "json", "domains", "max_articles", "notes", "revisit",
 }
 _JSON_KEYS = {"items", "url", "title", "date"}
 #: keys of one `urls` entry written as a mapping (a list fetched with POST, or with headers)
@@ -125,6 +131,10 @@ class Source:
     #: site whose sitemap lists every page it ever published
     max_articles: int | None = None
     notes: str | None = None
+    #: how long after it was first stored an article is fetched again to catch a quiet
+    #: revision (``2d``); 0 (the default) never fetches a stored article again
+    revisit: str | None = None
+    revisit_seconds: int = 0
     #: how each start URL is asked for, in the order of ``urls`` (a plain GET unless the
     #: ``urls`` entry is a mapping)
     lists: list[ListRequest] = field(default_factory=list)
@@ -134,6 +144,11 @@ class Source:
     def __post_init__(self):
         if not self.lists:
             self.lists = [ListRequest(u) for u in self.urls]
+
+    @property
+    def revisit_gap(self) -> int:
+        """Seconds between two fetches of one article for ``revisit``."""
+        return max(self.every_seconds, REVISIT_GAP_SECONDS)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-friendly view (the regex as its pattern string)."""
@@ -152,6 +167,7 @@ class Source:
             "json": None if self.json is None else asdict(self.json),
             "domains": list(self.domains),
             "max_articles": self.max_articles,
+            "revisit": self.revisit,
             "lists": [lst.to_dict() for lst in self.lists],
         }
 
@@ -318,6 +334,16 @@ def _parse_one(entry: Any, items: list, i: int, path: Path) -> Source:
     if notes is not None and not isinstance(notes, str):
         raise err("notes", "expected a string")
 
+    revisit = entry.get("revisit")
+    revisit_seconds = 0
+    if revisit is not None and revisit is not False and revisit != "off":
+        try:
+            revisit_seconds = parse_every(revisit)
+        except ValueError as exc:
+            raise err("revisit", f"{exc} (or off)") from None
+        if revisit_seconds > 90 * 86400:
+            raise err("revisit", f"{revisit!r}: at most 90d")
+
     return Source(
         name=name,
         title=title.strip(),
@@ -334,6 +360,8 @@ def _parse_one(entry: Any, items: list, i: int, path: Path) -> Source:
         domains=domains,
         max_articles=max_articles,
         notes=notes,
+        revisit=str(revisit).strip() if revisit_seconds else None,
+        revisit_seconds=revisit_seconds,
         lists=lists,
         line=getattr(entry, "line", 0),
     )

@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 import re
 import time
+from datetime import datetime, timedelta, timezone
 from urllib.parse import urlsplit
 
 import scrapy
@@ -42,6 +43,7 @@ from crawler.settings import HANDLED_STATUSES
 from pipeline import crawlstate
 from pipeline.decode import decode_bytes
 from pipeline.process import now_iso
+from pipeline.sources import REVISIT_MAX
 from pipeline.urls import canonical_url
 
 logger = logging.getLogger(__name__)
@@ -101,6 +103,34 @@ class SourceSpider(scrapy.Spider):
                 yield self.post_list_request(i, page=lst.first_page, depth=1, seen_before=())
             else:
                 yield self.listing_request(lst.url, depth=1, origin=lst.url, kind=lst.kind, list_index=i)
+        for request in self.revisit_requests():
+            yield request
+
+    def revisit_requests(self):
+        """Articles stored within the source's ``revisit`` window and not fetched for a
+        gap, asked for again (conditionally) to catch a quiet revision of the page: it is
+        then stored as a new version, and its article page shows what changed."""
+        if not self.source.revisit_seconds:
+            return
+        now = datetime.now(timezone.utc)
+        due = crawlstate.revisit_due(
+            self.rt.state, self.source.name,
+            first_seen_after=now - timedelta(seconds=self.source.revisit_seconds),
+            last_seen_before=now - timedelta(seconds=self.source.revisit_gap),
+            limit=REVISIT_MAX)
+        for url in due:
+            if url in self.rt.claimed:
+                continue
+            self.handled.add(url)
+            self.rt.claimed.add(url)
+            etag, modified = crawlstate.get_validators(self.rt.state, url)
+            headers = {k: v for k, v in (("If-None-Match", etag), ("If-Modified-Since", modified)) if v}
+            yield scrapy.Request(
+                url, headers=headers, callback=self.parse_article, errback=self.on_error,
+                priority=-10,  # after the listings and the new articles they name
+                meta={"nm_role": "article", "nm_key": url, "nm_revisit": True,
+                      "handle_httpstatus_list": HANDLED_STATUSES},
+            )
 
     def listing_request(self, url: str, *, depth: int, origin: str, kind: str | None,
                         list_index: int | None = None) -> scrapy.Request:
@@ -301,7 +331,12 @@ class SourceSpider(scrapy.Spider):
 
     def parse_article(self, response):
         self.tally.pages += 1
-        if self._bad_status(response):
+        if response.meta.get("nm_revisit"):
+            self.tally.revisited += 1
+            if response.status != 200 or blocked_reason(200, response.body):
+                self._revisit_ends(response)
+                return
+        elif self._bad_status(response):
             return
         final = canonical_url(response.url)
         keys = [response.meta.get("nm_key"), *(canonical_url(u) for u in response.meta.get("redirect_urls", []))]
@@ -315,18 +350,38 @@ class SourceSpider(scrapy.Spider):
                 crawlstate.mark_seen(self.rt.state, key, self.source.name, when=now_iso(), outcome="empty")
             return
         self.tally.articles_fetched += 1
+        validators = (_h(response, "ETag"), _h(response, "Last-Modified"))
         yield {
             "url": response.url,
             "also": also,
             "body": response.body,
             "header_charset": header_charset(response.headers.get("Content-Type")),
             "fetched_at": now_iso(),
+            "validators": validators if self.source.revisit_seconds and any(validators) else None,
         }
+
+    def _revisit_ends(self, response) -> None:
+        """A revisit answered 304 (the page is as stored), or not with the page: either way
+        the article stays as stored and waits a full gap for its next revisit. A revisit
+        that fails is no error of this crawl (nothing new was missed), only a note."""
+        key = response.meta["nm_key"]
+        if response.status == 304:
+            self.tally.unchanged += 1
+        else:
+            logger.info("%s: revisit of %s answered HTTP %d", self.source.name, key, response.status)
+            self.tally.revisits_failed += 1
+        crawlstate.touch_seen(self.rt.state, key, when=now_iso())
 
     def on_error(self, failure):
         request = failure.request
         if failure.check(AbortedAtShutdown):
             self.clean = False
+            return
+        if request.meta.get("nm_revisit") and not failure.check(IgnoreRequest):
+            logger.info("%s: revisit of %s failed: %s", self.source.name, request.url,
+                        failure.value.__class__.__name__)
+            self.tally.revisits_failed += 1
+            crawlstate.touch_seen(self.rt.state, request.meta["nm_key"], when=now_iso())
             return
         if failure.check(IgnoreRequest):
             if "robots" in str(failure.value).lower():

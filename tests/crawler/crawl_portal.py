@@ -366,7 +366,7 @@ class Portal:
         article = self.articles.get(path)
         if article is not None and (path != NEW_ARTICLE or self.show_new_article):
             body, ctype = article.payload()
-            return self._send(h, 200, body, ctype)
+            return self._send(h, 200, body, ctype, conditional=True)
         return self._send(h, 404, b"<h1>404 Not Found</h1>", "text/html")
 
 

@@ -45,6 +45,16 @@ sources:
     assert src.article_urls.search("/202403/t123.htm")
     assert (src.max_pages, src.keep, src.verified, src.enabled, src.kind, src.json) == (3, "all", False, True, "auto", None)
     assert src.to_dict()["article_urls"] == "/t\\d+\\.htm$"
+    assert (src.revisit, src.revisit_seconds) == (None, 0)
+
+
+@pytest.mark.parametrize("value, seconds, gap", [("2d", 172800, 21600), ("off", 0, 21600), ("false", 0, 21600)])
+def test_revisit_window_and_gap(tmp_path, value, seconds, gap):
+    src = load_sources(write(tmp_path, f"sources:\n  - name: a\n    urls: [http://x/]\n    revisit: {value}\n"))[0]
+    assert src.revisit_seconds == seconds and src.revisit_gap == gap
+    daily = load_sources(write(tmp_path, "sources:\n  - name: a\n    urls: [http://x/]\n    every: 1d\n"
+                                         "    revisit: 3d\n"))[0]
+    assert daily.revisit_gap == 86400  # never more often than the source is crawled
 
 
 @pytest.mark.parametrize("text, line, key, words", [
@@ -62,6 +72,9 @@ sources:
     ("sources:\n  - name: a\n    urls: [http://x/]\n    kind: json\n", 4, "sources[0].kind", "json:"),
     ("sources:\n  - name: a\n    urls: [http://x/]\n  - name: a\n    urls: [http://y/]\n", 4, "sources[1].name", "duplicate"),
     ("srcs: []\n", 1, "srcs", "unknown key"),
+    ("sources:\n  - name: a\n    urls: [http://x/]\n    revisit: 2\n", 4, "sources[0].revisit", "no unit"),
+    ("sources:\n  - name: a\n    urls: [http://x/]\n    revisit: 100d\n", 4, "sources[0].revisit", "at most 90d"),
+    ("sources:\n  - name: a\n    urls: [http://x/]\n    revisit: soon\n", 4, "sources[0].revisit", "or off"),
     # urls entries written as mappings (lists fetched with POST)
     ("sources:\n  - name: a\n    urls:\n      - url: http://x/\n        method: PUT\n", 5,
      "sources[0].urls[0].method", "expected GET or POST"),

@@ -21,6 +21,30 @@ def test_seen_urls_persist_and_can_be_forgotten(tmp_path):
     assert not cs.is_seen(conn, "http://x/1.html") and cs.is_seen(conn, "http://x/2.html")
 
 
+def test_revisits_due_one_url_per_article_longest_unvisited_first(tmp_path):
+    from datetime import datetime
+
+    conn = cs.open_crawlstate(tmp_path)
+    # an article stored under its own URL, then the listing link that led to it (same id)
+    cs.mark_seen_many(conn, [("http://x/a.html", "s", "A", "new", "2024-03-05T10:00:00+08:00"),
+                             ("http://x/a.html?from=list", "s", "A", "new", "2024-03-05T10:00:00+08:00")])
+    cs.mark_seen(conn, "http://x/b.html", "s", when="2024-03-05T01:00:00+00:00", article_id="B")  # 09:00 Beijing
+    cs.mark_seen(conn, "http://x/c.html", "s", when="2024-03-05T12:00:00+08:00", article_id="C")
+    cs.mark_seen(conn, "http://x/old.html", "s", when="2024-03-01T10:00:00+08:00", article_id="O")
+    cs.mark_seen(conn, "http://x/no.html", "s", when="2024-03-05T10:00:00+08:00", article_id="N", outcome="irrelevant")
+    cs.mark_seen(conn, "http://x/other.html", "t", when="2024-03-05T10:00:00+08:00", article_id="T")
+
+    def due(before: str, limit: int = 10) -> list[str]:
+        return cs.revisit_due(conn, "s", first_seen_after=datetime.fromisoformat("2024-03-04T00:00:00+08:00"),
+                              last_seen_before=datetime.fromisoformat(before), limit=limit)
+
+    assert due("2024-03-05T11:00:00+08:00") == ["http://x/b.html", "http://x/a.html"]
+    assert due("2024-03-05T13:00:00+08:00", limit=2) == ["http://x/b.html", "http://x/a.html"]
+    # fetched again under its listing link: the article as a whole was just visited
+    cs.touch_seen(conn, "http://x/a.html?from=list", when="2024-03-05T12:30:00+08:00")
+    assert due("2024-03-05T12:10:00+08:00") == ["http://x/b.html", "http://x/c.html"]
+
+
 def test_validators(tmp_path):
     conn = cs.open_crawlstate(tmp_path)
     assert cs.get_validators(conn, "http://x/") == (None, None)
