@@ -99,6 +99,23 @@ def text_diff(before: str, after: str) -> list[tuple[str, str]]:
     return _merged(out)
 
 
+def marked(pieces: list[tuple[str, str]], marks: dict[str, tuple[str, str]] | None = None) -> str:
+    """A text diff as one line of text, deletions and insertions marked as ``[-…-]`` and
+    ``{+…+}`` (``marks`` may give other ones, per op), left-out text as `` … ``."""
+    marks = {"same": ("", ""), "del": ("[-", "-]"), "ins": ("{+", "+}"), "gap": (" … ", ""), **(marks or {})}
+    return "".join(marks[op][0] + piece + marks[op][1] for op, piece in pieces)
+
+
+def excerpt(pieces: list[tuple[str, str]], limit: int = 300) -> str:
+    """``marked`` text cut to about ``limit`` characters, from the first change on (with a
+    little of what precedes it): what a chat message has room for."""
+    text = marked(pieces)
+    first = min((i for i in (text.find("[-"), text.find("{+")) if i >= 0), default=0)
+    start = max(0, first - 40)
+    cut = text[start:start + limit]
+    return ("…" if start else "") + cut + ("…" if start + limit < len(text) else "")
+
+
 def _char_diff(before: str, after: str) -> list[tuple[str, str]]:
     out = []
     for op, i1, i2, j1, j2 in SequenceMatcher(None, before, after, autojunk=False).get_opcodes():

@@ -90,13 +90,14 @@ def render_text(payload: dict) -> tuple[str, str]:
     a = payload.get("article") or {}
     story = payload.get("story") or {}
     title = a.get("title") or "(no title)"
-    subject = f"newsmon [{payload.get('rule')}] {title}"
+    revision = payload.get("revision") if isinstance(payload.get("revision"), dict) else None
+    subject = f"newsmon [{payload.get('rule')}] {'revised: ' if revision else ''}{title}"
     lines = [
         subject,
         f"{a.get('source')} · {a.get('published_at') or 'no date'}",
         a.get("url") or "",
         f"on newsmon: {a['newsmon_url']}" if a.get("newsmon_url") else "",
-        a.get("snippet") or "",
+        *(_revision_lines(revision) if revision else [a.get("snippet") or ""]),
     ]
     guessed = [g for g in a.get("guessed") or [] if isinstance(g, str)]
     if guessed:
@@ -105,6 +106,17 @@ def render_text(payload: dict) -> tuple[str, str]:
     if others:
         lines.append("also on: " + ", ".join(f"{s.get('source')} {s.get('url') or ''}".strip() for s in others))
     return subject, "\n".join(line for line in lines if line)
+
+
+def _revision_lines(revision: dict) -> list[str]:
+    """What the portal changed, for a story the rule already told about."""
+    lines = ["the portal changed this page after it was alerted: " + ", ".join(map(str, revision.get("changed") or []))]
+    for f in revision.get("fields") or []:
+        if isinstance(f, dict):
+            lines.append(f"{f.get('name')}: {f.get('before') or '(none)'} → {f.get('after') or '(none)'}")
+    if revision.get("excerpt"):
+        lines.append(f"text: {revision['excerpt']}")
+    return lines
 
 
 def _render_digest(payload: dict) -> tuple[str, str]:

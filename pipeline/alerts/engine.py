@@ -20,6 +20,7 @@ from pathlib import Path
 from pipeline.alerts import digest, state
 from pipeline.alerts.channels import DeliveryError, send
 from pipeline.alerts.rules import AlertConfig, Rule
+from pipeline.changes import compare, excerpt
 from pipeline.errors import ConfigError
 from pipeline.statedb import transaction
 from pipeline.store.base import SearchRequest
@@ -102,6 +103,24 @@ def article_payload(rule_name: str, hit, story_id: str, sources: list[dict],
     return {"rule": rule_name, "article": article, "story": {"id": story_id, "sources": sources}}
 
 
+def revision_since(store, article, since: str) -> dict | None:
+    """What the portal changed in ``article``'s words since ``since`` (the rule's checkpoint),
+    or None when nothing but newsmon's own reading of it changed, or nothing did:
+    ``{"version", "replaced_at", "changed", "fields": [{name, before, after}], "excerpt"}``,
+    the excerpt marked ``[-before-]{+after+}``. Several revisions in one round count as one,
+    from the last version the rule saw to the current one."""
+    after = timestamp(since) or 0
+    replaced = [v for v in store.history(article.id) if (timestamp(v["replaced_at"]) or 0) > after]
+    if not replaced:
+        return None
+    c = compare(replaced[0]["article"], article)
+    if not c.revised:
+        return None
+    return {"version": replaced[0]["version"], "replaced_at": replaced[-1]["replaced_at"], "changed": c.names,
+            "fields": [{"name": f.name, "before": f.before, "after": f.after} for f in c.fields],
+            "excerpt": excerpt(c.text) if c.text else ""}
+
+
 def _too_old(rule: Rule, article, now: float) -> bool:
     if rule.max_age is None:
         return False
@@ -127,21 +146,28 @@ def evaluate_rule(store, data_dir: Path, rule: Rule, *, dry_run: bool = False, n
             by_story.setdefault(h.article.story_id or h.article.id, []).append(h)
         results: list[dict] = []
         plans = []
+        revised = []
         for story_id, group in by_story.items():
             group.sort(key=lambda h: (timestamp(h.article.published_at) is None,
                                       timestamp(h.article.published_at) or 0))
             lead = next((h for h in group if not _too_old(rule, h.article, now)), None)
             already = state.story_alerted(conn, rule.name, story_id)
             for h in group:
+                revision = revision_since(store, h.article, since) if already and rule.revisions else None
                 if h is lead and not already:
                     reason = "alert"
+                elif revision:
+                    reason = "revised since the story alerted"
+                    revised.append((story_id, h, revision,
+                                    _story_sources(store, story_id, h.article) if not dry_run else []))
                 elif already:
                     reason = "story already alerted"
                 elif h is not lead and lead is not None:
                     reason = "same story as an alerted copy"
                 else:
                     reason = "published too long ago"
-                results.append({"hit": h, "story_id": story_id, "alert": reason == "alert", "reason": reason})
+                results.append({"hit": h, "story_id": story_id, "alert": reason == "alert", "reason": reason,
+                                "revision": revision})
             if lead is not None and not already:
                 plans.append((story_id, lead, _story_sources(store, story_id, lead.article) if not dry_run else []))
         if dry_run:
@@ -162,6 +188,12 @@ def evaluate_rule(store, data_dir: Path, rule: Rule, *, dry_run: bool = False, n
                     continue
                 for channel in rule.notify:
                     state.enqueue(conn, f"{rule.name}:{story_id}:{channel}", rule.name, channel, payload, now)
+            for story_id, h, revision, sources in revised:
+                # at once, digest or not: a revision of a story already told is news about it
+                payload = {**article_payload(rule.name, h, story_id, sources, web_url), "revision": revision}
+                key = f"{rule.name}:{story_id}:revised:{h.article.id}:{revision['version']}"
+                for channel in rule.notify:
+                    state.enqueue(conn, f"{key}:{channel}", rule.name, channel, payload, now)
             for r in results:
                 a = r["hit"].article
                 conn.execute(
@@ -173,6 +205,9 @@ def evaluate_rule(store, data_dir: Path, rule: Rule, *, dry_run: bool = False, n
                      a.published_at, plain(r["hit"].snippet)),
                 )
             state.set_checkpoint(conn, rule.name, newest or since)
+        if revised:
+            log.info("rule %s: %d revised article%s queued for %s", rule.name, len(revised),
+                     "" if len(revised) == 1 else "s", ", ".join(rule.notify) or "(no channel)")
         fired = sum(1 for r in results if r["alert"])
         if fired:
             log.info("rule %s: %d new stor%s %s", rule.name, fired, "y" if fired == 1 else "ies",

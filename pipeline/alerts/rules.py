@@ -95,6 +95,9 @@ class Rule:
     #: times of day (minutes after midnight, Beijing time) to send new stories as one
     #: message; empty: a message per story as it is found
     digest: tuple[int, ...] = ()
+    #: tell the rule's channels again when a portal revises the words of a story the rule
+    #: alerted (title, date, author, origin, document numbers or text), at once
+    revisions: bool = True
 
 
 @dataclass
@@ -281,7 +284,7 @@ def _parse_rule(path: Path, rules: list, i: int, spec: Any, channels: dict) -> R
     where = f"rules[{i}]"
     if not isinstance(spec, dict):
         raise config_error(path, rules, i, where, "expected a mapping with name, query, notify")
-    allowed = ("name", "query", "sources", "notify", "max_age", "digest")
+    allowed = ("name", "query", "sources", "notify", "max_age", "digest", "revisions")
     for key in spec:
         if key not in allowed:
             raise config_error(path, spec, key, f"{where}.{key}", "unknown key (allowed: " + ", ".join(allowed) + ")")
@@ -321,5 +324,8 @@ def _parse_rule(path: Path, rules: list, i: int, spec: Any, channels: dict) -> R
             digest = parse_times(spec["digest"])
         except ValueError as exc:
             raise config_error(path, spec, "digest", f"{where}.digest", str(exc)) from None
+    revisions = spec.get("revisions", True)
+    if not isinstance(revisions, bool):
+        raise config_error(path, spec, "revisions", f"{where}.revisions", f"{revisions!r}: expected true or false")
     return Rule(name=name, query=query.strip(), notify=notify, sources=list(sources) if sources else None,
-                max_age=max_age, digest=digest)
+                max_age=max_age, digest=digest, revisions=revisions)

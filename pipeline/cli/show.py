@@ -91,7 +91,7 @@ def _revised(history: list[dict]) -> str:
 
 
 def _print_changes(a, history: list[dict], tty: bool) -> None:
-    from pipeline.changes import version_changes
+    from pipeline.changes import marked, version_changes
     from pipeline.timeutil import beijing_time
 
     dels, dele, inss, inse = ("\x1b[31m[-", "-]\x1b[0m", "\x1b[32m{+", "+}\x1b[0m") if tty else ("[-", "-]", "{+", "+}")
@@ -103,7 +103,6 @@ def _print_changes(a, history: list[dict], tty: bool) -> None:
                              else (f.before, f.after))
             print(f"  {f.name:<13}{dels}{printable(before)}{dele} {inss}{printable(after)}{inse}")
         if c.text:
-            marks = {"same": ("", ""), "del": (dels, dele), "ins": (inss, inse), "gap": (" … ", "")}
-            print("".join(marks[op][0] + _lines(piece) + marks[op][1] for op, piece in c.text))
+            print(marked([(op, _lines(piece)) for op, piece in c.text], {"del": (dels, dele), "ins": (inss, inse)}))
         if c.derived:
             print(f"  newsmon's reading changed: {', '.join(c.derived)}")
