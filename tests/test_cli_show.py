@@ -50,7 +50,7 @@ def test_show_by_id_prints_the_facts_and_the_clean_text(cli, stored):
 
 
 def test_show_by_url_and_as_json(cli, stored):
-    code, out, _ = cli("show", "https://www.hanyang.gov.cn/zwgk/notice01.html", "--json")
+    code, out, _ = cli("show", "https://WWW.hanyang.gov.cn:443/zwgk/notice01.html?utm_source=wechat#top", "--json")
     assert code == 0
     d = json.loads(out)
     assert d["id"] == "notice01" and d["published_beijing"] == "2024-03-01 09:00"

@@ -28,10 +28,13 @@ def add_arguments(p) -> None:
 def run(args, ctx) -> int:
     from pipeline.alerts import article_flags
     from pipeline.detail import article_detail
+    from pipeline.urls import canonical_url, is_http_url
 
     store = ctx.store()
     wanted = args.article.strip()
     a = store.get(wanted) or store.get_by_url(wanted)
+    if a is None and is_http_url(wanted):  # as pasted from a browser: tracking parameters, a fragment
+        a = store.get_by_url(canonical_url(wanted))
     if a is None:
         raise UserError(f"no article with id or URL {printable(wanted)!r} in the index")
     detail = article_detail(store, a, article_flags(ctx.data_dir, [a]).get(a.id, []))
