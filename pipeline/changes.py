@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 
 from pipeline.model import Article
+from pipeline.timeutil import timestamp
 
 #: short fields shown as before → after
 SHORT_FIELDS = ("title", "published_at", "author", "origin", "doc_numbers")
@@ -153,3 +154,22 @@ def version_changes(current: Article, history: list[dict]) -> list[dict]:
         for v, nxt in zip(history, later)
     ]
     return out[::-1]
+
+
+def revision_since(store, article, since: str) -> dict | None:
+    """What the portal changed in ``article``'s words since ``since`` (a rule's checkpoint,
+    or the start of the monitor page's window), or None when nothing but newsmon's own
+    reading of it changed, or nothing did: ``{"version", "replaced_at", "changed",
+    "fields": [{name, before, after}], "excerpt"}``, the excerpt marked
+    ``[-before-]{+after+}``. Several revisions after ``since`` count as one, from the last
+    version before it to the current one."""
+    after = timestamp(since) or 0
+    replaced = [v for v in store.history(article.id) if (timestamp(v["replaced_at"]) or 0) > after]
+    if not replaced:
+        return None
+    c = compare(replaced[0]["article"], article)
+    if not c.revised:
+        return None
+    return {"version": replaced[0]["version"], "replaced_at": replaced[-1]["replaced_at"], "changed": c.names,
+            "fields": [{"name": f.name, "before": f.before, "after": f.after} for f in c.fields],
+            "excerpt": excerpt(c.text) if c.text else ""}

@@ -20,7 +20,7 @@ from pathlib import Path
 from pipeline.alerts import digest, state
 from pipeline.alerts.channels import DeliveryError, send
 from pipeline.alerts.rules import AlertConfig, Rule
-from pipeline.changes import compare, excerpt
+from pipeline.changes import revision_since
 from pipeline.errors import ConfigError
 from pipeline.statedb import transaction
 from pipeline.store.base import SearchRequest
@@ -101,24 +101,6 @@ def article_payload(rule_name: str, hit, story_id: str, sources: list[dict],
     if hit.guessed:
         article["guessed"] = list(hit.guessed)
     return {"rule": rule_name, "article": article, "story": {"id": story_id, "sources": sources}}
-
-
-def revision_since(store, article, since: str) -> dict | None:
-    """What the portal changed in ``article``'s words since ``since`` (the rule's checkpoint),
-    or None when nothing but newsmon's own reading of it changed, or nothing did:
-    ``{"version", "replaced_at", "changed", "fields": [{name, before, after}], "excerpt"}``,
-    the excerpt marked ``[-before-]{+after+}``. Several revisions in one round count as one,
-    from the last version the rule saw to the current one."""
-    after = timestamp(since) or 0
-    replaced = [v for v in store.history(article.id) if (timestamp(v["replaced_at"]) or 0) > after]
-    if not replaced:
-        return None
-    c = compare(replaced[0]["article"], article)
-    if not c.revised:
-        return None
-    return {"version": replaced[0]["version"], "replaced_at": replaced[-1]["replaced_at"], "changed": c.names,
-            "fields": [{"name": f.name, "before": f.before, "after": f.after} for f in c.fields],
-            "excerpt": excerpt(c.text) if c.text else ""}
 
 
 def _too_old(rule: Rule, article, now: float) -> bool:

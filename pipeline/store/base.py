@@ -120,6 +120,11 @@ class Store(abc.ABC):
         """Earlier versions, oldest first: {version, replaced_at, article}."""
 
     @abc.abstractmethod
+    def replaced_since(self, since: str, limit: int = 50) -> list[dict]:
+        """Versions replaced at or after ``since`` (ISO 8601), newest first, at most
+        ``limit``: {id, version, replaced_at}. What the monitor page lists as revised."""
+
+    @abc.abstractmethod
     def stats(self) -> dict:
         """{backend, total, sources: {name: count}, newest: {id, title, published_at} | None,
         size_bytes}."""

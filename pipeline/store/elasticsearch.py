@@ -566,6 +566,14 @@ class ElasticsearchStore(Store):
             for h in res["hits"]["hits"]
         ]
 
+    def replaced_since(self, since: str, limit: int = 50) -> list[dict]:
+        self._call(self.ensure_ready)
+        res = self._call(
+            self.es.search, index=self.names.history, size=limit, query={"range": {"replaced_at": {"gte": since}}},
+            sort=[{"replaced_at": "desc"}], source=["id", "version", "replaced_at"],
+        )
+        return [{k: h["_source"][k] for k in ("id", "version", "replaced_at")} for h in res["hits"]["hits"]]
+
     def scan(self, sources: list[str] | None = None, batch: int = 500):
         # search_after on the store's own ingest clock (unique per write), not from/size,
         # which stops at the index's result window (10,000)

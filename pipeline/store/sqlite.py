@@ -372,6 +372,14 @@ class SQLiteStore(Store):
         ]
         return SearchResult(total=total, hits=hits, total_exact=exact)
 
+    def replaced_since(self, since: str, limit: int = 50) -> list[dict]:
+        with self._lock:
+            rows = self.conn.execute(
+                "SELECT id, version, replaced_at FROM article_history"
+                " WHERE julianday(replaced_at) >= julianday(?) ORDER BY julianday(replaced_at) DESC LIMIT ?",
+                (since, limit)).fetchall()
+        return [{"id": i, "version": v, "replaced_at": at} for i, v, at in rows]
+
     def _load(self, fts_ids: list[int]) -> dict[int, str]:
         if not fts_ids:
             return {}

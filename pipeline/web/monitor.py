@@ -19,6 +19,9 @@ from pipeline.errors import UserError
 log = logging.getLogger(__name__)
 
 RULE_MATCHES = 5
+#: the window and length of the "revised on the portals" list
+REVISED_DAYS = 7
+REVISED_LISTED = 20
 
 
 @dataclass
@@ -95,9 +98,20 @@ class RuleView:
 
 
 @dataclass
+class Revised:
+    """An article whose words a portal changed within the monitor's window."""
+
+    article: object
+    #: ``pipeline.changes.revision_since``'s dict: changed, fields, excerpt, replaced_at
+    revision: dict
+
+
+@dataclass
 class Monitor:
     sources: list[SourceHealth] = field(default_factory=list)
     rules: list[RuleView] = field(default_factory=list)
+    #: articles revised on their portals lately, the latest revision first
+    revised: list[Revised] = field(default_factory=list)
     #: section -> one-line problem (config error, component missing)
     notes: dict[str, str] = field(default_factory=dict)
 
@@ -123,7 +137,35 @@ def collect(store, config_dir: Path, data_dir: Path, *, rules: bool = True) -> M
     mon.sources = sorted(by_name.values(), key=lambda s: (not s.configured, s.name))
     if rules:
         mon.rules = _rules(config_dir, data_dir, store, mon)
+        try:
+            mon.revised = revised(store)
+        except UserError as exc:
+            mon.notes["revised"] = str(exc)
     return mon
+
+
+def revised(store, days: int = REVISED_DAYS, limit: int = REVISED_LISTED) -> list[Revised]:
+    """Articles whose words their portal changed in the last ``days`` (what a revisit or a
+    re-ingest stored again), each once, the latest revision first; versions that differ
+    only in newsmon's own reading are not revisions."""
+    from datetime import datetime, timedelta, timezone
+
+    from pipeline.changes import revision_since
+
+    since = (datetime.now(timezone.utc) - timedelta(days=days)).isoformat(timespec="seconds")
+    out: list[Revised] = []
+    seen: set[str] = set()
+    for row in store.replaced_since(since, limit=limit * 5):
+        if row["id"] in seen:
+            continue
+        seen.add(row["id"])
+        a = store.get(row["id"])
+        revision = revision_since(store, a, since) if a is not None else None
+        if revision:
+            out.append(Revised(a, revision))
+            if len(out) >= limit:
+                break
+    return out
 
 
 def _newest(store, by_name: dict[str, SourceHealth]) -> None:

@@ -138,4 +138,4 @@ def article(request: Request, article_id: str):
 def monitor(request: Request):
     web = _web(request)
     mon = monitor_data.collect(web.store, web.config_dir, web.data_dir)
-    return html_page(request, "monitor.html", {"mon": mon})
+    return html_page(request, "monitor.html", {"mon": mon, "revised_days": monitor_data.REVISED_DAYS})

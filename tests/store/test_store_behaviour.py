@@ -206,6 +206,16 @@ def test_a_changed_article_is_updated_and_the_old_version_kept(loaded):
     assert [h["version"] for h in loaded.history(old.id)] == [1, 2]
     assert ids(loaded, "半天") == set() and ids(loaded, "再次更正") == {"2"}
     assert loaded.history("no-such-id") == []
+    # the replacements, newest first, for the monitor page's "recently revised"
+    trad = make("trad")
+    trad.title += "（更新）"
+    assert loaded.upsert(trad) == "updated"
+    recent = loaded.replaced_since("2000-01-01T00:00:00+00:00")
+    assert [(r["id"], r["version"]) for r in recent] == [(trad.id, 1), (old.id, 2), (old.id, 1)]
+    assert [r["replaced_at"] for r in recent] == [h["replaced_at"] for h in (
+        loaded.history(trad.id)[0], loaded.history(old.id)[1], loaded.history(old.id)[0])]
+    assert loaded.replaced_since("2000-01-01T00:00:00+00:00", limit=1)[0]["id"] == trad.id
+    assert loaded.replaced_since("2999-01-01T00:00:00+00:00") == []
 
 
 def test_snippets_are_safe_html_cut_from_the_original(loaded):

@@ -68,3 +68,14 @@ def test_an_article_never_revised_has_no_changes_section(revised):
     revised.app.state.web.store.upsert(replace(FIRST, id="other01", url="https://www.hanyang.gov.cn/other01.html"))
     page = revised.get("/articles/other01").text
     assert 'id="history"' not in page and 'id="revised"' not in page
+
+
+def test_the_monitor_page_lists_what_the_portals_revised(revised):
+    store = revised.app.state.web.store
+    reread = replace(FIRST, id="reread01", url="https://www.hanyang.gov.cn/reread01.html")
+    store.upsert(reread)
+    store.upsert(replace(reread, tags=["營商環境"]))  # only newsmon's reading changed
+    section = revised.get("/monitor").text.split('id="revised"')[1].split("</section>")[0]
+    items = re.findall(r'<li><a href="/articles/([^"#]+)#history"', section)
+    assert items == ["notice01"]
+    assert "changed published_at, text, tags" in section
