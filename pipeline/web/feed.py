@@ -121,3 +121,40 @@ def _entry(sh, base: str):
     entry.extend(ATOM.category(term=f, scheme=f"{base}/monitor#rules", label=f"flagged by alert rule {f}")
                  for f in sh.flags)
     return entry, updated
+
+
+def revisions_feed(revised: list, base_url: str, days: int) -> bytes:
+    """The monitor's "revised on the portals" list as a feed: one entry per revision (its
+    id names the article and the time it was replaced), so a reader shows each revision
+    once, with what changed."""
+    base = base_url.rstrip("/")
+    entries = []
+    for r in revised:
+        a, rev = r.article, r.revision
+        updated = _when(rev.get("replaced_at")) or datetime.now(timezone.utc)
+        fields = "; ".join(f"{f['name']}: {f['before'] or '(none)'} → {f['after'] or '(none)'}"
+                           for f in rev.get("fields") or [])
+        summary = " · ".join(x for x in (f"changed: {', '.join(rev.get('changed') or [])}", fields,
+                                         rev.get("excerpt") or "") if x)
+        entry = ATOM.entry(
+            ATOM.id(_uuid("revision", f"{a.id}:{rev.get('replaced_at')}")),
+            ATOM.title(xml_text("revised: " + display_title(a).text)),
+            ATOM.updated(iso(updated)),
+            ATOM.link(href=article_page(base, a.id) + "#history", rel="alternate", type="text/html"),
+        )
+        original = safe_link(a.url)
+        if original:
+            entry.append(ATOM.link(href=original, rel="via"))
+        entry.append(ATOM.author(ATOM.name(xml_text(a.author or a.origin or a.source))))
+        entry.append(ATOM.summary(xml_text(summary)))
+        entries.append((entry, updated))
+    feed = ATOM.feed(
+        ATOM.id(_uuid("revisions", "all")),
+        ATOM.title(f"newsmon: revised on the portals (last {days} days)"),
+        ATOM.updated(iso(max((u for _, u in entries), default=datetime.now(timezone.utc)))),
+        ATOM.link(href=base + "/revised.atom", rel="self"),
+        ATOM.link(href=base + "/monitor#revised", rel="alternate", type="text/html"),
+        ATOM.generator("newsmon"),
+        *(e for e, _ in entries),
+    )
+    return etree.tostring(feed, xml_declaration=True, encoding="utf-8", pretty_print=True)

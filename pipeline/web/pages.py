@@ -17,7 +17,7 @@ from pipeline.timeutil import BEIJING
 from pipeline.web import monitor as monitor_data
 from pipeline.web.app import WebContext, html_page
 from pipeline.web.display import repairs_view
-from pipeline.web.feed import FEED_SIZE, atom_feed, feed_params, feed_url
+from pipeline.web.feed import FEED_SIZE, atom_feed, feed_params, feed_url, revisions_feed
 from pipeline.web.searching import SearchParams, export_hits, flags_of, run_search
 
 #: the quick "last …" links beside the date fields: times back from now, so a bookmark or
@@ -96,6 +96,14 @@ def search_feed(request: Request):
     web = _web(request)
     page = run_search(web.store, params, limit=FEED_SIZE, data_dir=web.data_dir)
     return Response(atom_feed(page, str(request.base_url)),
+                    media_type="application/atom+xml; charset=utf-8")
+
+
+@router.get("/revised.atom")
+def revised_feed(request: Request):
+    """The monitor page's "revised on the portals" as a feed."""
+    web = _web(request)
+    return Response(revisions_feed(monitor_data.revised(web.store), str(request.base_url), monitor_data.REVISED_DAYS),
                     media_type="application/atom+xml; charset=utf-8")
 
 

@@ -79,3 +79,19 @@ def test_the_monitor_page_lists_what_the_portals_revised(revised):
     items = re.findall(r'<li><a href="/articles/([^"#]+)#history"', section)
     assert items == ["notice01"]
     assert "changed published_at, text, tags" in section
+
+
+def test_the_revisions_feed_has_one_entry_per_revision(revised):
+    from lxml import etree
+
+    r = revised.get("/revised.atom")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("application/atom+xml")
+    ns = {"a": "http://www.w3.org/2005/Atom"}
+    doc = etree.fromstring(r.content)
+    (entry,) = doc.findall("a:entry", ns)
+    assert entry.findtext("a:title", namespaces=ns) == "revised: " + FIRST.title
+    assert entry.find("a:link[@rel='alternate']", ns).get("href").endswith("/articles/notice01#history")
+    summary = entry.findtext("a:summary", namespaces=ns)
+    assert summary.startswith("changed: published_at, text, tags · published_at: 2024-03-01T09:00:00+08:00 → ")
+    assert "[-3-]{+1+}" in summary and "<script>alert(1)</script>" in summary  # text in XML, escaped by lxml
+    assert b"<script>" not in r.content
