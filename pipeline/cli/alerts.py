@@ -100,7 +100,8 @@ def _test(cfg, ctx, name: str, as_json: bool) -> int:
         out = [{"article": {"id": r["hit"].article.id, "url": r["hit"].article.url, "title": r["hit"].article.title,
                             "source": r["hit"].article.source, "published_at": r["hit"].article.published_at,
                             "ingested_at": r["hit"].article.ingested_at},
-                "story_id": r["story_id"], "would_alert": r["alert"], "reason": r["reason"]} for r in results]
+                "story_id": r["story_id"], "would_alert": r["alert"], "reason": r["reason"],
+                "revision": r.get("revision")} for r in results]
         json.dump(out, sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")
         return 0
@@ -110,7 +111,7 @@ def _test(cfg, ctx, name: str, as_json: bool) -> int:
           f" {alerts} would alert {', '.join(rule.notify) or '(no channel)'}{when} (nothing sent)")
     for r in results:
         a = r["hit"].article
-        mark = "ALERT" if r["alert"] else "  -  "
+        mark = "ALERT" if r["alert"] else "REVIS" if r.get("revision") else "  -  "
         date = (a.published_at or "")[:16].replace("T", " ") or "(no date)"
         print(f"{mark} {date}  [{printable(a.source)}]  {printable(a.title) or '(no title)'}")
         print(f"      story {r['story_id']}" + ("" if r["alert"] else f" — {r['reason']}") + f"  {printable(a.url)}")

@@ -31,6 +31,9 @@ def test_a_revised_story_is_told_again_with_what_changed(store, tmp_path):  # no
         moved = (NOW - timedelta(minutes=30)).isoformat(timespec="seconds")
         revised = replace(first, text=RELEASE.replace("压缩至1个工作日", "压缩至0.5个工作日"), published_at=moved)
         assert save(store, [revised], data_dir=tmp_path) == ["updated"]
+        dry = evaluate_rule(store, tmp_path, cfg.rules[0], dry_run=True)  # `newsmon alerts test`
+        assert [(x["reason"], x["revision"]["changed"]) for x in dry] == [
+            ("revised since the story alerted", ["published_at", "text"])]
         assert evaluate(store, tmp_path, cfg) == 0  # not a new story …
         deliver_due(tmp_path, cfg)
         assert len(r.requests) == 2  # … but a message about the old one
