@@ -17,7 +17,7 @@ loses at most the page in hand.
 from __future__ import annotations
 
 import sqlite3
-from datetime import datetime
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterable
 
@@ -153,7 +153,9 @@ def revisit_due(conn: sqlite3.Connection, source: str, *, first_seen_after: date
     ).fetchall()
     articles: dict[str, tuple[int, str, datetime]] = {}
     for rowid, url, article_id, last_seen in rows:
-        last = datetime.fromisoformat(last_seen)
+        last = _time(last_seen)
+        if last is None:
+            continue
         first = articles.get(article_id)
         if first is None:
             articles[article_id] = (rowid, url, last)
@@ -162,6 +164,15 @@ def revisit_due(conn: sqlite3.Connection, source: str, *, first_seen_after: date
             articles[article_id] = (*own, max(first[2], last))
     due = sorted((last, url) for _, url, last in articles.values() if last <= last_seen_before)
     return [url for _, url in due[:limit]]
+
+
+def _time(value: str) -> datetime | None:
+    """A mark's time; one without an offset is UTC, one that is not a time is skipped."""
+    try:
+        dt = datetime.fromisoformat(value)
+    except (TypeError, ValueError):
+        return None
+    return dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)
 
 
 def touch_seen(conn: sqlite3.Connection, url: str, *, when: str) -> None:

@@ -113,11 +113,16 @@ class SourceSpider(scrapy.Spider):
         if not self.source.revisit_seconds:
             return
         now = datetime.now(timezone.utc)
-        due = crawlstate.revisit_due(
-            self.rt.state, self.source.name,
-            first_seen_after=now - timedelta(seconds=self.source.revisit_seconds),
-            last_seen_before=now - timedelta(seconds=self.source.revisit_gap),
-            limit=REVISIT_MAX)
+        try:
+            due = crawlstate.revisit_due(
+                self.rt.state, self.source.name,
+                first_seen_after=now - timedelta(seconds=self.source.revisit_seconds),
+                last_seen_before=now - timedelta(seconds=self.source.revisit_gap),
+                limit=REVISIT_MAX)
+        except Exception as exc:  # revisits are extra: the crawl of new articles goes on
+            logger.warning("%s: no revisits this crawl: %s: %s", self.source.name, exc.__class__.__name__, exc)
+            self.tally.problem(f"no revisits ({exc.__class__.__name__})")
+            return
         for url in due:
             if url in self.rt.claimed:
                 continue

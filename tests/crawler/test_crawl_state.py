@@ -43,6 +43,11 @@ def test_revisits_due_one_url_per_article_longest_unvisited_first(tmp_path):
     # fetched again under its listing link: the article as a whole was just visited
     cs.touch_seen(conn, "http://x/a.html?from=list", when="2024-03-05T12:30:00+08:00")
     assert due("2024-03-05T12:10:00+08:00") == ["http://x/b.html", "http://x/c.html"]
+    # a mark without an offset is UTC; one that is not a time is passed over, not a crash
+    cs.mark_seen(conn, "http://x/d.html", "s", when="2024-03-05T03:30:00", article_id="D")  # 11:30 Beijing
+    cs.mark_seen(conn, "http://x/e.html", "s", when="2024-03-05T10:00:00+08:00", article_id="E")
+    conn.execute("UPDATE crawl_seen SET last_seen='soon' WHERE url='http://x/e.html'")
+    assert due("2024-03-05T12:10:00+08:00") == ["http://x/b.html", "http://x/d.html", "http://x/c.html"]
 
 
 def test_validators(tmp_path):
