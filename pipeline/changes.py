@@ -43,11 +43,14 @@ class Changes:
     text: list[tuple[str, str]] = field(default_factory=list)
     #: newsmon's own fields that differ (tags, repairs, …)
     derived: list[str] = field(default_factory=list)
+    #: both versions come from the same fetch of the page: whatever differs, even in the
+    #: text (a repair mended from a copy), is newsmon's reading, not the portal's doing
+    same_fetch: bool = False
 
     @property
     def revised(self) -> bool:
         """Whether the page's own words changed, not only newsmon's reading of them."""
-        return bool(self.fields or self.text)
+        return bool(self.fields or self.text) and not self.same_fetch
 
     @property
     def names(self) -> list[str]:
@@ -61,7 +64,7 @@ def sentences(text: str) -> list[str]:
 
 def compare(old: Article, new: Article) -> Changes:
     """How ``new`` differs from ``old``: short fields, the text, and derived fields."""
-    out = Changes()
+    out = Changes(same_fetch=old.fetched_at is not None and old.fetched_at == new.fetched_at)
     for name in SHORT_FIELDS:
         before, after = _shown(getattr(old, name)), _shown(getattr(new, name))
         if before != after:

@@ -52,12 +52,24 @@ def test_a_revised_story_is_told_again_with_what_changed(store, tmp_path):  # no
         assert evaluate(store, tmp_path, cfg) == 0
         deliver_due(tmp_path, cfg)
         assert len(r.requests) == 2
+        # the same fetch read again with other words (a repair mended from a copy) is no revision
+        fetched = replace(revised, fetched_at="2026-01-01T00:00:00+00:00", text=revised.text + "（完）")
+        assert save(store, [fetched], data_dir=tmp_path) == ["updated"]
+        evaluate(store, tmp_path, cfg)  # (a fetch with other words: a revision of its own)
+        deliver_due(tmp_path, cfg)
+        told = len(r.requests)
+        assert told == 3 and r.requests[2]["body"]["revision"]["changed"] == ["text"]
+        mended = replace(fetched, text=fetched.text.replace("五个方面", "五個方面"))
+        assert save(store, [mended], data_dir=tmp_path) == ["updated"]
+        assert [x["reason"] for x in evaluate_rule(store, tmp_path, cfg.rules[0])] == ["story already alerted"]
+        deliver_due(tmp_path, cfg)
+        assert len(r.requests) == told
         # newsmon's own re-reading (tags) is not the portal's revision
-        save(store, [replace(revised, tags=["营商环境"])], data_dir=tmp_path)
+        assert save(store, [replace(mended, tags=["营商环境"])], data_dir=tmp_path) == ["updated"]
         results = evaluate_rule(store, tmp_path, cfg.rules[0])
         assert [x["reason"] for x in results] == ["story already alerted"]
         deliver_due(tmp_path, cfg)
-        assert len(r.requests) == 2
+        assert len(r.requests) == told
 
 
 def test_revisions_false_keeps_a_rule_quiet(store, tmp_path):  # noqa: F811

@@ -51,3 +51,14 @@ def test_version_changes_pair_each_version_with_the_next_newest_first():
     out = version_changes(now, [{"version": 1, "replaced_at": "t1", "article": v1},
                                 {"version": 2, "replaced_at": "t2", "article": v2}])
     assert [(o["version"], o["changes"].names) for o in out] == [(2, ["text"]), (1, ["title"])]
+
+
+def test_the_same_fetch_read_again_is_no_revision_even_when_the_text_changed():
+    fetched = "2024-03-01T10:00:00+08:00"
+    damaged = Article(id="a", text="企業?_辦時間壓縮。", fetched_at=fetched)
+    mended = Article(id="a", text="企業開辦時間壓縮。", fetched_at=fetched, repair_log=[{"kind": "byte_shift"}])
+    c = compare(damaged, mended)
+    assert c.same_fetch and not c.revised
+    assert c.names == ["text", "repair_log"] and c.text  # still shown, as newsmon's reading
+    refetched = Article(id="a", text="企業開辦時間壓縮。", fetched_at="2024-03-02T10:00:00+08:00")
+    assert compare(damaged, refetched).revised

@@ -46,7 +46,7 @@ def test_the_article_page_shows_each_revision(revised):
     # newest change first: only newsmon's reading (the tags) moved
     assert history.index('id="version-2"') < history.index('id="version-1"')
     newest = history.split('id="version-2"')[1].split('id="version-1"')[0]
-    assert "The page's words did not change; newsmon's reading of it did: tags." in newest
+    assert "The page as fetched did not change; newsmon read it differently: tags." in newest
     assert "<del" not in newest
     # the revision: the date, the figure in its clause, the clause added, escaped
     first = history.split('id="version-1"')[1]
@@ -95,3 +95,18 @@ def test_the_revisions_feed_has_one_entry_per_revision(revised):
     assert summary.startswith("changed: published_at, text, tags · published_at: 2024-03-01T09:00:00+08:00 → ")
     assert "[-3-]{+1+}" in summary and "<script>alert(1)</script>" in summary  # text in XML, escaped by lxml
     assert b"<script>" not in r.content
+
+
+def test_a_mend_of_the_same_fetch_is_shown_as_newsmons_reading(revised):
+    store = revised.app.state.web.store
+    fetched = replace(FIRST, id="mend01", url="https://www.hanyang.gov.cn/mend01.html",
+                      text=FIRST.text.replace("一網通辦", "一網?_辦"), fetched_at="2024-03-01T10:00:00+08:00")
+    store.upsert(fetched)
+    store.upsert(replace(fetched, text=FIRST.text))
+    page = revised.get("/articles/mend01").text
+    assert 'id="revised"' not in page  # not a revision by the portal
+    change = page.split('id="version-1"')[1]
+    assert ("The page as fetched did not change; newsmon read it differently (a repair, or a mend from another"
+            " copy of the story): text.") in change
+    assert '<del class="before">?_</del><ins class="after">通</ins>' in change
+    assert "mend01" not in revised.get("/monitor").text.split('id="revised"')[1]
