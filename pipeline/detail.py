@@ -33,15 +33,16 @@ def copy_dict(a: Article) -> dict:
 def article_detail(store, a: Article, flags: list[str]) -> dict:
     """The article, ``flags`` (the alert rules its story matched), ``copies`` (the story's
     other copies) and ``history`` (replaced versions, oldest first, each with ``changed``:
-    what replacing it changed)."""
+    what replacing it changed, and ``revised``: whether the portal changed the page's words,
+    not only newsmon's reading of them)."""
     d = article_dict(a)
     d["flags"] = flags
     d["copies"] = [copy_dict(c) for c in story_copies(store, a.story_id, exclude=a.id)] if a.story_id else []
     history = store.history(a.id)
-    changed = {c["version"]: c["changes"].names for c in version_changes(a, history)}
+    changes = {c["version"]: c["changes"] for c in version_changes(a, history)}
     d["history"] = [
         {"version": v["version"], "replaced_at": v["replaced_at"], "title": v["article"].title,
-         "changed": changed[v["version"]]}
+         "changed": changes[v["version"]].names, "revised": changes[v["version"]].revised}
         for v in history
     ]
     return d

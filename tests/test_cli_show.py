@@ -55,7 +55,7 @@ def test_show_by_url_and_as_json(cli, stored):
     d = json.loads(out)
     assert d["id"] == "notice01" and d["published_beijing"] == "2024-03-01 09:00"
     assert d["flags"] == [] and [c["id"] for c in d["copies"]] == ["copy0001"]
-    assert [(v["version"], v["changed"]) for v in d["history"]] == [(1, ["text"])]
+    assert [(v["version"], v["changed"], v["revised"]) for v in d["history"]] == [(1, ["text"], True)]
     assert d["history"][0]["title"] == FIRST.title  # JSON carries the text as stored, escapes and all
 
 

@@ -84,8 +84,7 @@ def _revised(history: list[dict]) -> str:
     """Replacements whose words changed, not those where only newsmon's reading did."""
     from pipeline.timeutil import beijing_time
 
-    words = {"title", "published_at", "author", "origin", "doc_numbers", "text"}
-    revised = [v for v in history if words & set(v["changed"])]
+    revised = [v for v in history if v["revised"]]
     if not revised:
         return ""
     last = revised[-1]

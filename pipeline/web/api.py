@@ -98,6 +98,8 @@ class VersionOut(BaseModel):
     #: what replacing this version changed: title, published_at, author, origin,
     #: doc_numbers, text, and newsmon's own tags, repairs, relevance, encoding …
     changed: list[str] = []
+    #: whether the portal changed the page's words (not only newsmon's reading of them)
+    revised: bool = False
 
 
 class ArticleDetailOut(ArticleOut):

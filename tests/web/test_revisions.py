@@ -60,8 +60,8 @@ def test_the_article_page_shows_each_revision(revised):
 
 def test_the_api_names_what_each_version_change_touched(revised):
     history = revised.get("/api/articles/notice01").json()["history"]
-    assert [(v["version"], v["changed"]) for v in history] == [
-        (1, ["published_at", "text"]), (2, ["tags"])]
+    assert [(v["version"], v["changed"], v["revised"]) for v in history] == [
+        (1, ["published_at", "text"], True), (2, ["tags"], False)]
 
 
 def test_an_article_never_revised_has_no_changes_section(revised):
