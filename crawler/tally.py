@@ -46,6 +46,8 @@ class Tally:
     revisited: int = 0
     #: revisits not answered with the page (gone, an error): noted, not errors of the crawl
     revisits_failed: int = 0
+    #: of those, pages the portal no longer has (404/410): taken down, maybe withdrawn
+    gone: int = 0
     interrupted: bool = False
     #: time spent turning pages into articles (summed over batches, wherever they ran)
     process_seconds: float = 0.0

@@ -62,6 +62,19 @@ _MIGRATIONS: list[list[str]] = [
         "ALTER TABLE crawl_runs ADD COLUMN failed INTEGER",
         "UPDATE crawl_runs SET failed = CASE WHEN blocked = 1 OR (errors > 0 AND pages <= errors) THEN 1 ELSE 0 END",
     ],
+    [
+        # stored articles a revisit found gone from their portal (404/410): withdrawn pages
+        """CREATE TABLE crawl_gone (
+               url TEXT PRIMARY KEY,
+               source TEXT NOT NULL,
+               article_id TEXT,
+               status INTEGER NOT NULL,
+               gone_at TEXT NOT NULL,
+               checked_at TEXT NOT NULL,
+               misses INTEGER NOT NULL
+           )""",
+        "CREATE INDEX crawl_gone_article ON crawl_gone(article_id)",
+    ],
 ]
 
 #: outcomes ``mark_seen`` records for an article URL
@@ -180,6 +193,61 @@ def touch_seen(conn: sqlite3.Connection, url: str, *, when: str) -> None:
     next revisit waits a full gap."""
     ensure_crawl_schema(conn)
     conn.execute("UPDATE crawl_seen SET last_seen=? WHERE url=?", (when, url))
+
+
+# --- withdrawn pages ----------------------------------------------------------------------
+
+#: revisits in a row that found the page gone before it counts as withdrawn (one 404 can
+#: be a portal's hiccup; an alert must not cry wolf)
+WITHDRAWN_AFTER = 2
+
+
+def mark_gone(conn: sqlite3.Connection, url: str, source: str, status: int, *, when: str) -> None:
+    """A revisit of a stored article's page was answered ``status`` (404 or 410)."""
+    ensure_crawl_schema(conn)
+    row = conn.execute("SELECT article_id FROM crawl_seen WHERE url=?", (url,)).fetchone()
+    conn.execute(
+        """INSERT INTO crawl_gone(url, source, article_id, status, gone_at, checked_at, misses)
+           VALUES (?, ?, ?, ?, ?, ?, 1)
+           ON CONFLICT(url) DO UPDATE SET status=excluded.status, checked_at=excluded.checked_at,
+                                          misses=crawl_gone.misses + 1""",
+        (url, source, row[0] if row else None, int(status), when, when),
+    )
+
+
+def mark_back(conn: sqlite3.Connection, url: str) -> None:
+    """A page once found gone answered with itself again."""
+    ensure_crawl_schema(conn)
+    conn.execute("DELETE FROM crawl_gone WHERE url=?", (url,))
+
+
+_GONE_COLUMNS = ("url", "source", "article_id", "status", "gone_at", "checked_at", "misses")
+
+
+def gone(conn: sqlite3.Connection, *, article_ids: Iterable[str] | None = None, withdrawn_only: bool = False,
+         limit: int = 100) -> list[dict]:
+    """Pages found gone, the latest first (all, or of ``article_ids``); each dict has
+    url, source, article_id, status, gone_at, checked_at, misses and ``withdrawn``
+    (found gone ``WITHDRAWN_AFTER`` times in a row)."""
+    ensure_crawl_schema(conn)
+    where, params = [], []
+    if article_ids is not None:
+        ids = list(article_ids)
+        if not ids:
+            return []
+        where.append(f"article_id IN ({','.join('?' * len(ids))})")
+        params += ids
+    if withdrawn_only:
+        where.append("misses >= ?")
+        params.append(WITHDRAWN_AFTER)
+    sql = f"SELECT {', '.join(_GONE_COLUMNS)} FROM crawl_gone"
+    if where:
+        sql += " WHERE " + " AND ".join(where)
+    rows = conn.execute(sql + " ORDER BY julianday(gone_at) DESC LIMIT ?", (*params, limit)).fetchall()
+    out = [dict(zip(_GONE_COLUMNS, r)) for r in rows]
+    for d in out:
+        d["withdrawn"] = d["misses"] >= WITHDRAWN_AFTER
+    return out
 
 
 def seen_count(conn: sqlite3.Connection, source: str | None = None) -> int:

@@ -4,10 +4,15 @@ object, so a script can move between the server and the command line without a c
 
 from __future__ import annotations
 
+import logging
+from pathlib import Path
+
 from pipeline.changes import version_changes
 from pipeline.model import Article
 from pipeline.store import SearchRequest
 from pipeline.timeutil import beijing_time
+
+log = logging.getLogger(__name__)
 
 #: copies of one story looked at to name the portals it is also on
 STORY_COPIES = 100
@@ -30,13 +35,36 @@ def copy_dict(a: Article) -> dict:
     return {"id": a.id, "title": a.title, "source": a.source, "published_at": a.published_at, "url": a.url}
 
 
-def article_detail(store, a: Article, flags: list[str]) -> dict:
-    """The article, ``flags`` (the alert rules its story matched), ``copies`` (the story's
-    other copies) and ``history`` (replaced versions, oldest first, each with ``changed``:
-    what replacing it changed, and ``revised``: whether the portal changed the page's words,
-    not only newsmon's reading of them)."""
+def gone_from_portal(data_dir: Path, article_id: str) -> dict | None:
+    """Whether a revisit found the article's page gone from its portal: ``{status, since,
+    checked, withdrawn}`` (``withdrawn``: gone at every check, twice or more), else None.
+    A courtesy beside the article: when the crawl state cannot be read, None."""
+    try:
+        from pipeline import crawlstate
+
+        conn = crawlstate.open_crawlstate(data_dir)
+        try:
+            rows = crawlstate.gone(conn, article_ids=[article_id], limit=1)
+        finally:
+            conn.close()
+    except Exception as exc:
+        log.warning("crawl state unavailable: %s", exc)
+        return None
+    if not rows:
+        return None
+    g = rows[0]
+    return {"status": g["status"], "since": g["gone_at"], "checked": g["checked_at"], "withdrawn": g["withdrawn"]}
+
+
+def article_detail(store, a: Article, flags: list[str], gone: dict | None = None) -> dict:
+    """The article, ``flags`` (the alert rules its story matched), ``gone`` (its page gone
+    from the portal, see ``gone_from_portal``), ``copies`` (the story's other copies) and
+    ``history`` (replaced versions, oldest first, each with ``changed``: what replacing it
+    changed, and ``revised``: whether the portal changed the page's words, not only
+    newsmon's reading of them)."""
     d = article_dict(a)
     d["flags"] = flags
+    d["gone"] = gone
     d["copies"] = [copy_dict(c) for c in story_copies(store, a.story_id, exclude=a.id)] if a.story_id else []
     history = store.history(a.id)
     changes = {c["version"]: c["changes"] for c in version_changes(a, history)}

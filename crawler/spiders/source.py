@@ -341,6 +341,7 @@ class SourceSpider(scrapy.Spider):
             if response.status != 200 or blocked_reason(200, response.body):
                 self._revisit_ends(response)
                 return
+            crawlstate.mark_back(self.rt.state, response.meta["nm_key"])
         elif self._bad_status(response):
             return
         final = canonical_url(response.url)
@@ -372,9 +373,15 @@ class SourceSpider(scrapy.Spider):
         key = response.meta["nm_key"]
         if response.status == 304:
             self.tally.unchanged += 1
+            crawlstate.mark_back(self.rt.state, key)
         else:
             logger.info("%s: revisit of %s answered HTTP %d", self.source.name, key, response.status)
             self.tally.revisits_failed += 1
+            if response.status in (404, 410):
+                # taken down from the portal: shown on the article and monitor pages, and
+                # told to the rules that alerted its story once found gone twice in a row
+                self.tally.gone += 1
+                crawlstate.mark_gone(self.rt.state, key, self.source.name, response.status, when=now_iso())
         crawlstate.touch_seen(self.rt.state, key, when=now_iso())
 
     def on_error(self, failure):

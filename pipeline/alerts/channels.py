@@ -91,13 +91,22 @@ def render_text(payload: dict) -> tuple[str, str]:
     story = payload.get("story") or {}
     title = a.get("title") or "(no title)"
     revision = payload.get("revision") if isinstance(payload.get("revision"), dict) else None
-    subject = f"newsmon [{payload.get('rule')}] {'revised: ' if revision else ''}{title}"
+    withdrawn = payload.get("withdrawn") if isinstance(payload.get("withdrawn"), dict) else None
+    what = "revised: " if revision else "withdrawn: " if withdrawn else ""
+    subject = f"newsmon [{payload.get('rule')}] {what}{title}"
+    if revision:
+        body = _revision_lines(revision)
+    elif withdrawn:
+        body = [f"the portal no longer serves this page: HTTP {withdrawn.get('status')} since "
+                f"{beijing_time(withdrawn.get('since')) or '?'} (Beijing time); newsmon keeps the text as stored"]
+    else:
+        body = [a.get("snippet") or ""]
     lines = [
         subject,
         f"{a.get('source')} · {a.get('published_at') or 'no date'}",
         a.get("url") or "",
         f"on newsmon: {a['newsmon_url']}" if a.get("newsmon_url") else "",
-        *(_revision_lines(revision) if revision else [a.get("snippet") or ""]),
+        *body,
     ]
     guessed = [g for g in a.get("guessed") or [] if isinstance(g, str)]
     if guessed:

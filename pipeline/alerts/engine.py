@@ -201,14 +201,70 @@ def evaluate_rule(store, data_dir: Path, rule: Rule, *, dry_run: bool = False, n
 
 
 def evaluate(store, data_dir: Path, cfg: AlertConfig, *, now: float | None = None) -> int:
-    """Evaluate every rule, then queue the digests whose time has come; returns how many
-    stories alerted (a story held for a digest counts when it is held)."""
+    """Evaluate every rule, tell the withdrawals, then queue the digests whose time has
+    come; returns how many stories alerted (a story held for a digest counts when it is
+    held)."""
     total = 0
     for rule in cfg.rules:
         total += sum(1 for r in evaluate_rule(store, data_dir, rule, now=now, web_url=cfg.web_url)
                      if r["alert"])
+    tell_withdrawals(store, data_dir, cfg, now=now)
     digest.flush(data_dir, cfg.rules, now=now)
     return total
+
+
+#: a page found withdrawn longer ago than this is not told any more (nor looked at)
+WITHDRAWN_TOLD_WITHIN = 30 * 86400
+
+
+def tell_withdrawals(store, data_dir: Path, cfg: AlertConfig, *, now: float | None = None) -> int:
+    """A story a rule alerted whose page (any copy) revisits found gone twice in a row:
+    one message per rule, page and disappearance, at once (digest or not), to the rule's
+    channels, unless the rule says ``revisions: false``. Returns the messages queued."""
+    from pipeline import crawlstate
+
+    now = time.time() if now is None else now
+    rules = [r for r in cfg.rules if r.revisions]
+    if not rules:
+        return 0
+    conn = crawlstate.open_crawlstate(data_dir)
+    try:
+        rows = [g for g in crawlstate.gone(conn, withdrawn_only=True, limit=500)
+                if (timestamp(g["gone_at"]) or 0) >= now - WITHDRAWN_TOLD_WITHIN]
+    finally:
+        conn.close()
+    if not rows:
+        return 0
+    articles = {g["article_id"]: store.get(g["article_id"]) for g in rows if g["article_id"]}
+    queued = 0
+    conn = state.open_alert_state(data_dir)
+    try:
+        with transaction(conn):
+            for g in rows:
+                a = articles.get(g["article_id"])
+                if a is None:
+                    continue
+                story_id = a.story_id or a.id
+                for rule in rules:
+                    if not state.story_alerted(conn, rule.name, story_id):
+                        continue
+                    payload = withdrawal_payload(rule.name, a, story_id, g, cfg.web_url)
+                    key = f"{rule.name}:{story_id}:withdrawn:{a.id}:{g['gone_at']}"
+                    for channel in rule.notify:
+                        queued += state.enqueue(conn, f"{key}:{channel}", rule.name, channel, payload, now)
+    finally:
+        conn.close()
+    if queued:
+        log.info("%d message%s about withdrawn pages queued", queued, "" if queued == 1 else "s")
+    return queued
+
+
+def withdrawal_payload(rule_name: str, a, story_id: str, gone: dict, web_url: str | None = None) -> dict:
+    article = {"id": a.id, "url": a.url, "title": a.title, "source": a.source, "published_at": a.published_at}
+    if web_url:
+        article["newsmon_url"] = article_page(web_url, a.id)
+    return {"rule": rule_name, "article": article, "story": {"id": story_id, "sources": []},
+            "withdrawn": {"status": gone["status"], "since": gone["gone_at"], "checked": gone["checked_at"]}}
 
 
 def backoff(cfg: AlertConfig, attempts: int) -> float:

@@ -92,7 +92,8 @@ def _print_table(tallies) -> None:
         if t.updated:
             extras.append(f"{t.updated} updated")
         if t.revisited:
-            extras.append(f"{t.revisited} revisited" + (f", {t.revisits_failed} not answered" if t.revisits_failed else ""))
+            extras.append(f"{t.revisited} revisited" + (f", {t.revisits_failed} not answered" if t.revisits_failed else "")
+                          + (f", {t.gone} gone from the portal" if t.gone else ""))
         if t.queued:
             extras.append(f"{t.queued} queued for the index")
         if t.rejected:

@@ -27,7 +27,7 @@ def add_arguments(p) -> None:
 
 def run(args, ctx) -> int:
     from pipeline.alerts import article_flags
-    from pipeline.detail import article_detail
+    from pipeline.detail import article_detail, gone_from_portal
     from pipeline.urls import canonical_url, is_http_url
 
     store = ctx.store()
@@ -37,7 +37,7 @@ def run(args, ctx) -> int:
         a = store.get_by_url(canonical_url(wanted))
     if a is None:
         raise UserError(f"no article with id or URL {printable(wanted)!r} in the index")
-    detail = article_detail(store, a, article_flags(ctx.data_dir, [a]).get(a.id, []))
+    detail = article_detail(store, a, article_flags(ctx.data_dir, [a]).get(a.id, []), gone_from_portal(ctx.data_dir, a.id))
     if args.json:
         json.dump(detail, sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")
@@ -71,6 +71,7 @@ def _print_article(a, detail: dict, tty: bool) -> None:
         ("repairs", ", ".join(f"{k} × {n}" for k, n in sorted(a.repairs.items(), key=lambda kv: -kv[1]))),
         ("copies", "; ".join(f"{c['source']} {c['id']}" for c in detail["copies"])),
         ("revised", _revised(detail["history"])),
+        ("gone", _gone(detail["gone"])),
         ("id", a.id),
     ]
     for name, value in facts:
@@ -90,6 +91,16 @@ def _revised(history: list[dict]) -> str:
     last = revised[-1]
     return (f"{len(revised)} time{'s' if len(revised) != 1 else ''} since first stored, last "
             f"{beijing_time(last['replaced_at'])} ({', '.join(last['changed'])}); --changes shows them")
+
+
+def _gone(gone: dict | None) -> str:
+    from pipeline.timeutil import beijing_time
+
+    if not gone:
+        return ""
+    what = "withdrawn: " if gone["withdrawn"] else ""
+    return (f"{what}the portal answers HTTP {gone['status']} at this address since {beijing_time(gone['since'])}"
+            f" (last checked {beijing_time(gone['checked'])})")
 
 
 def _print_changes(a, history: list[dict], tty: bool) -> None:

@@ -13,7 +13,7 @@ from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException
 
-from pipeline.detail import article_detail, article_dict, copy_dict
+from pipeline.detail import article_detail, article_dict, copy_dict, gone_from_portal
 from pipeline.web import monitor as monitor_data
 from pipeline.web.app import WebContext
 from pipeline.web.searching import PAGE_SIZE, SearchParams, flags_of, run_search
@@ -102,7 +102,18 @@ class VersionOut(BaseModel):
     revised: bool = False
 
 
+class GoneOut(BaseModel):
+    #: what the portal answered a revisit: 404 or 410
+    status: int
+    since: str
+    checked: str
+    #: gone at every check, twice or more
+    withdrawn: bool
+
+
 class ArticleDetailOut(ArticleOut):
+    #: the page gone from its portal (a revisit answered 404/410), else null
+    gone: GoneOut | None = None
     copies: list[CopyOut] = []
     history: list[VersionOut] = []
     #: alert rules that matched the article's story
@@ -185,7 +196,7 @@ def api_article(request: Request, article_id: str):
     a = store.get(article_id)
     if a is None:
         raise HTTPException(404, f"no article with id {article_id!r}")
-    return article_detail(store, a, flags_of(web.data_dir, [a]).get(a.id, []))
+    return article_detail(store, a, flags_of(web.data_dir, [a]).get(a.id, []), gone_from_portal(web.data_dir, a.id))
 
 
 @router.get("/sources", response_model=SourcesOut)

@@ -112,6 +112,9 @@ class Monitor:
     rules: list[RuleView] = field(default_factory=list)
     #: articles revised on their portals lately, the latest revision first
     revised: list[Revised] = field(default_factory=list)
+    #: stored articles whose page a revisit found gone (404/410), the latest first:
+    #: (article or None, the crawlstate.gone dict)
+    gone: list[tuple] = field(default_factory=list)
     #: section -> one-line problem (config error, component missing)
     notes: dict[str, str] = field(default_factory=dict)
 
@@ -141,7 +144,23 @@ def collect(store, config_dir: Path, data_dir: Path, *, rules: bool = True) -> M
             mon.revised = revised(store)
         except UserError as exc:
             mon.notes["revised"] = str(exc)
+        mon.gone = _gone(store, data_dir, mon)
     return mon
+
+
+def _gone(store, data_dir: Path, mon: Monitor) -> list[tuple]:
+    try:
+        from pipeline import crawlstate
+
+        conn = crawlstate.open_crawlstate(data_dir)
+        try:
+            rows = crawlstate.gone(conn, limit=REVISED_LISTED)
+        finally:
+            conn.close()
+        return [(store.get(g["article_id"]) if g["article_id"] else None, g) for g in rows]
+    except Exception as exc:  # one section, not the page
+        mon.notes["gone"] = f"{exc.__class__.__name__}: {exc}"
+        return []
 
 
 def revised(store, days: int = REVISED_DAYS, limit: int = REVISED_LISTED) -> list[Revised]:

@@ -11,7 +11,7 @@ from starlette.exceptions import HTTPException
 
 from pipeline.changes import version_changes
 from pipeline.csvexport import write_csv
-from pipeline.detail import story_copies
+from pipeline.detail import gone_from_portal, story_copies
 from pipeline.errors import UserError
 from pipeline.timeutil import BEIJING
 from pipeline.web import monitor as monitor_data
@@ -138,7 +138,7 @@ def article(request: Request, article_id: str):
         request,
         "article.html",
         {"a": a, "repairs": repairs, "kinds": sorted(kinds.items(), key=lambda kv: -kv[1]), "segments": segments,
-         "copies": copies, "history": history, "flags": flags},
+         "copies": copies, "history": history, "flags": flags, "gone": gone_from_portal(web.data_dir, a.id)},
     )
 
 

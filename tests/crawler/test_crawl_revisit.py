@@ -103,22 +103,36 @@ def test_without_revisit_a_stored_article_is_never_fetched_again(listing, tmp_pa
     assert article_requests(portal) == []
 
 
-def test_a_revisit_that_fails_is_a_note_not_an_error(listing, tmp_path):
+def test_a_page_taken_down_is_noted_then_withdrawn_and_can_come_back(listing, tmp_path):
     portal = listing
     config = write_config(tmp_path / "config", sources(portal.base, "2d"))
     data = tmp_path / "data"
     assert crawl_json(config, data, "--source", "watched")["watched"]["new"] == 1
-    # the page is gone from the portal (the listing no longer links it)
+    (hit,) = json.loads(newsmon(config, data, "search", "source:watched", "--json").stdout)
+    # the page is taken down (the listing no longer links it)
     portal.custom = b"<html><body><ul></ul></body></html>"
-    path = ARTICLE
-    article = portal.articles.pop(path)
+    article = portal.articles.pop(ARTICLE)
     try:
         backdate(data, 7)
         gone = crawl_json(config, data, "--source", "watched")["watched"]
+        # a note, not an error of the crawl: nothing new was missed
+        assert (gone["revisited"], gone["revisits_failed"], gone["gone"], gone["errors"]) == (1, 1, 1, 0)
+        assert not gone["failed"]
+        shown = json.loads(newsmon(config, data, "show", hit["id"], "--json").stdout)["gone"]
+        assert (shown["status"], shown["withdrawn"]) == (404, False)
+        # it waits a full gap before the next try …
+        portal.clear_log()
+        assert crawl_json(config, data, "--source", "watched")["watched"]["revisited"] == 0
+        # … and gone a second time, it counts as withdrawn
+        backdate(data, 7)
+        crawl_json(config, data, "--source", "watched")
+        shown = json.loads(newsmon(config, data, "show", hit["id"], "--json").stdout)["gone"]
+        assert shown["withdrawn"] is True
+        assert "withdrawn: the portal answers HTTP 404" in newsmon(config, data, "show", hit["id"]).stdout
     finally:
-        portal.articles[path] = article
-    assert gone["revisited"] == 1 and gone["revisits_failed"] == 1 and gone["errors"] == 0
-    assert not gone["failed"]
-    # and it waits a full gap before the next try
-    portal.clear_log()
-    assert crawl_json(config, data, "--source", "watched")["watched"]["revisited"] == 0
+        portal.articles[ARTICLE] = article
+    # the page is back: no longer gone
+    backdate(data, 7)
+    back = crawl_json(config, data, "--source", "watched")["watched"]
+    assert back["revisited"] == 1 and back["gone"] == 0
+    assert json.loads(newsmon(config, data, "show", hit["id"], "--json").stdout)["gone"] is None

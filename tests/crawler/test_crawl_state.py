@@ -50,6 +50,22 @@ def test_revisits_due_one_url_per_article_longest_unvisited_first(tmp_path):
     assert due("2024-03-05T12:10:00+08:00") == ["http://x/b.html", "http://x/d.html", "http://x/c.html"]
 
 
+def test_pages_found_gone_become_withdrawn_on_the_second_miss_and_can_come_back(tmp_path):
+    conn = cs.open_crawlstate(tmp_path)
+    cs.mark_seen(conn, "http://x/a.html", "s", when="2024-03-05T10:00:00+08:00", article_id="A")
+    cs.mark_gone(conn, "http://x/a.html", "s", 404, when="2024-03-06T10:00:00+08:00")
+    (g,) = cs.gone(conn)
+    assert (g["article_id"], g["status"], g["misses"], g["withdrawn"]) == ("A", 404, 1, False)
+    assert cs.gone(conn, withdrawn_only=True) == []
+    cs.mark_gone(conn, "http://x/a.html", "s", 410, when="2024-03-06T16:00:00+08:00")
+    (g,) = cs.gone(conn, article_ids=["A"])
+    assert (g["status"], g["gone_at"], g["checked_at"], g["withdrawn"]) == (
+        410, "2024-03-06T10:00:00+08:00", "2024-03-06T16:00:00+08:00", True)
+    assert cs.gone(conn, article_ids=["B"]) == [] and cs.gone(conn, article_ids=[]) == []
+    cs.mark_back(conn, "http://x/a.html")
+    assert cs.gone(conn) == []
+
+
 def test_validators(tmp_path):
     conn = cs.open_crawlstate(tmp_path)
     assert cs.get_validators(conn, "http://x/") == (None, None)

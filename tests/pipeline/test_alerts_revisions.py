@@ -4,7 +4,7 @@ with what changed; a re-reading by newsmon alone, or a rule with `revisions: fal
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from test_alerts_engine import NOW, RELEASE, art, config, store  # noqa: F401  (store is a fixture)
@@ -96,3 +96,37 @@ def test_the_revisions_key_is_checked(tmp_path):
                     "  - name: r\n    query: 營商環境\n    notify: [log]\n    revisions: false\n", encoding="utf-8")
     rules = {r.name: r for r in parse_alerts(load_yaml(path), path).rules}
     assert rules["r"].revisions is False and rules["reform"].revisions is True
+
+
+def test_a_withdrawn_page_of_an_alerted_story_is_told_once(store, tmp_path):  # noqa: F811
+    from pipeline import crawlstate
+    from pipeline.alerts.engine import tell_withdrawals
+
+    with Receiver() as r:
+        cfg = config(r.url, tmp_path)
+        first = art("city", RELEASE)
+        save(store, [first, art("other", RELEASE.replace("市人民政府", "县人民政府"), source="county")],
+             data_dir=tmp_path)
+        assert evaluate(store, tmp_path, cfg) >= 1
+        deliver_due(tmp_path, cfg)
+        told = len(r.requests)
+        conn = crawlstate.open_crawlstate(tmp_path)
+        now = datetime.now(timezone.utc)
+        crawlstate.mark_seen(conn, first.url, "wuhan", when=now.isoformat(), article_id="city")
+        crawlstate.mark_gone(conn, first.url, "wuhan", 404, when=now.isoformat())
+        assert tell_withdrawals(store, tmp_path, cfg) == 0  # once may be a hiccup
+        crawlstate.mark_gone(conn, first.url, "wuhan", 404, when=(now + timedelta(hours=6)).isoformat())
+        conn.close()
+        cfg.rules[0].revisions = False
+        assert tell_withdrawals(store, tmp_path, cfg) == 0  # the rule does not want to hear
+        cfg.rules[0].revisions = True
+        assert tell_withdrawals(store, tmp_path, cfg) == 1
+        assert tell_withdrawals(store, tmp_path, cfg) == 0  # once
+        evaluate(store, tmp_path, cfg)
+        deliver_due(tmp_path, cfg)
+        assert len(r.requests) == told + 1
+        body = r.requests[-1]["body"]
+        assert body["article"]["id"] == "city" and body["withdrawn"]["status"] == 404
+        subject, text = render_text(body)
+        assert subject.startswith("newsmon [reform] withdrawn: ")
+        assert "the portal no longer serves this page: HTTP 404 since " in text

@@ -110,3 +110,23 @@ def test_a_mend_of_the_same_fetch_is_shown_as_newsmons_reading(revised):
             " copy of the story): text.") in change
     assert '<del class="before">?_</del><ins class="after">通</ins>' in change
     assert "mend01" not in revised.get("/monitor").text.split('id="revised"')[1]
+
+
+def test_a_page_gone_from_its_portal_is_said_on_the_article_and_monitor_pages(revised, tmp_path):
+    from pipeline import crawlstate
+
+    conn = crawlstate.open_crawlstate(tmp_path)
+    crawlstate.mark_seen(conn, FIRST.url, "hanyang_gov", when="2024-03-02T10:00:00+08:00", article_id="notice01")
+    crawlstate.mark_gone(conn, FIRST.url, "hanyang_gov", 404, when="2024-03-03T10:00:00+08:00")
+    page = revised.get("/articles/notice01").text
+    assert re.search(r'<dt>Gone\?</dt><dd id="gone" class="warn">the portal answers HTTP 404 at this address since'
+                     r' 2024-03-03 10:00 \(once so far: maybe a hiccup\)', page)
+    assert revised.get("/api/articles/notice01").json()["gone"] == {
+        "status": 404, "since": "2024-03-03T10:00:00+08:00", "checked": "2024-03-03T10:00:00+08:00", "withdrawn": False}
+    crawlstate.mark_gone(conn, FIRST.url, "hanyang_gov", 404, when="2024-03-03T16:00:00+08:00")
+    conn.close()
+    assert "<dt>Withdrawn</dt>" in revised.get("/articles/notice01").text
+    section = revised.get("/monitor").text.split('id="gone"')[1].split("</section>")[0]
+    assert re.search(r'<a href="/articles/notice01"[^>]*>漢陽區優化營商環境若干措施</a>\s*<span class="meta">· hanyang_gov'
+                     r' · HTTP 404 since 2024-03-03 10:00 · checked 2024-03-03 16:00 · <strong>withdrawn</strong>', section)
+    assert revised.get("/api/articles/other-id-that-is-not-there").status_code == 404
