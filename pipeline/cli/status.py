@@ -140,6 +140,11 @@ def _name(row: dict) -> str:
 
 
 def run(args, ctx) -> int:
+    from pipeline.errors import UserError
+
+    if not ctx.data_dir.is_dir():
+        # status only reads: a mistyped folder must not be created and reported as a quiet one
+        raise UserError(f"{ctx.data_dir}: no data folder here (nothing has run with it; --data-dir or NEWSMON_DATA)")
     data = collect(ctx)
     if args.check:
         found = problems(data)

@@ -147,6 +147,16 @@ def test_status_check_prints_each_problem_and_fails(tmp_path, capsys):
     assert json.loads(capsys.readouterr().out) == {"ok": False, "problems": lines}
 
 
+def test_status_of_a_folder_that_is_not_there_is_a_one_line_error_and_creates_nothing(tmp_path, capsys):
+    cfg, _ = setup(tmp_path)
+    typo = tmp_path / "dtaa"
+    for check in ([], ["--check"]):
+        assert main(["--config", str(cfg), "--data-dir", str(typo), "status", *check]) == 2
+        err = capsys.readouterr().err.strip()
+        assert err == f"newsmon: error: {typo}: no data folder here (nothing has run with it; --data-dir or NEWSMON_DATA)"
+    assert not typo.exists()
+
+
 def test_status_check_is_silent_when_all_is_well_and_sees_a_stuck_daemon(tmp_path, capsys):
     from pipeline.daemon import state as dstate
     from pipeline.daemon.service import DaemonLock
