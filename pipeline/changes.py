@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
 from difflib import SequenceMatcher
 
 from pipeline.model import Article
@@ -176,3 +177,24 @@ def revision_since(store, article, since: str) -> dict | None:
     return {"version": replaced[0]["version"], "replaced_at": replaced[-1]["replaced_at"], "changed": c.names,
             "fields": [{"name": f.name, "before": f.before, "after": f.after} for f in c.fields],
             "excerpt": excerpt(c.text) if c.text else ""}
+
+
+def recent_revisions(store, days: int = 7, limit: int = 20) -> list[tuple[Article, dict]]:
+    """Articles whose words their portal changed in the last ``days`` (what a revisit or a
+    re-ingest stored again), each once, the latest revision first: (article,
+    ``revision_since``'s dict). Versions that are only newsmon's re-reading are passed
+    over; the latest ``5 × limit`` replacements are looked at."""
+    since = (datetime.now(timezone.utc) - timedelta(days=days)).isoformat(timespec="seconds")
+    out: list[tuple[Article, dict]] = []
+    seen: set[str] = set()
+    for row in store.replaced_since(since, limit=limit * 5):
+        if row["id"] in seen:
+            continue
+        seen.add(row["id"])
+        a = store.get(row["id"])
+        revision = revision_since(store, a, since) if a is not None else None
+        if revision:
+            out.append((a, revision))
+            if len(out) >= limit:
+                break
+    return out

@@ -56,6 +56,19 @@ def gone_from_portal(data_dir: Path, article_id: str) -> dict | None:
     return {"status": g["status"], "since": g["gone_at"], "checked": g["checked_at"], "withdrawn": g["withdrawn"]}
 
 
+def gone_pages(store, data_dir: Path, limit: int = 20) -> list[tuple[Article | None, dict]]:
+    """Stored articles whose page a revisit found gone from its portal, the latest first:
+    (the article, or None if no longer stored; ``crawlstate.gone``'s dict)."""
+    from pipeline import crawlstate
+
+    conn = crawlstate.open_crawlstate(data_dir)
+    try:
+        rows = crawlstate.gone(conn, limit=limit)
+    finally:
+        conn.close()
+    return [(store.get(g["article_id"]) if g["article_id"] else None, g) for g in rows]
+
+
 def article_detail(store, a: Article, flags: list[str], gone: dict | None = None) -> dict:
     """The article, ``flags`` (the alert rules its story matched), ``gone`` (its page gone
     from the portal, see ``gone_from_portal``), ``copies`` (the story's other copies) and

@@ -71,3 +71,26 @@ def test_an_unknown_article_is_a_one_line_error(cli, stored):
     code, out, err = cli("show", "no-such\x1b[2J")
     assert code == 2 and out == ""
     assert err.strip() == "newsmon: error: no article with id or URL 'no-such [2J' in the index"
+
+
+def test_revisions_lists_what_the_portals_changed_and_took_down(cli, stored, data_dir):
+    from pipeline import crawlstate
+
+    conn = crawlstate.open_crawlstate(data_dir)
+    crawlstate.mark_seen(conn, COPY.url, "wuhan_gov", when="2024-03-02T10:00:00+08:00", article_id="copy0001")
+    for when in ("2024-03-03T10:00:00+08:00", "2024-03-03T16:00:00+08:00"):
+        crawlstate.mark_gone(conn, COPY.url, "wuhan_gov", 410, when=when)
+    conn.close()
+    code, out, _ = cli("revisions")
+    assert code == 0
+    revised, gone = out.split("\ngone from the portals: ")
+    assert revised.startswith("revised on the portals in the last 7 days: 1\n")
+    assert "[hanyang_gov]  漢陽區優化營商環境若干措施 ]0;pwned " in revised
+    assert "changed text  id=notice01" in revised and "[-3-]{+1+}" in revised and "\x1b" not in out
+    assert gone.startswith("1\n") and "[wuhan_gov]  漢陽區優化營商環境若干措施" in gone
+    assert "HTTP 410, withdrawn, last checked 2024-03-03 16:00  id=copy0001" in gone
+    code, out, _ = cli("revisions", "--json")
+    d = json.loads(out)
+    assert [(r["id"], r["revision"]["changed"]) for r in d["revised"]] == [("notice01", ["text"])]
+    assert [(g["id"], g["status"], g["withdrawn"]) for g in d["gone"]] == [("copy0001", 410, True)]
+    assert cli("revisions", "--days", "0")[0] == 2

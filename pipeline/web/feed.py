@@ -123,14 +123,13 @@ def _entry(sh, base: str):
     return entry, updated
 
 
-def revisions_feed(revised: list, base_url: str, days: int) -> bytes:
+def revisions_feed(revised: list[tuple], base_url: str, days: int) -> bytes:
     """The monitor's "revised on the portals" list as a feed: one entry per revision (its
     id names the article and the time it was replaced), so a reader shows each revision
     once, with what changed."""
     base = base_url.rstrip("/")
     entries = []
-    for r in revised:
-        a, rev = r.article, r.revision
+    for a, rev in revised:
         updated = _when(rev.get("replaced_at")) or datetime.now(timezone.utc)
         fields = "; ".join(f"{f['name']}: {f['before'] or '(none)'} → {f['after'] or '(none)'}"
                            for f in rev.get("fields") or [])

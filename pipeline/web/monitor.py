@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlencode
 
+from pipeline.changes import recent_revisions
+from pipeline.detail import gone_pages
 from pipeline.errors import UserError
 
 log = logging.getLogger(__name__)
@@ -141,7 +143,7 @@ def collect(store, config_dir: Path, data_dir: Path, *, rules: bool = True) -> M
     if rules:
         mon.rules = _rules(config_dir, data_dir, store, mon)
         try:
-            mon.revised = revised(store)
+            mon.revised = [Revised(a, r) for a, r in recent_revisions(store, REVISED_DAYS, REVISED_LISTED)]
         except UserError as exc:
             mon.notes["revised"] = str(exc)
         mon.gone = _gone(store, data_dir, mon)
@@ -150,41 +152,10 @@ def collect(store, config_dir: Path, data_dir: Path, *, rules: bool = True) -> M
 
 def _gone(store, data_dir: Path, mon: Monitor) -> list[tuple]:
     try:
-        from pipeline import crawlstate
-
-        conn = crawlstate.open_crawlstate(data_dir)
-        try:
-            rows = crawlstate.gone(conn, limit=REVISED_LISTED)
-        finally:
-            conn.close()
-        return [(store.get(g["article_id"]) if g["article_id"] else None, g) for g in rows]
+        return gone_pages(store, data_dir, limit=REVISED_LISTED)
     except Exception as exc:  # one section, not the page
         mon.notes["gone"] = f"{exc.__class__.__name__}: {exc}"
         return []
-
-
-def revised(store, days: int = REVISED_DAYS, limit: int = REVISED_LISTED) -> list[Revised]:
-    """Articles whose words their portal changed in the last ``days`` (what a revisit or a
-    re-ingest stored again), each once, the latest revision first; versions that differ
-    only in newsmon's own reading are not revisions."""
-    from datetime import datetime, timedelta, timezone
-
-    from pipeline.changes import revision_since
-
-    since = (datetime.now(timezone.utc) - timedelta(days=days)).isoformat(timespec="seconds")
-    out: list[Revised] = []
-    seen: set[str] = set()
-    for row in store.replaced_since(since, limit=limit * 5):
-        if row["id"] in seen:
-            continue
-        seen.add(row["id"])
-        a = store.get(row["id"])
-        revision = revision_since(store, a, since) if a is not None else None
-        if revision:
-            out.append(Revised(a, revision))
-            if len(out) >= limit:
-                break
-    return out
 
 
 def _newest(store, by_name: dict[str, SourceHealth]) -> None:

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException
 
-from pipeline.changes import version_changes
+from pipeline.changes import recent_revisions, version_changes
 from pipeline.csvexport import write_csv
 from pipeline.detail import gone_from_portal, story_copies
 from pipeline.errors import UserError
@@ -103,7 +103,8 @@ def search_feed(request: Request):
 def revised_feed(request: Request):
     """The monitor page's "revised on the portals" as a feed."""
     web = _web(request)
-    return Response(revisions_feed(monitor_data.revised(web.store), str(request.base_url), monitor_data.REVISED_DAYS),
+    revised = recent_revisions(web.store, monitor_data.REVISED_DAYS, monitor_data.REVISED_LISTED)
+    return Response(revisions_feed(revised, str(request.base_url), monitor_data.REVISED_DAYS),
                     media_type="application/atom+xml; charset=utf-8")
 
 
