@@ -121,7 +121,14 @@ def excerpt(pieces: list[tuple[str, str]], limit: int = 300) -> str:
     return ("…" if start else "") + cut + ("…" if start + limit < len(text) else "")
 
 
+#: replaced passages longer than this are shown struck and added whole: a character diff
+#: of two long passages costs time quadratic in their length (a page rewritten throughout)
+CHAR_DIFF_MAX = 2000
+
+
 def _char_diff(before: str, after: str) -> list[tuple[str, str]]:
+    if max(len(before), len(after)) > CHAR_DIFF_MAX:
+        return [("del", before), ("ins", after)]
     out = []
     for op, i1, i2, j1, j2 in SequenceMatcher(None, before, after, autojunk=False).get_opcodes():
         if op == "equal":

@@ -62,3 +62,9 @@ def test_the_same_fetch_read_again_is_no_revision_even_when_the_text_changed():
     assert c.names == ["text", "repair_log"] and c.text  # still shown, as newsmon's reading
     refetched = Article(id="a", text="企業開辦時間壓縮。", fetched_at="2024-03-02T10:00:00+08:00")
     assert compare(damaged, refetched).revised
+
+
+def test_a_page_rewritten_throughout_is_struck_and_added_whole():
+    before = "".join(f"第{i}句舊的說法。" for i in range(400))
+    after = "".join(f"第{i}句新的說法。" for i in range(400))
+    assert text_diff(before, after) == [("del", before), ("ins", after)]
