@@ -35,25 +35,35 @@ def copy_dict(a: Article) -> dict:
     return {"id": a.id, "title": a.title, "source": a.source, "published_at": a.published_at, "url": a.url}
 
 
-def gone_from_portal(data_dir: Path, article_id: str) -> dict | None:
-    """Whether a revisit found the article's page gone from its portal: ``{status, since,
-    checked, withdrawn}`` (``withdrawn``: gone at every check, twice or more), else None.
-    A courtesy beside the article: when the crawl state cannot be read, None."""
+def gone_of(data_dir: Path, article_ids) -> dict[str, dict]:
+    """By article id, whether a revisit found its page gone from its portal: ``{status,
+    since, checked, withdrawn}`` (``withdrawn``: gone at every check, twice or more); an
+    article not found gone is absent. A courtesy beside the articles: when the crawl state
+    cannot be read, nothing."""
+    ids = [i for i in dict.fromkeys(article_ids) if i]
+    if not ids:
+        return {}
     try:
         from pipeline import crawlstate
 
         conn = crawlstate.open_crawlstate(data_dir)
         try:
-            rows = crawlstate.gone(conn, article_ids=[article_id], limit=1)
+            rows = crawlstate.gone(conn, article_ids=ids, limit=len(ids) * 4)
         finally:
             conn.close()
     except Exception as exc:
         log.warning("crawl state unavailable: %s", exc)
-        return None
-    if not rows:
-        return None
-    g = rows[0]
-    return {"status": g["status"], "since": g["gone_at"], "checked": g["checked_at"], "withdrawn": g["withdrawn"]}
+        return {}
+    out: dict[str, dict] = {}
+    for g in rows:  # the latest first: one per article (it may have gone under two URLs)
+        out.setdefault(g["article_id"], {"status": g["status"], "since": g["gone_at"], "checked": g["checked_at"],
+                                         "withdrawn": g["withdrawn"]})
+    return out
+
+
+def gone_from_portal(data_dir: Path, article_id: str) -> dict | None:
+    """``gone_of`` for one article, or None."""
+    return gone_of(data_dir, [article_id]).get(article_id)
 
 
 def gone_pages(store, data_dir: Path, limit: int = 20) -> list[tuple[Article | None, dict]]:

@@ -94,3 +94,19 @@ def test_revisions_lists_what_the_portals_changed_and_took_down(cli, stored, dat
     assert [(r["id"], r["revision"]["changed"]) for r in d["revised"]] == [("notice01", ["text"])]
     assert [(g["id"], g["status"], g["withdrawn"]) for g in d["gone"]] == [("copy0001", 410, True)]
     assert cli("revisions", "--days", "0")[0] == 2
+
+
+def test_search_marks_a_page_gone_from_its_portal(cli, stored, data_dir):
+    from pipeline import crawlstate
+
+    conn = crawlstate.open_crawlstate(data_dir)
+    crawlstate.mark_seen(conn, FIRST.url, "hanyang_gov", when="2024-03-02T10:00:00+08:00", article_id="notice01")
+    crawlstate.mark_gone(conn, FIRST.url, "hanyang_gov", 404, when="2024-03-03T10:00:00+08:00")
+    code, out, _ = cli("search", "若干措施", "--source", "hanyang_gov")
+    assert code == 0 and "[hanyang_gov]  <gone?> 漢陽區優化營商環境若干措施" in out
+    crawlstate.mark_gone(conn, FIRST.url, "hanyang_gov", 404, when="2024-03-03T16:00:00+08:00")
+    conn.close()
+    assert "<withdrawn> 漢陽區" in cli("search", "若干措施", "--source", "hanyang_gov")[1]
+    (hit,) = json.loads(cli("search", "若干措施", "--source", "hanyang_gov", "--json")[1])
+    assert hit["gone"] == {"status": 404, "since": "2024-03-03T10:00:00+08:00",
+                           "checked": "2024-03-03T16:00:00+08:00", "withdrawn": True}

@@ -62,11 +62,13 @@ def run(args, ctx) -> int:
     )
     result = ctx.store().search(req)
     from pipeline.alerts import article_flags
+    from pipeline.detail import gone_of
 
     flags = article_flags(ctx.data_dir, [h.article for h in result.hits])
+    gone = gone_of(ctx.data_dir, [h.article.id for h in result.hits])
     if args.json:
-        json.dump([{**h.to_dict(), "flags": flags[h.article.id]} for h in result.hits], sys.stdout,
-                  ensure_ascii=False, indent=2)
+        json.dump([{**h.to_dict(), "flags": flags[h.article.id], "gone": gone.get(h.article.id)}
+                   for h in result.hits], sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")
         return 0
     if args.csv:
@@ -84,6 +86,8 @@ def run(args, ctx) -> int:
         title = printable(a.title) or printable((a.text or "")[:30]) + "…"
         extra = f"  (+{h.story_size - 1} copies)" if h.story_size > 1 else ""
         flagged = "".join(f"<{f}> " for f in flags[a.id])
+        if a.id in gone:
+            flagged += "<withdrawn> " if gone[a.id]["withdrawn"] else "<gone?> "
         print(f"\n{date}  [{a.source}]  {flagged}{title}{extra}")
         print(f"  {printable(plain_snippet(h.snippet, tty))}")
         if h.guessed:

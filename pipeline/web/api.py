@@ -50,6 +50,15 @@ class ArticleOut(BaseModel):
     ingested_at: str | None = None
 
 
+class GoneOut(BaseModel):
+    #: what the portal answered a revisit: 404 or 410
+    status: int
+    since: str
+    checked: str
+    #: gone at every check, twice or more
+    withdrawn: bool
+
+
 class HitOut(ArticleOut):
     #: safe HTML: escaped text, hits in <mark>
     snippet: str
@@ -63,6 +72,8 @@ class HitOut(ArticleOut):
     guessed: list[str] = []
     #: alert rules that matched the story (``reform``: a reform announcement)
     flags: list[str] = []
+    #: the page gone from its portal (a revisit answered 404/410), else null
+    gone: GoneOut | None = None
 
 
 class SearchOut(BaseModel):
@@ -100,15 +111,6 @@ class VersionOut(BaseModel):
     changed: list[str] = []
     #: whether the portal changed the page's words (not only newsmon's reading of them)
     revised: bool = False
-
-
-class GoneOut(BaseModel):
-    #: what the portal answered a revisit: 404 or 410
-    status: int
-    since: str
-    checked: str
-    #: gone at every check, twice or more
-    withdrawn: bool
 
 
 class ArticleDetailOut(ArticleOut):
@@ -172,7 +174,7 @@ def api_search(
     for sh in result.hits:
         d = article_dict(sh.hit.article)
         d.update(snippet=str(sh.hit.snippet), score=sh.hit.score, story_size=sh.hit.story_size, also_on=sh.also_on,
-                 guessed=list(sh.hit.guessed), flags=sh.flags)
+                 guessed=list(sh.hit.guessed), flags=sh.flags, gone=sh.gone)
         hits.append(d)
     return {
         "total": result.total,

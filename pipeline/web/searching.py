@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import urlencode
 
-from pipeline.detail import story_copies
+from pipeline.detail import gone_of, story_copies
 from pipeline.errors import UserError
 from pipeline.store import Hit, SearchRequest
 from pipeline.store.base import FACET_WINDOW
@@ -131,6 +131,8 @@ class StoryHit:
     other_copies: int = 0
     #: alert rules that matched the story (``pipeline.alerts.article_flags``): a reform flag
     flags: list[str] = field(default_factory=list)
+    #: the page gone from its portal (``pipeline.detail.gone_of``), else None
+    gone: dict | None = None
 
 
 @dataclass
@@ -195,8 +197,10 @@ def run_search(store, params: SearchParams, limit: int = PAGE_SIZE, data_dir: Pa
             sh.also_on = sorted({c.source for c in copies if c.source != a.source})
     if data_dir is not None:
         flags = flags_of(data_dir, [sh.hit.article for sh in hits])
+        gone = gone_of(data_dir, [sh.hit.article.id for sh in hits])
         for sh in hits:
             sh.flags = flags.get(sh.hit.article.id, [])
+            sh.gone = gone.get(sh.hit.article.id)
     by_source, complete = ({}, True)
     if counts and params.filtered and result.total:
         by_source, complete = store.source_counts(params.request(limit))

@@ -130,3 +130,19 @@ def test_a_page_gone_from_its_portal_is_said_on_the_article_and_monitor_pages(re
     assert re.search(r'<a href="/articles/notice01"[^>]*>漢陽區優化營商環境若干措施</a>\s*<span class="meta">· hanyang_gov'
                      r' · HTTP 404 since 2024-03-03 10:00 · checked 2024-03-03 16:00 · <strong>withdrawn</strong>', section)
     assert revised.get("/api/articles/other-id-that-is-not-there").status_code == 404
+
+
+def test_search_results_mark_a_page_gone_from_its_portal(revised, tmp_path):
+    from pipeline import crawlstate
+
+    conn = crawlstate.open_crawlstate(tmp_path)
+    crawlstate.mark_seen(conn, FIRST.url, "hanyang_gov", when="2024-03-02T10:00:00+08:00", article_id="notice01")
+    crawlstate.mark_gone(conn, FIRST.url, "hanyang_gov", 410, when="2024-03-03T10:00:00+08:00")
+    page = revised.get("/search", params={"q": "若干措施"}).text
+    assert re.search(r'<span class="gone" title="the portal answers HTTP 410 at this address since 2024-03-03 10:00">'
+                     r'gone\?</span>', page)
+    crawlstate.mark_gone(conn, FIRST.url, "hanyang_gov", 410, when="2024-03-03T16:00:00+08:00")
+    conn.close()
+    assert '">withdrawn</span>' in revised.get("/search", params={"q": "若干措施"}).text
+    (hit,) = revised.get("/api/search", params={"q": "若干措施"}).json()["hits"]
+    assert hit["gone"]["withdrawn"] is True and hit["gone"]["status"] == 410
