@@ -187,6 +187,19 @@ def parse_every(text: Any) -> int:
     return seconds
 
 
+def source_for_url(sources: list[Source], url: str) -> str | None:
+    """The first configured source whose site ``url`` is on (its ``domains``, else the hosts
+    of its start URLs, ``www.`` aside; a subdomain counts), for a page ingested by hand."""
+    from urllib.parse import urlsplit
+
+    host = (urlsplit(url).hostname or "").lower()
+    for src in sources:
+        sites = src.domains or [(urlsplit(u).hostname or "").lower().removeprefix("www.") for u in src.urls]
+        if any(s and (host == s or host.endswith("." + s)) for s in sites):
+            return src.name
+    return None
+
+
 def sources_path(config_dir: Path) -> Path:
     return config_file(config_dir, "sources.yaml")
 
