@@ -9,7 +9,7 @@ from pipeline.cli._terminal import printable
 from pipeline.errors import UserError
 
 VERB = "search"
-HELP = "search the index (simplified or traditional; AND, OR, NOT, \"phrases\", source:NAME)"
+HELP = "search the index (simplified or traditional; AND, OR, NOT, \"phrases\", source:NAME, title:WORDS)"
 ORDER = 20
 
 
