@@ -13,7 +13,7 @@ named (file:line: what is wrong) and skipped, never half-stored.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Iterable, Iterator, TextIO
 
 from pipeline.model import Article
@@ -24,11 +24,23 @@ _TIMES = ("published_at", "fetched_at")
 _LISTS = ("tags", "doc_numbers")
 
 
-def write_articles(articles: Iterable[Article], out: TextIO) -> int:
-    """One line per article; returns how many were written."""
+#: the key an exported article's earlier versions travel under (``export --history``)
+HISTORY_KEY = "_history"
+
+
+def write_articles(articles: Iterable[Article], out: TextIO, history_of=None) -> int:
+    """One line per article; returns how many were written. With ``history_of`` (a store's
+    ``history``), each line also carries the article's earlier versions under
+    ``HISTORY_KEY``: ``[{version, replaced_at, article}, …]``, oldest first."""
     n = 0
     for a in articles:
-        out.write(json.dumps(a.to_dict(), ensure_ascii=False, separators=(",", ":")))
+        line = a.to_dict()
+        if history_of is not None:
+            versions = history_of(a.id)
+            if versions:
+                line[HISTORY_KEY] = [{"version": v["version"], "replaced_at": v["replaced_at"],
+                                      "article": v["article"].to_dict()} for v in versions]
+        out.write(json.dumps(line, ensure_ascii=False, separators=(",", ":")))
         out.write("\n")
         n += 1
     return n
@@ -38,14 +50,47 @@ class BadLine(ValueError):
     """One line that is not an article; the message says why."""
 
 
-def parse_line(line: str) -> Article:
-    """An article from one line of an export, or BadLine."""
+def parse_line(line: str) -> tuple[Article, list[dict]]:
+    """An article from one line of an export, and its earlier versions if the line carries
+    them (``{version, replaced_at, article: Article}``, oldest first); or BadLine."""
     try:
         data = json.loads(line)
     except ValueError as exc:
         raise BadLine(f"not JSON ({exc.msg})") from None
     if not isinstance(data, dict):
         raise BadLine("not a JSON object")
+    versions = data.pop(HISTORY_KEY, None)
+    article = _article(data)
+    return article, _history(versions, article.id)
+
+
+def _history(value, article_id) -> list[dict]:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise BadLine(f"{HISTORY_KEY}: expected a list of earlier versions")
+    out = []
+    for i, v in enumerate(value):
+        where = f"{HISTORY_KEY}[{i}]"
+        if not isinstance(v, dict) or not isinstance(v.get("article"), dict):
+            raise BadLine(f"{where}: expected {{version, replaced_at, article}}")
+        version = v.get("version")
+        if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+            raise BadLine(f"{where}.version: expected a whole number of at least 1")
+        if not isinstance(v.get("replaced_at"), str) or parse_iso(v["replaced_at"]) is None:
+            raise BadLine(f"{where}.replaced_at: expected an ISO 8601 time")
+        try:
+            article = _article(dict(v["article"]))
+        except BadLine as exc:
+            raise BadLine(f"{where}.article.{exc}") from None
+        if article.id != article_id:
+            raise BadLine(f"{where}.article.id: {article.id!r} is not the article's own id")
+        out.append({"version": version, "replaced_at": v["replaced_at"], "article": article})
+    return out
+
+
+def _article(data: dict) -> Article:
+    """The fields of one exported article, checked; BadLine names the first wrong one."""
     for key in ("id", "source"):
         if not isinstance(data.get(key), str) or not data[key].strip():
             raise BadLine(f"{key}: required, a non-empty string")
@@ -85,6 +130,8 @@ class Line:
     number: int
     article: Article | None = None
     error: str | None = None
+    #: earlier versions the line carried (``export --history``)
+    history: list[dict] = field(default_factory=list)
 
 
 def read_articles(lines: Iterable[str | None]) -> Iterator[Line]:
@@ -97,6 +144,7 @@ def read_articles(lines: Iterable[str | None]) -> Iterator[Line]:
         if not line.strip():
             continue
         try:
-            yield Line(number, article=parse_line(line))
+            article, history = parse_line(line)
+            yield Line(number, article=article, history=history)
         except BadLine as exc:
             yield Line(number, error=str(exc))

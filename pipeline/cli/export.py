@@ -17,6 +17,8 @@ ORDER = 36
 def add_arguments(p) -> None:
     p.add_argument("-o", "--output", metavar="FILE", help="write here (whole or not at all) instead of stdout")
     p.add_argument("--source", action="append", metavar="NAME", help="only this source (repeatable)")
+    p.add_argument("--history", action="store_true",
+                   help="also each article's earlier versions (under _history), for `newsmon import` to keep")
 
 
 def run(args, ctx) -> int:
@@ -24,11 +26,12 @@ def run(args, ctx) -> int:
 
     store = ctx.store(baseline=False)
     articles = store.scan(sources=args.source)
+    history_of = store.history if args.history else None
     if not args.output:
-        n = write_articles(articles, sys.stdout)
+        n = write_articles(articles, sys.stdout, history_of)
         sys.stdout.flush()
     else:
-        n = _write_file(Path(args.output), articles, write_articles)
+        n = _write_file(Path(args.output), articles, lambda arts, fh: write_articles(arts, fh, history_of))
     print(f"exported {n} article{'s' if n != 1 else ''}", file=sys.stderr)
     return 0
 

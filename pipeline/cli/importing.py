@@ -43,23 +43,30 @@ def run(args, ctx) -> int:
     store = ctx.store()
     counts: Counter = Counter()
     skipped = 0
-    batch = []
+    batch: list = []
     name = "<stdin>" if args.file == "-" else args.file
+
+    def flush() -> None:
+        counts.update(save(store, [line.article for line in batch], data_dir=ctx.data_dir, mend=False))
+        for line in batch:  # after the article itself, so the next version is numbered after them
+            counts["versions"] += store.add_history(line.article.id, line.history) if line.history else 0
+        batch.clear()
+
     for line in read_articles(_lines(args.file)):
         if line.error:
             print(f"newsmon: skipped {name}:{line.number}: {line.error}", file=sys.stderr)
             skipped += 1
             continue
-        batch.append(line.article)
+        batch.append(line)
         if len(batch) >= BATCH:
-            counts.update(save(store, batch, data_dir=ctx.data_dir, mend=False))
-            batch = []
+            flush()
     if batch:
-        counts.update(save(store, batch, data_dir=ctx.data_dir, mend=False))
+        flush()
     print(
         f"imported: {counts['new']} new, {counts['updated']} updated, {counts['unchanged']} unchanged"
         + (f", {counts['queued']} queued for the index (spool)" if counts["queued"] else "")
         + (f", {counts['rejected']} rejected by the index (see `newsmon es rejected`)" if counts["rejected"] else "")
+        + (f", {counts['versions']} earlier versions" if counts["versions"] else "")
         + (f", {skipped} bad lines skipped" if skipped else "")
     )
     return 1 if skipped else 0

@@ -120,6 +120,13 @@ class Store(abc.ABC):
         """Earlier versions, oldest first: {version, replaced_at, article}."""
 
     @abc.abstractmethod
+    def add_history(self, article_id: str, versions: list[dict]) -> int:
+        """Earlier versions brought from another index (``newsmon import`` of an export made
+        with ``--history``): ``{version, replaced_at, article}`` each, kept with their own
+        numbers and times; a version the index already holds is left as it is. Returns how
+        many were added."""
+
+    @abc.abstractmethod
     def replaced_since(self, since: str, limit: int = 50) -> list[dict]:
         """Versions replaced at or after ``since`` (ISO 8601), newest first, at most
         ``limit``: {id, version, replaced_at}. What the monitor page lists as revised."""

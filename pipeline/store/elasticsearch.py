@@ -566,11 +566,47 @@ class ElasticsearchStore(Store):
             for h in res["hits"]["hits"]
         ]
 
+    def add_history(self, article_id: str, versions: list[dict]) -> int:
+        if not versions:
+            return 0
+        self._call(self.ensure_ready)
+        ops: list[dict] = []
+        for v in versions:
+            ops.append({"create": {"_index": self.names.history, "_id": f"{article_id}:{int(v['version'])}"}})
+            ops.append({"id": article_id, "version": int(v["version"]), "replaced_at": v["replaced_at"],
+                        "article": v["article"].to_dict()})
+        with self._lock:
+            res = self._call(self.es.bulk, operations=ops, refresh=self.refresh)
+            added = 0
+            for item in res["items"]:
+                status = next(iter(item.values())).get("status", 500)
+                if status < 300:
+                    added += 1
+                elif status != 409:  # 409: that version is already there
+                    raise StoreError(f"history of {article_id} not written: {_item_reason(item)}")
+            # the next update of the article numbers its replaced version after these
+            self._raise_history_count(article_id, max(int(v["version"]) for v in versions))
+        return added
+
+    def _raise_history_count(self, article_id: str, count: int) -> None:
+        cur = self._call(self._current, [article_id]).get(article_id)
+        if cur is None or int(cur.source.get("history_count") or 0) >= count:
+            return
+        kwargs = {"if_seq_no": cur.seq_no, "if_primary_term": cur.primary_term} if cur.seq_no is not None else {}
+        try:
+            self.es.update(index=cur.index, id=article_id, doc={"history_count": count}, refresh=self.refresh,
+                           **kwargs)
+        except ConflictError:  # written meanwhile: read it again
+            self._raise_history_count(article_id, count)
+        except (TransportError, ApiError) as exc:
+            raise self._unreachable(exc) from None
+
     def replaced_since(self, since: str, limit: int = 50) -> list[dict]:
         self._call(self.ensure_ready)
         res = self._call(
             self.es.search, index=self.names.history, size=limit, query={"range": {"replaced_at": {"gte": since}}},
-            sort=[{"replaced_at": "desc"}], source=["id", "version", "replaced_at"],
+            # times are kept to the millisecond: the later version of one article first in a tie
+            sort=[{"replaced_at": "desc"}, {"version": "desc"}], source=["id", "version", "replaced_at"],
         )
         return [{k: h["_source"][k] for k in ("id", "version", "replaced_at")} for h in res["hits"]["hits"]]
 

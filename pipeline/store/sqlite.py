@@ -372,11 +372,25 @@ class SQLiteStore(Store):
         ]
         return SearchResult(total=total, hits=hits, total_exact=exact)
 
+    def add_history(self, article_id: str, versions: list[dict]) -> int:
+        with self._tx():
+            return sum(
+                self.conn.execute(
+                    "INSERT OR IGNORE INTO article_history(id, version, replaced_at, data) VALUES (?, ?, ?, ?)",
+                    (article_id, int(v["version"]), v["replaced_at"],
+                     json.dumps(v["article"].to_dict(), ensure_ascii=False)),
+                ).rowcount
+                for v in versions
+            )
+
     def replaced_since(self, since: str, limit: int = 50) -> list[dict]:
         with self._lock:
             rows = self.conn.execute(
                 "SELECT id, version, replaced_at FROM article_history"
-                " WHERE julianday(replaced_at) >= julianday(?) ORDER BY julianday(replaced_at) DESC LIMIT ?",
+                " WHERE julianday(replaced_at) >= julianday(?)"
+                # julianday keeps milliseconds: the text (one offset, the store's) and the
+                # insert order settle versions replaced within the same one
+                " ORDER BY julianday(replaced_at) DESC, replaced_at DESC, rowid DESC LIMIT ?",
                 (since, limit)).fetchall()
         return [{"id": i, "version": v, "replaced_at": at} for i, v, at in rows]
 

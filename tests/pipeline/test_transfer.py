@@ -118,11 +118,57 @@ def test_bad_lines_are_named_and_skipped_and_the_rest_go_in(tmp_path, capsys):
     ('{"id": "a", "source": "s", "repair_log": [1]}', "repair_log: expected a list of objects"),
     ('{"id": "a", "source": "s", "encoding_lied": "no"}', "encoding_lied: expected true, false or null"),
     ('{"id": "a", "source": "s", "relevance": true}', "relevance: expected a number or null"),
+    ('{"id": "a", "source": "s", "_history": {}}', "_history: expected a list of earlier versions"),
+    ('{"id": "a", "source": "s", "_history": [{"version": 0, "replaced_at": "2024-03-01T00:00:00+08:00",'
+     ' "article": {"id": "a", "source": "s"}}]}', "_history[0].version: expected a whole number of at least 1"),
+    ('{"id": "a", "source": "s", "_history": [{"version": 1, "replaced_at": "soon",'
+     ' "article": {"id": "a", "source": "s"}}]}', "_history[0].replaced_at: expected an ISO 8601 time"),
+    ('{"id": "a", "source": "s", "_history": [{"version": 1, "replaced_at": "2024-03-01T00:00:00+08:00",'
+     ' "article": {"id": "a", "source": "s", "text": 1}}]}', "_history[0].article.text: expected a string"),
+    ('{"id": "a", "source": "s", "_history": [{"version": 1, "replaced_at": "2024-03-01T00:00:00+08:00",'
+     ' "article": {"id": "b", "source": "s"}}]}', "_history[0].article.id: 'b' is not the article's own id"),
 ])
 def test_what_an_import_line_must_hold(line, problem):
     with pytest.raises(BadLine) as exc:
         parse_line(line)
     assert str(exc.value) == problem
+
+
+def test_earlier_versions_move_with_export_history(tmp_path, capsys):
+    a, b = tmp_path / "a", tmp_path / "b"
+    a.mkdir()
+    source_index(a)
+    store = SQLiteStore(a / "newsmon.db")
+    try:
+        other = store.get("other")
+        for text in ("江灘的花開了，遊人如織。", "江灘的花開了，遊人如織，週末尤甚。"):
+            assert store.upsert(Article(**{**other.to_dict(), "text": text, "fetched_at": None})) == "updated"
+        history = store.history("other")
+    finally:
+        store.close()
+    plain, full = tmp_path / "plain.jsonl", tmp_path / "full.jsonl"
+    assert cli(a, "export", "-o", str(plain)) == 0 and cli(a, "export", "--history", "-o", str(full)) == 0
+    capsys.readouterr()
+    assert "_history" not in plain.read_text(encoding="utf-8")  # the line shape other tools know
+    lines = {json.loads(x)["id"]: json.loads(x) for x in full.read_text(encoding="utf-8").splitlines()}
+    assert [v["version"] for v in lines["other"]["_history"]] == [1, 2]
+    assert sum("_history" in line for line in lines.values()) == 1
+    assert cli(b, "import", str(full)) == 0
+    assert capsys.readouterr().out.strip() == "imported: 3 new, 0 updated, 0 unchanged, 2 earlier versions"
+    moved = SQLiteStore(b / "newsmon.db")
+    try:
+        got = moved.history("other")
+        assert [(v["version"], v["replaced_at"], v["article"].text) for v in got] == [
+            (v["version"], v["replaced_at"], v["article"].text) for v in history]
+        # the next change is numbered after them, and the revisions show as they did
+        current = moved.get("other")
+        assert moved.upsert(Article(**{**current.to_dict(), "text": "江灘的花謝了。"})) == "updated"
+        assert [v["version"] for v in moved.history("other")] == [1, 2, 3]
+    finally:
+        moved.close()
+    # importing again adds nothing
+    assert cli(b, "import", str(full)) == 0
+    assert capsys.readouterr().out.strip() == "imported: 0 new, 1 updated, 2 unchanged"
 
 
 def test_user_errors_are_one_line(tmp_path, capsys):

@@ -315,3 +315,36 @@ def test_an_sqlite_index_moves_to_elasticsearch_with_export_and_import(cli, es_c
         assert after[key] == row
     code, out, _ = cli("--config", str(es_config), "search", "汉阳 营商环境", "--json")
     assert "漢陽區營商環境再升級" in [h["title"] for h in json.loads(out)]
+
+
+def test_earlier_versions_move_to_elasticsearch_with_export_history(cli, es_config, tmp_path, data_dir):
+    sqlite = open_store({}, data_dir)
+    try:
+        first = article(1)
+        for text in (first.text, first.text + "更正：時限為半天。", first.text + "再次更正。"):
+            sqlite.upsert(Article(**{**first.to_dict(), "text": text}))
+        history = sqlite.history(first.id)
+    finally:
+        sqlite.close()
+    assert [v["version"] for v in history] == [1, 2]
+    sqlite_config = tmp_path / "sqlite-config"
+    sqlite_config.mkdir()
+    dump = tmp_path / "all.jsonl"
+    assert cli("--config", str(sqlite_config), "export", "--history", "-o", str(dump))[0] == 0
+    assert cli("--config", str(es_config), "es", "setup")[0] == 0
+    code, out, err = cli("--config", str(es_config), "import", str(dump))
+    assert code == 0 and out.strip() == "imported: 1 new, 0 updated, 0 unchanged, 2 earlier versions", err
+    es = open_store(json.loads((es_config / "settings.yaml").read_text(encoding="utf-8")), data_dir)
+    try:
+        got = es.history(first.id)
+        assert [(v["version"], v["replaced_at"], v["article"].text) for v in got] == [
+            (v["version"], v["replaced_at"], v["article"].text) for v in history]
+        assert [r["id"] for r in es.replaced_since("2000-01-01T00:00:00+00:00")] == [first.id, first.id]
+        # the next change on the cluster is numbered after the versions brought along
+        current = es.get(first.id)
+        assert es.upsert(Article(**{**current.to_dict(), "text": "三度更正。"})) == "updated"
+        assert [v["version"] for v in es.history(first.id)] == [1, 2, 3]
+        assert es.add_history(first.id, [{"version": 1, "replaced_at": history[0]["replaced_at"],
+                                          "article": history[0]["article"]}]) == 0  # already there
+    finally:
+        es.close()
