@@ -123,33 +123,28 @@ def _entry(sh, base: str):
     return entry, updated
 
 
-def revisions_feed(revised: list[tuple], base_url: str, days: int) -> bytes:
-    """The monitor's "revised on the portals" list as a feed: one entry per revision (its
-    id names the article and the time it was replaced), so a reader shows each revision
-    once, with what changed."""
+def revisions_feed(revised: list[tuple], withdrawn: list[tuple], base_url: str, days: int) -> bytes:
+    """What the portals changed, as a feed: one entry per revision (the monitor's "revised
+    on the portals"; its id names the article and the time it was replaced) and one per page
+    withdrawn (gone twice in a row; its id names the article and when it went), so a reader
+    shows each once, newest first."""
     base = base_url.rstrip("/")
     entries = []
     for a, rev in revised:
-        updated = _when(rev.get("replaced_at")) or datetime.now(timezone.utc)
         fields = "; ".join(f"{f['name']}: {f['before'] or '(none)'} → {f['after'] or '(none)'}"
                            for f in rev.get("fields") or [])
         summary = " · ".join(x for x in (f"changed: {', '.join(rev.get('changed') or [])}", fields,
                                          rev.get("excerpt") or "") if x)
-        entry = ATOM.entry(
-            ATOM.id(_uuid("revision", f"{a.id}:{rev.get('replaced_at')}")),
-            ATOM.title(xml_text("revised: " + display_title(a).text)),
-            ATOM.updated(iso(updated)),
-            ATOM.link(href=article_page(base, a.id) + "#history", rel="alternate", type="text/html"),
-        )
-        original = safe_link(a.url)
-        if original:
-            entry.append(ATOM.link(href=original, rel="via"))
-        entry.append(ATOM.author(ATOM.name(xml_text(a.author or a.origin or a.source))))
-        entry.append(ATOM.summary(xml_text(summary)))
-        entries.append((entry, updated))
+        entries.append(_change_entry(a, base, "revised", f"{a.id}:{rev.get('replaced_at')}", rev.get("replaced_at"),
+                                     summary, "#history"))
+    for a, g in withdrawn:
+        summary = (f"the portal answers HTTP {g['status']} at this address since {g['gone_at']}"
+                   f" (last checked {g['checked_at']}); newsmon keeps the text as stored")
+        entries.append(_change_entry(a, base, "withdrawn", f"{a.id}:{g['gone_at']}", g["gone_at"], summary, ""))
+    entries.sort(key=lambda e: e[1], reverse=True)
     feed = ATOM.feed(
         ATOM.id(_uuid("revisions", "all")),
-        ATOM.title(f"newsmon: revised on the portals (last {days} days)"),
+        ATOM.title(f"newsmon: revised or withdrawn on the portals (last {days} days)"),
         ATOM.updated(iso(max((u for _, u in entries), default=datetime.now(timezone.utc)))),
         ATOM.link(href=base + "/revised.atom", rel="self"),
         ATOM.link(href=base + "/monitor#revised", rel="alternate", type="text/html"),
@@ -157,3 +152,20 @@ def revisions_feed(revised: list[tuple], base_url: str, days: int) -> bytes:
         *(e for e, _ in entries),
     )
     return etree.tostring(feed, xml_declaration=True, encoding="utf-8", pretty_print=True)
+
+
+def _change_entry(a, base: str, what: str, key: str, when: str | None, summary: str, anchor: str):
+    """(entry, updated) for one revision or withdrawal of article ``a``."""
+    updated = _when(when) or datetime.now(timezone.utc)
+    entry = ATOM.entry(
+        ATOM.id(_uuid(what, key)),
+        ATOM.title(xml_text(f"{what}: " + display_title(a).text)),
+        ATOM.updated(iso(updated)),
+        ATOM.link(href=article_page(base, a.id) + anchor, rel="alternate", type="text/html"),
+    )
+    original = safe_link(a.url)
+    if original:
+        entry.append(ATOM.link(href=original, rel="via"))
+    entry.append(ATOM.author(ATOM.name(xml_text(a.author or a.origin or a.source))))
+    entry.append(ATOM.summary(xml_text(summary)))
+    return entry, updated

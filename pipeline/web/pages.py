@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import logging
 from datetime import datetime
 
 from fastapi import APIRouter, Request
@@ -11,7 +12,7 @@ from starlette.exceptions import HTTPException
 
 from pipeline.changes import recent_revisions, version_changes
 from pipeline.csvexport import write_csv
-from pipeline.detail import gone_from_portal, story_copies
+from pipeline.detail import gone_from_portal, gone_pages, story_copies
 from pipeline.errors import UserError
 from pipeline.timeutil import BEIJING
 from pipeline.web import monitor as monitor_data
@@ -23,6 +24,8 @@ from pipeline.web.searching import SearchParams, export_hits, flags_of, run_sear
 #: the quick "last …" links beside the date fields: times back from now, so a bookmark or
 #: a feed made from one stays current
 PERIODS = (("24h", "24 hours"), ("7d", "7 days"), ("30d", "30 days"))
+
+log = logging.getLogger(__name__)
 
 router = APIRouter(include_in_schema=False)
 
@@ -101,10 +104,16 @@ def search_feed(request: Request):
 
 @router.get("/revised.atom")
 def revised_feed(request: Request):
-    """The monitor page's "revised on the portals" as a feed."""
+    """What the portals revised or withdrew lately, as a feed."""
     web = _web(request)
     revised = recent_revisions(web.store, monitor_data.REVISED_DAYS, monitor_data.REVISED_LISTED)
-    return Response(revisions_feed(revised, str(request.base_url), monitor_data.REVISED_DAYS),
+    try:
+        withdrawn = [(a, g) for a, g in gone_pages(web.store, web.data_dir, monitor_data.REVISED_LISTED)
+                     if a is not None and g["withdrawn"]]
+    except Exception as exc:  # the revisions still make a feed
+        log.warning("crawl state unavailable: %s", exc)
+        withdrawn = []
+    return Response(revisions_feed(revised, withdrawn, str(request.base_url), monitor_data.REVISED_DAYS),
                     media_type="application/atom+xml; charset=utf-8")
 
 

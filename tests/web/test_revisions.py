@@ -97,6 +97,30 @@ def test_the_revisions_feed_has_one_entry_per_revision(revised):
     assert b"<script>" not in r.content
 
 
+def test_the_feed_has_an_entry_for_a_withdrawn_page_too(revised, tmp_path):
+    from lxml import etree
+
+    from pipeline import crawlstate
+
+    conn = crawlstate.open_crawlstate(tmp_path)
+    crawlstate.mark_seen(conn, FIRST.url, "hanyang_gov", when="2024-03-02T10:00:00+08:00", article_id="notice01")
+    crawlstate.mark_gone(conn, FIRST.url, "hanyang_gov", 404, when="2024-03-03T10:00:00+08:00")
+    ns = {"a": "http://www.w3.org/2005/Atom"}
+    titles = [e.findtext("a:title", namespaces=ns)
+              for e in etree.fromstring(revised.get("/revised.atom").content).findall("a:entry", ns)]
+    assert titles == ["revised: " + FIRST.title]  # gone once is not yet withdrawn
+    crawlstate.mark_gone(conn, FIRST.url, "hanyang_gov", 404, when="2024-03-03T16:00:00+08:00")
+    conn.close()
+    doc = etree.fromstring(revised.get("/revised.atom").content)
+    entries = doc.findall("a:entry", ns)
+    # newest first: the revision (stored today) before the withdrawal (March 2024)
+    assert [e.findtext("a:title", namespaces=ns) for e in entries] == [
+        "revised: " + FIRST.title, "withdrawn: " + FIRST.title]
+    assert entries[1].findtext("a:summary", namespaces=ns).startswith(
+        "the portal answers HTTP 404 at this address since 2024-03-03T10:00:00+08:00")
+    assert entries[0].findtext("a:id", namespaces=ns) != entries[1].findtext("a:id", namespaces=ns)
+
+
 def test_a_mend_of_the_same_fetch_is_shown_as_newsmons_reading(revised):
     store = revised.app.state.web.store
     fetched = replace(FIRST, id="mend01", url="https://www.hanyang.gov.cn/mend01.html",
