@@ -35,6 +35,12 @@ def copy_dict(a: Article) -> dict:
     return {"id": a.id, "title": a.title, "source": a.source, "published_at": a.published_at, "url": a.url}
 
 
+def gone_view(g: dict) -> dict:
+    """A ``crawlstate.gone`` record as the API, `--json`, alerts and feeds give it:
+    ``{status, since, checked, withdrawn}``."""
+    return {"status": g["status"], "since": g["gone_at"], "checked": g["checked_at"], "withdrawn": g["withdrawn"]}
+
+
 def gone_of(data_dir: Path, article_ids) -> dict[str, dict]:
     """By article id, whether a revisit found its page gone from its portal: ``{status,
     since, checked, withdrawn}`` (``withdrawn``: gone at every check, twice or more); an
@@ -56,8 +62,7 @@ def gone_of(data_dir: Path, article_ids) -> dict[str, dict]:
         return {}
     out: dict[str, dict] = {}
     for g in rows:  # the latest first: one per article (it may have gone under two URLs)
-        out.setdefault(g["article_id"], {"status": g["status"], "since": g["gone_at"], "checked": g["checked_at"],
-                                         "withdrawn": g["withdrawn"]})
+        out.setdefault(g["article_id"], gone_view(g))
     return out
 
 

@@ -260,11 +260,13 @@ def tell_withdrawals(store, data_dir: Path, cfg: AlertConfig, *, now: float | No
 
 
 def withdrawal_payload(rule_name: str, a, story_id: str, gone: dict, web_url: str | None = None) -> dict:
+    from pipeline.detail import gone_view
+
     article = {"id": a.id, "url": a.url, "title": a.title, "source": a.source, "published_at": a.published_at}
     if web_url:
         article["newsmon_url"] = article_page(web_url, a.id)
     return {"rule": rule_name, "article": article, "story": {"id": story_id, "sources": []},
-            "withdrawn": {"status": gone["status"], "since": gone["gone_at"], "checked": gone["checked_at"]}}
+            "withdrawn": gone_view(gone)}
 
 
 def backoff(cfg: AlertConfig, attempts: int) -> float:

@@ -28,7 +28,7 @@ def add_arguments(p) -> None:
 
 def run(args, ctx) -> int:
     from pipeline.changes import recent_revisions
-    from pipeline.detail import gone_pages
+    from pipeline.detail import gone_pages, gone_view
     from pipeline.timeutil import beijing_time
 
     if not 1 <= args.days <= 3650:
@@ -42,8 +42,7 @@ def run(args, ctx) -> int:
         json.dump({"revised": [{"id": a.id, "url": a.url, "title": a.title, "source": a.source, "revision": r}
                                for a, r in revised],
                    "gone": [{"id": a.id if a else g["article_id"], "url": g["url"], "title": a.title if a else None,
-                             "source": g["source"], "status": g["status"], "since": g["gone_at"],
-                             "checked": g["checked_at"], "withdrawn": g["withdrawn"]} for a, g in gone]},
+                             "source": g["source"], **gone_view(g)} for a, g in gone]},
                   sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")
         return 0

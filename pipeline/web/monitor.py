@@ -100,20 +100,12 @@ class RuleView:
 
 
 @dataclass
-class Revised:
-    """An article whose words a portal changed within the monitor's window."""
-
-    article: object
-    #: ``pipeline.changes.revision_since``'s dict: changed, fields, excerpt, replaced_at
-    revision: dict
-
-
-@dataclass
 class Monitor:
     sources: list[SourceHealth] = field(default_factory=list)
     rules: list[RuleView] = field(default_factory=list)
-    #: articles revised on their portals lately, the latest revision first
-    revised: list[Revised] = field(default_factory=list)
+    #: articles revised on their portals lately, the latest revision first: (article,
+    #: ``pipeline.changes.revision_since``'s dict)
+    revised: list[tuple] = field(default_factory=list)
     #: stored articles whose page a revisit found gone (404/410), the latest first:
     #: (article or None, the crawlstate.gone dict)
     gone: list[tuple] = field(default_factory=list)
@@ -143,7 +135,7 @@ def collect(store, config_dir: Path, data_dir: Path, *, rules: bool = True) -> M
     if rules:
         mon.rules = _rules(config_dir, data_dir, store, mon)
         try:
-            mon.revised = [Revised(a, r) for a, r in recent_revisions(store, REVISED_DAYS, REVISED_LISTED)]
+            mon.revised = recent_revisions(store, REVISED_DAYS, REVISED_LISTED)
         except UserError as exc:
             mon.notes["revised"] = str(exc)
         mon.gone = _gone(store, data_dir, mon)
