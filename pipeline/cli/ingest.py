@@ -38,7 +38,7 @@ def run(args, ctx) -> int:
     if urls:
         _ingest_urls(ctx, store, urls, args.source, report)
     for path, why in report.skipped:
-        print(f"newsmon: skipped {path}: {why}", file=sys.stderr)
+        print(f"newsmon: skipped {printable(path)}: {why}", file=sys.stderr)
     print(
         f"ingested: {report.new} new, {report.updated} updated, {report.unchanged} unchanged"
         + (f", {report.queued} queued for the index (spool)" if report.queued else "")
@@ -54,12 +54,13 @@ def _ingest_urls(ctx, store, urls: list[str], source: str | None, report) -> Non
     from pipeline import crawlstate
     from pipeline.fetch import FetchError, fetch_page
     from pipeline.process import process_html
+    from pipeline.settings import DEFAULTS
     from pipeline.sources import load_sources, source_for_url
     from pipeline.storing import save
     from pipeline.urls import canonical_url
 
     configured = load_sources(ctx.config_dir) if source is None else []
-    contact = (ctx.settings.get("crawl") or {}).get("contact") or "https://github.com/newsmon/newsmon"
+    contact = ctx.settings["crawl"].get("contact") or DEFAULTS["crawl"]["contact"]
     state = crawlstate.open_crawlstate(ctx.data_dir)
     try:
         for url in urls:
