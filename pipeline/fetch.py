@@ -17,10 +17,11 @@ from urllib.robotparser import RobotFileParser
 import httpx
 
 from pipeline import __version__
+from pipeline.ingest import MAX_BYTES as INGEST_MAX_BYTES
 from pipeline.process import now_iso
 
-#: what the crawler also reads of a page at most
-MAX_BYTES = 20 * 1024 * 1024
+#: what `newsmon ingest` reads of a saved page at most, so of a fetched one too
+MAX_BYTES = INGEST_MAX_BYTES
 #: robots.txt is small; a huge one is not worth reading whole
 ROBOTS_MAX_BYTES = 512 * 1024
 ROBOTS_AGENT = "newsmon"

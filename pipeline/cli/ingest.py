@@ -38,7 +38,7 @@ def run(args, ctx) -> int:
     if urls:
         _ingest_urls(ctx, store, urls, args.source, report)
     for path, why in report.skipped:
-        print(f"newsmon: skipped {printable(path)}: {why}", file=sys.stderr)
+        print(f"newsmon: skipped {printable(path)}: {printable(why)}", file=sys.stderr)
     print(
         f"ingested: {report.new} new, {report.updated} updated, {report.unchanged} unchanged"
         + (f", {report.queued} queued for the index (spool)" if report.queued else "")
