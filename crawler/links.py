@@ -16,13 +16,14 @@ Pure functions over lxml: no Scrapy here, so the heuristics are testable on a st
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from dataclasses import dataclass
 from typing import Iterable
 from urllib.parse import urljoin, urlsplit
 
 import lxml.html
+
+from pipeline.urls import host_allowed, site_of  # noqa: F401 (the spider and tests take them from here)
 
 #: URL shapes of article pages on Chinese CMSs
 ARTICLE_URL = re.compile(
@@ -61,9 +62,6 @@ _TRS_PAGER = re.compile(r"createPage(?:HTML|Html)\s*\(([^)]{0,200})\)")
 _ARG = re.compile(r"""\s*(?:['"]([^'"]*)['"]|([\w.-]+))\s*(?:,|$)""")
 _PAGED_NAME = re.compile(r"([\w-]+?)_(\d+)\.(s?html?)\b")
 
-#: second-level labels under which a registrable domain has three labels (hubei.gov.cn)
-_SLD = {"gov", "com", "edu", "org", "net", "ac", "co", "mil"}
-
 MIN_TITLE_CHARS = 6
 
 
@@ -71,27 +69,6 @@ MIN_TITLE_CHARS = 6
 class Link:
     url: str
     text: str
-
-
-def site_of(host: str) -> str:
-    """The part of a host its own articles share: hubei.gov.cn, cjn.cn, www.gov.cn, 127.0.0.1."""
-    host = (host or "").lower().rstrip(".")
-    try:
-        ipaddress.ip_address(host)
-        return host
-    except ValueError:
-        pass
-    labels = host.split(".")
-    if len(labels) <= 2:
-        return host
-    if labels[-2] in _SLD and len(labels[-1]) == 2:
-        return ".".join(labels[-3:])
-    return ".".join(labels[-2:])
-
-
-def host_allowed(url: str, sites: Iterable[str]) -> bool:
-    host = (urlsplit(url).hostname or "").lower()
-    return any(host == s or host.endswith("." + s) for s in sites)
 
 
 def parse_html(text: str, base_url: str):

@@ -146,6 +146,17 @@ class Source:
             self.lists = [ListRequest(u) for u in self.urls]
 
     @property
+    def sites(self) -> list[str]:
+        """Where the source's articles may live: its ``domains``, else the sites of its
+        start URLs (``pipeline.urls.site_of``). The crawl keeps to them, and a page
+        ingested by hand is credited to the source whose sites it is on."""
+        from urllib.parse import urlsplit
+
+        from pipeline.urls import site_of
+
+        return list(self.domains) or sorted({site_of(urlsplit(u).hostname or "") for u in self.urls})
+
+    @property
     def revisit_gap(self) -> int:
         """Seconds between two fetches of one article for ``revisit``."""
         return max(self.every_seconds, REVISIT_GAP_SECONDS)
@@ -188,16 +199,10 @@ def parse_every(text: Any) -> int:
 
 
 def source_for_url(sources: list[Source], url: str) -> str | None:
-    """The first configured source whose site ``url`` is on (its ``domains``, else the hosts
-    of its start URLs, ``www.`` aside; a subdomain counts), for a page ingested by hand."""
-    from urllib.parse import urlsplit
+    """The first configured source whose ``sites`` ``url`` is on, for a page ingested by hand."""
+    from pipeline.urls import host_allowed
 
-    host = (urlsplit(url).hostname or "").lower()
-    for src in sources:
-        sites = src.domains or [(urlsplit(u).hostname or "").lower().removeprefix("www.") for u in src.urls]
-        if any(s and (host == s or host.endswith("." + s)) for s in sites):
-            return src.name
-    return None
+    return next((src.name for src in sources if host_allowed(url, src.sites)), None)
 
 
 def sources_path(config_dir: Path) -> Path:

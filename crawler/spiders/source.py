@@ -19,7 +19,6 @@ import logging
 import re
 import time
 from datetime import datetime, timedelta, timezone
-from urllib.parse import urlsplit
 
 import scrapy
 from scrapy import signals
@@ -38,7 +37,7 @@ from crawler.kinds import (
     maybe_gunzip,
     sitemap_entries,
 )
-from crawler.links import article_links, host_allowed, next_page, parse_html, site_of
+from crawler.links import article_links, host_allowed, next_page, parse_html
 from crawler.settings import HANDLED_STATUSES
 from pipeline import crawlstate
 from pipeline.decode import decode_bytes
@@ -77,7 +76,7 @@ class SourceSpider(scrapy.Spider):
         self.rt = runtime
         self.tally = runtime.tallies[source.name]
         self.tally.title = source.title
-        self.sites = list(source.domains) or sorted({site_of(urlsplit(u).hostname or "") for u in source.urls})
+        self.sites = source.sites
         #: canonical article URLs requested or counted in this run
         self.handled: set[str] = set()
         #: listing URL → (etag, last_modified) to save if the crawl ends clean

@@ -9,7 +9,7 @@ import pytest
 
 from pipeline.errors import ConfigError
 from pipeline.paths import default_config_dir
-from pipeline.sources import load_sources, parse_every, select_sources
+from pipeline.sources import load_sources, parse_every, select_sources, source_for_url
 
 
 def write(tmp_path: Path, text: str) -> Path:
@@ -169,3 +169,13 @@ sources:
     assert [s.name for s in select_sources(sources, ["b", "a", "b"])] == ["b", "a"]
     with pytest.raises(ConfigError, match="unknown source 'z'.*a, b, c"):
         select_sources(sources, ["z"])
+
+
+def test_a_page_is_credited_to_the_source_whose_sites_it_is_on(tmp_path):
+    sources = load_sources(tmp_path)  # the shipped ones
+    assert source_for_url(sources, "https://www.gov.cn/zhengce/content/202403/content_1.htm") == "gov_cn_policy"
+    # www.gov.cn is a site of its own: a ministry's page is not 中國政府網's
+    assert source_for_url(sources, "https://www.ndrc.gov.cn/xwdt/ztzl/xhyshj/202403/t20240305_1.html") == "ndrc_yshj"
+    assert source_for_url(sources, "http://www.hanyang.gov.cn/zwgk_38/202403/t20240305_1.shtml") == "hanyang_gov"
+    assert source_for_url(sources, "https://news.cjn.cn/sywh/202403/t1.htm") == "cjrb"
+    assert source_for_url(sources, "https://www.example.com/a.html") is None
