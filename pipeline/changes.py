@@ -115,7 +115,10 @@ def excerpt(pieces: list[tuple[str, str]], limit: int = 300) -> str:
     """``marked`` text cut to about ``limit`` characters, from the first change on (with a
     little of what precedes it): what a chat message has room for."""
     text = marked(pieces)
-    first = min((i for i in (text.find("[-"), text.find("{+")) if i >= 0), default=0)
+    # where the first change starts: the marked length of the pieces before it (the text
+    # itself may hold a "[-" of its own)
+    before = next((i for i, (op, _) in enumerate(pieces) if op in ("del", "ins")), 0)
+    first = len(marked(pieces[:before]))
     start = max(0, first - 40)
     cut = text[start:start + limit]
     return ("…" if start else "") + cut + ("…" if start + limit < len(text) else "")

@@ -68,3 +68,11 @@ def test_a_page_rewritten_throughout_is_struck_and_added_whole():
     before = "".join(f"第{i}句舊的說法。" for i in range(400))
     after = "".join(f"第{i}句新的說法。" for i in range(400))
     assert text_diff(before, after) == [("del", before), ("ins", after)]
+
+
+def test_an_excerpt_starts_at_the_first_change_whatever_the_text_holds():
+    from pipeline.changes import excerpt
+
+    before = "甲" * 100 + "[-這不是標記-]" + "乙" * 100 + "舊。"
+    got = excerpt(text_diff(before, before.replace("舊", "新")))
+    assert got.startswith("…") and "[-舊-]{+新+}" in got and "這不是標記" not in got
