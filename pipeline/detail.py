@@ -84,17 +84,19 @@ def gone_pages(store, data_dir: Path, limit: int = 20) -> list[tuple[Article | N
     return [(store.get(g["article_id"]) if g["article_id"] else None, g) for g in rows]
 
 
-def article_detail(store, a: Article, flags: list[str], gone: dict | None = None) -> dict:
+def article_detail(store, a: Article, flags: list[str], gone: dict | None = None,
+                   history: list[dict] | None = None) -> dict:
     """The article, ``flags`` (the alert rules its story matched), ``gone`` (its page gone
     from the portal, see ``gone_from_portal``), ``copies`` (the story's other copies) and
     ``history`` (replaced versions, oldest first, each with ``changed``: what replacing it
     changed, and ``revised``: whether the portal changed the page's words, not only
-    newsmon's reading of them)."""
+    newsmon's reading of them). ``history``: ``store.history(a.id)`` when the caller has
+    it already."""
     d = article_dict(a)
     d["flags"] = flags
     d["gone"] = gone
     d["copies"] = [copy_dict(c) for c in story_copies(store, a.story_id, exclude=a.id)] if a.story_id else []
-    history = store.history(a.id)
+    history = store.history(a.id) if history is None else history
     changes = {c["version"]: c["changes"] for c in version_changes(a, history)}
     d["history"] = [
         {"version": v["version"], "replaced_at": v["replaced_at"], "title": v["article"].title,

@@ -37,14 +37,16 @@ def run(args, ctx) -> int:
         a = store.get_by_url(canonical_url(wanted))
     if a is None:
         raise UserError(f"no article with id or URL {printable(wanted)!r} in the index")
-    detail = article_detail(store, a, article_flags(ctx.data_dir, [a]).get(a.id, []), gone_from_portal(ctx.data_dir, a.id))
+    history = store.history(a.id)
+    detail = article_detail(store, a, article_flags(ctx.data_dir, [a]).get(a.id, []),
+                            gone_from_portal(ctx.data_dir, a.id), history)
     if args.json:
         json.dump(detail, sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")
         return 0
     _print_article(a, detail, sys.stdout.isatty())
     if args.changes:
-        _print_changes(a, store.history(a.id), sys.stdout.isatty())
+        _print_changes(a, history, sys.stdout.isatty())
     return 0
 
 
