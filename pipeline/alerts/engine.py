@@ -83,19 +83,17 @@ def _story_sources(store, story_id: str, fallback) -> list[dict]:
     return [{"source": a.source, "url": a.url} for a in arts]
 
 
-def article_payload(rule_name: str, hit, story_id: str, sources: list[dict],
-                    web_url: str | None = None) -> dict:
-    a = hit.article
-    article = {
-        "id": a.id,
-        "url": a.url,
-        "title": a.title,
-        "source": a.source,
-        "published_at": a.published_at,
-        "snippet": plain(hit.snippet),
-    }
+def _article_fields(a, web_url: str | None) -> dict:
+    """What every message says of its article."""
+    article = {"id": a.id, "url": a.url, "title": a.title, "source": a.source, "published_at": a.published_at}
     if web_url:
         article["newsmon_url"] = article_page(web_url, a.id)
+    return article
+
+
+def article_payload(rule_name: str, hit, story_id: str, sources: list[dict],
+                    web_url: str | None = None) -> dict:
+    article = {**_article_fields(hit.article, web_url), "snippet": plain(hit.snippet)}
     # where damage the repair left may read as the rule's words, say so: the text shown
     # may not hold them (the search that matched the rule found them, ``Hit.guessed``)
     if hit.guessed:
@@ -262,10 +260,7 @@ def tell_withdrawals(store, data_dir: Path, cfg: AlertConfig, *, now: float | No
 def withdrawal_payload(rule_name: str, a, story_id: str, gone: dict, web_url: str | None = None) -> dict:
     from pipeline.detail import gone_view
 
-    article = {"id": a.id, "url": a.url, "title": a.title, "source": a.source, "published_at": a.published_at}
-    if web_url:
-        article["newsmon_url"] = article_page(web_url, a.id)
-    return {"rule": rule_name, "article": article, "story": {"id": story_id, "sources": []},
+    return {"rule": rule_name, "article": _article_fields(a, web_url), "story": {"id": story_id, "sources": []},
             "withdrawn": gone_view(gone)}
 
 
