@@ -9,7 +9,8 @@ class or id says so. A source's ``article_urls`` regex overrides the URL cue.
 
 Pagination follows the links people click (下一页, rel=next) and, because TRS writes its
 pager with JavaScript (``createPageHTML(9, 0, "index", "shtml")``), the ``index_N`` file names
-that pager would produce.
+that pager would produce. Hanweb's column pages hide their records in a datastore and page
+through ``dataproxy.jsp``; ``crawler.jpage`` turns both into what the browser shows first.
 
 Pure functions over lxml: no Scrapy here, so the heuristics are testable on a string.
 """
@@ -23,6 +24,8 @@ from urllib.parse import urljoin, urlsplit
 
 import lxml.html
 
+from crawler import jpage
+from pipeline.extract.dom import strip_wrappers
 from pipeline.urls import host_allowed, site_of  # noqa: F401 (the spider and tests take them from here)
 
 #: URL shapes of article pages on Chinese CMSs
@@ -72,13 +75,24 @@ class Link:
 
 
 def parse_html(text: str, base_url: str):
-    """An lxml tree with absolute links (honouring <base href>), or None for an empty page."""
+    """An lxml tree with absolute links (honouring <base href>), or None for an empty page.
+
+    A Hanweb column's records, and a dataproxy.jsp answer, are read as the browser shows
+    them (``crawler.jpage``); an XHTML page's XML declaration, which lxml refuses in a
+    string, is dropped."""
     if not text or not text.strip():
         return None
-    try:
-        doc = lxml.html.document_fromstring(text)
-    except (ValueError, lxml.etree.ParserError):
-        return None
+    if jpage.is_datastore(text):
+        doc = jpage.bare_document(text)
+    else:
+        text = strip_wrappers(text)
+        if not text.strip():
+            return None
+        try:
+            doc = lxml.html.document_fromstring(text)
+        except (ValueError, lxml.etree.ParserError):
+            return None
+        jpage.expand(doc)
     base = doc.find(".//base[@href]")
     if base is not None:
         base_url = urljoin(base_url, base.get("href").strip())
@@ -173,6 +187,12 @@ def article_links(doc, page_url: str, *, sites: Iterable[str], pattern: re.Patte
     return list(out.values())
 
 
+def _sidebar_group(link) -> bool:
+    """A Hanweb datastore's next group, in a box whose records the listing skips."""
+    parent = link.getparent()
+    return parent is not None and parent.get("class") == jpage.BOX_CLASS and _in_boilerplate(link)
+
+
 def _trs_pager(raw_text: str) -> tuple[int, int, str, str] | None:
     """(total, current, name, suffix) from a TRS pager call, in its two common forms:
     ``createPageHTML(9, 0, "index", "shtml")`` and
@@ -223,6 +243,8 @@ def next_page(doc, raw_text: str, page_url: str, *, sites: Iterable[str]) -> str
             continue
         rel = (el.get("rel") or "").lower().split()
         text = " ".join((el.text_content() if el.tag == "a" else "").split())
+        if "next" in rel and _sidebar_group(el):
+            continue
         if "next" in rel or (el.tag == "a" and (NEXT_TEXT.match(text) or NEXT_TEXT.match(el.get("title") or "-"))):
             if _usable(href) and host_allowed(href, sites):
                 return href.split("#")[0]

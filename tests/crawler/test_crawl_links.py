@@ -123,3 +123,45 @@ def test_next_page_from_the_newer_trs_pager_with_a_div_id():
     assert next_page(parse_html(html, url), html, url, sites=["ndrc.gov.cn"]) == url + "index_1.html"
     html = "<script>createPageHTML('page_div', 25, 25, 'index', 'html', 500);</script>"
     assert next_page(parse_html(html, url + "index_24.html"), html, url + "index_24.html", sites=["ndrc.gov.cn"]) is None
+
+
+def test_an_xhtml_listing_with_an_xml_declaration_and_stray_controls_is_read():
+    html = ('<?xml version="1.0" encoding="utf-8"?>\n<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Strict//EN" '
+            '"http://www.w3.org/TR/xhtml1/DTD/xhtml1-strict.dtd"><html xmlns="http://www.w3.org/1999/xhtml">'
+            "<body>\x0b" + LISTING.split("<body>", 1)[1])
+    assert links(html) == links(LISTING) and len(links(LISTING)) == 3
+
+
+JCMS = "http://www.jiangsu.gov.cn/col/col76841/index.html"
+PROXY = "http://www.jiangsu.gov.cn/module/web/jpage/dataproxy.jsp"
+
+
+def _datastore(records: list[str], nextgroup: str = '<a href="/module/web/jpage/dataproxy.jsp?page=1&amp;columnid=76841&amp;unitid=297589"></a>') -> str:
+    body = "".join(f"<record><![CDATA[\n{r}]]></record>\n" for r in records)
+    return f"<datastore><nextgroup><![CDATA[{nextgroup}]]></nextgroup><recordset>{body}</recordset></datastore>"
+
+
+def test_a_hanweb_column_page_lists_the_records_of_its_datastore():
+    rows = [f"<li><a href='/art/2024/3/{d}/art_76841_{d}.html' title='標題'>關於優化營商環境的第{d}號通知</a><span>2024-03-0{d}</span></li>"
+            for d in (6, 5, 4)]
+    html = (f'<html><body><div class="nav"><a href="/">首页</a></div><div id="297589"><script type="text/xml">'
+            f"{_datastore(rows)}</script></div><script>var a = 1;</script></body></html>")
+    assert links(html, JCMS) == [f"http://www.jiangsu.gov.cn/art/2024/3/{d}/art_76841_{d}.html" for d in (6, 5, 4)]
+    assert next_page(parse_html(html, JCMS), html, JCMS, sites=["jiangsu.gov.cn"]) == \
+        PROXY + "?page=1&columnid=76841&unitid=297589"
+
+
+def test_a_dataproxy_answer_of_table_rows_is_a_listing_and_an_empty_one_its_end():
+    rows = [f"<tr><td><img src='/dot.gif'></td><td><a href='/art/2017/4/2{n}/art_31685_245199{n}.html' title='t'>"
+            f"南通市公安局交警支队空调设备询价第{n}批</a></td><td>2017-04-2{n}</td></tr>" for n in range(5)]
+    answer = '<?xml version="1.0" encoding="UTF-8"?>\n' + _datastore(
+        rows, '<a href="/module/web/jpage/dataproxy.jsp?page=2&amp;columnid=76841"></a>')
+    here = PROXY + "?page=1&columnid=76841"
+    assert len(links(answer, here)) == 5
+    assert next_page(parse_html(answer, here), answer, here, sites=["jiangsu.gov.cn"]) == PROXY + "?page=2&columnid=76841"
+    # past the last group: no records, and the next group it still names is not followed
+    empty = '<?xml version="1.0" encoding="UTF-8"?>\n' + _datastore([])
+    assert links(empty, here) == []
+    assert next_page(parse_html(empty, here), empty, here, sites=["jiangsu.gov.cn"]) is None
+    # an unterminated CDATA (a truncated answer) reads as what it holds, not as an error
+    assert links(answer[: answer.index("2451990")], here) == []

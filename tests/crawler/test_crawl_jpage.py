@@ -1,0 +1,79 @@
+"""Hanweb (大汉 JCMS) column lists against a local portal of that CMS: the records a column
+page hides in its datastore are crawled, the groups after it are followed through the
+address each datastore names, up to max_pages and no further than the last group, and a
+sidebar's datastore is neither read nor followed."""
+
+from __future__ import annotations
+
+import pytest
+from crawl_helpers import crawl_json, write_config
+from jpage_portal import COLUMNS, PER_GROUP, PROXY, HanwebPortal, article_path
+
+from pipeline.settings import load_settings
+from pipeline.store import open_store
+
+
+@pytest.fixture(scope="module")
+def portal():
+    with HanwebPortal() as p:
+        yield p
+
+
+@pytest.fixture(scope="module")
+def crawls(portal, tmp_path_factory):
+    root = tmp_path_factory.mktemp("jpage")
+    config = write_config(root / "config", f"""\
+sources:
+  - name: hanweb_all
+    urls: [{portal.base}/col/col7/index.html]
+    max_pages: 10
+  - name: hanweb_two
+    urls: [{portal.base}/col/col8/index.html]
+    max_pages: 2
+""")
+    data = root / "data"
+    portal.clear_log()
+    first = crawl_json(config, data)
+    first_paths = portal.paths()
+    pages = {c: portal.proxy_pages(c) for c in ("7", "8", "9")}
+    portal.clear_log()
+    second = crawl_json(config, data)
+    return {"config": config, "data": data, "first": first, "first_paths": first_paths, "pages": pages,
+            "second": second, "second_paths": portal.paths()}
+
+
+def test_every_group_of_a_column_is_crawled_and_stored(crawls, portal):
+    first = crawls["first"]["hanweb_all"]
+    expected = [article_path("7", g, n) for g in range(COLUMNS["7"]) for n in range(1, PER_GROUP + 1)]
+    assert first["new"] == len(expected) and first["errors"] == 0
+    # groups 1 and 2 hold records; group 3 is past the end, so no group 4 is asked for
+    assert crawls["pages"]["7"] == [1, 2, 3]
+    store = open_store(load_settings(crawls["config"]), crawls["data"])
+    try:
+        for path in expected:
+            article = store.get_by_url(portal.base + path)
+            assert article is not None, path
+            title, date = portal.articles[path]
+            assert article.title == title
+            assert article.published_at.startswith(date)  # the CMS's PubDate meta
+            assert article.source == "hanweb_all"
+    finally:
+        store.close()
+
+
+def test_max_pages_counts_the_column_page_and_its_groups(crawls):
+    assert crawls["pages"]["8"] == [1]
+    assert crawls["first"]["hanweb_two"]["new"] == 2 * PER_GROUP
+
+
+def test_a_sidebar_datastore_is_neither_listed_nor_followed(crawls):
+    assert crawls["pages"]["9"] == []
+    assert not any("art_9_" in p for p in crawls["first_paths"])
+
+
+def test_second_crawl_fetches_no_stored_article(crawls):
+    second = crawls["second"]
+    assert [p for p in crawls["second_paths"] if p.startswith("/art/")] == []
+    assert second["hanweb_all"]["new"] == 0 and second["hanweb_all"]["errors"] == 0
+    assert second["hanweb_all"]["unchanged"] == COLUMNS["7"] * PER_GROUP
+    assert PROXY in crawls["second_paths"]  # the groups are read again for new records
