@@ -19,9 +19,12 @@ from pipeline.model import Article
 from pipeline.timeutil import timestamp
 
 #: short fields shown as before → after
-SHORT_FIELDS = ("title", "published_at", "author", "origin", "doc_numbers")
+SHORT_FIELDS = ("title", "published_at", "author", "origin", "doc_numbers", "attachments")
 #: newsmon's own reading of the page: named when they moved, not shown
 DERIVED_FIELDS = ("tags", "repairs", "repair_log", "relevance", "encoding", "encoding_lied")
+#: short fields newsmon began to read later: None in a version stored before. A page read
+#: again since differs there by newsmon's reading, not by anything the portal did
+READ_LATER = ("attachments",)
 
 #: a sentence with the stop (and closing quote, and line end) that ends it; a line end
 #: alone ends one too
@@ -66,13 +69,18 @@ def sentences(text: str) -> list[str]:
 def compare(old: Article, new: Article) -> Changes:
     """How ``new`` differs from ``old``: short fields, the text, and derived fields."""
     out = Changes(same_fetch=old.fetched_at is not None and old.fetched_at == new.fetched_at)
+    unread = []
     for name in SHORT_FIELDS:
         before, after = _shown(getattr(old, name)), _shown(getattr(new, name))
-        if before != after:
+        if before == after:
+            continue
+        if name in READ_LATER and None in (getattr(old, name), getattr(new, name)):
+            unread.append(name)
+        else:
             out.fields.append(FieldChange(name, before, after))
     if (old.text or "") != (new.text or ""):
         out.text = text_diff(old.text or "", new.text or "")
-    out.derived = [n for n in DERIVED_FIELDS if getattr(old, n) != getattr(new, n)]
+    out.derived = [n for n in DERIVED_FIELDS if getattr(old, n) != getattr(new, n)] + unread
     return out
 
 
@@ -155,7 +163,7 @@ def _merged(pieces: list[tuple[str, str]]) -> list[tuple[str, str]]:
 
 def _shown(value) -> str:
     if isinstance(value, list):
-        return "、".join(str(v) for v in value)
+        return "、".join(f"{v.get('title')} <{v.get('url')}>" if isinstance(v, dict) else str(v) for v in value)
     return "" if value is None else str(value)
 
 

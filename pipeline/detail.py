@@ -28,6 +28,7 @@ def article_dict(a: Article) -> dict:
     """Every field, and the publication time as editors read it (Beijing)."""
     d = a.to_dict()
     d["published_beijing"] = beijing_time(a.published_at)
+    d["attachments"] = a.attachments or []  # none read (an older page) reads as none
     return d
 
 

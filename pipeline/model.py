@@ -48,6 +48,9 @@ class Article:
     repair_log: list[dict[str, Any]] = field(default_factory=list)
     #: document numbers such as 湘政办发〔2023〕12号
     doc_numbers: list[str] = field(default_factory=list)
+    #: files the page attaches (附件), [{"url", "title"}]: often the policy itself. None: not
+    #: read (a text file, or a page stored before newsmon read attachments)
+    attachments: list[dict[str, str]] | None = None
     #: topic-lexicon score; None when no lexicon was applied
     relevance: float | None = None
     #: near-duplicate group; the article's own id when it starts a story
@@ -72,6 +75,8 @@ class Article:
         d = self.to_dict()
         for volatile in ("fetched_at", "ingested_at", "story_id"):
             d.pop(volatile, None)
+        # a page stored before attachments were read, read again without any, is unchanged
+        d["attachments"] = d.get("attachments") or []
         return tuple(sorted((k, repr(v)) for k, v in d.items()))
 
 

@@ -106,4 +106,5 @@ def _article_from(
         author=ex.author,
         origin=ex.origin,
         doc_numbers=list(ex.doc_numbers),
+        attachments=None if ex.attachments is None else [dict(f) for f in ex.attachments],
     )

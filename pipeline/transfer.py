@@ -113,6 +113,13 @@ def _article(data: dict) -> Article:
     log = data.get("repair_log") or []
     if not isinstance(log, list) or not all(isinstance(r, dict) for r in log):
         raise BadLine("repair_log: expected a list of objects")
+    files = data.get("attachments")
+    if files is not None:
+        if not isinstance(files, list) or not all(
+                isinstance(f, dict) and isinstance(f.get("url"), str) and isinstance(f.get("title", ""), str)
+                for f in files):
+            raise BadLine("attachments: expected a list of {url, title} objects, or null")
+        data["attachments"] = [{"url": f["url"], "title": f.get("title") or ""} for f in files]
     if data.get("encoding_lied") is not None and not isinstance(data["encoding_lied"], bool):
         raise BadLine("encoding_lied: expected true, false or null")
     relevance = data.get("relevance")

@@ -19,6 +19,8 @@ FIRST = Article(
     origin="漢陽區人民政府",
     published_at="2024-03-01T09:00:00+08:00",
     doc_numbers=["陽政發〔2024〕1號"],
+    attachments=[{"url": "https://www.hanyang.gov.cn/zwgk/P0201.pdf", "title": "若干措施全文"},
+                 {"url": "https://www.hanyang.gov.cn/zwgk/P0202.xls", "title": "任務分工表\x1b[31m"}],
     repairs={"pinyin": 2},
     story_id="notice01",
 )
@@ -41,6 +43,8 @@ def test_show_by_id_prints_the_facts_and_the_clean_text(cli, stored):
     assert "  origin       漢陽區人民政府" in lines
     assert "  published    2024-03-01 09:00 Beijing time" in lines
     assert "  document no. 陽政發〔2024〕1號" in lines
+    assert "  attachment   若干措施全文  https://www.hanyang.gov.cn/zwgk/P0201.pdf" in lines
+    assert "  attachment   任務分工表 [31m  https://www.hanyang.gov.cn/zwgk/P0202.xls" in lines
     assert "  repairs      pinyin × 2" in lines
     assert "  copies       wuhan_gov copy0001" in lines
     assert any(line.startswith("  revised      1 time since first stored, last ") and "(text)" in line for line in lines)
@@ -55,6 +59,7 @@ def test_show_by_url_and_as_json(cli, stored):
     d = json.loads(out)
     assert d["id"] == "notice01" and d["published_beijing"] == "2024-03-01 09:00"
     assert d["flags"] == [] and [c["id"] for c in d["copies"]] == ["copy0001"]
+    assert [f["url"] for f in d["attachments"]] == [f["url"] for f in FIRST.attachments]
     assert [(v["version"], v["changed"], v["revised"]) for v in d["history"]] == [(1, ["text"], True)]
     assert d["history"][0]["title"] == FIRST.title  # JSON carries the text as stored, escapes and all
 

@@ -77,6 +77,8 @@ def _scrub(text: str, opts: dict) -> str:
 
 #: stories a digest message lists; a webhook or file channel gets them all
 DIGEST_LISTED = 30
+#: attachments named in one article's message
+ATTACHMENTS_LISTED = 5
 
 
 def render_text(payload: dict) -> tuple[str, str]:
@@ -111,6 +113,10 @@ def render_text(payload: dict) -> tuple[str, str]:
     guessed = [g for g in a.get("guessed") or [] if isinstance(g, str)]
     if guessed:
         lines.append("found through a guessed reading of damaged text: " + " / ".join(guessed))
+    files = [f for f in a.get("attachments") or [] if isinstance(f, dict)]
+    lines += [f"attachment: {f.get('title') or ''} {f.get('url') or ''}".rstrip() for f in files[:ATTACHMENTS_LISTED]]
+    if len(files) > ATTACHMENTS_LISTED:
+        lines.append(f"… and {len(files) - ATTACHMENTS_LISTED} more attachments, on the article page")
     others = [s for s in story.get("sources", []) if s.get("url") != a.get("url")]
     if others:
         lines.append("also on: " + ", ".join(f"{s.get('source')} {s.get('url') or ''}".strip() for s in others))

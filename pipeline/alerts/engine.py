@@ -98,6 +98,9 @@ def article_payload(rule_name: str, hit, story_id: str, sources: list[dict],
     # may not hold them (the search that matched the rule found them, ``Hit.guessed``)
     if hit.guessed:
         article["guessed"] = list(hit.guessed)
+    # a notice's measures are often in its attachments: the message links them
+    if hit.article.attachments:
+        article["attachments"] = [dict(f) for f in hit.article.attachments]
     return {"rule": rule_name, "article": article, "story": {"id": story_id, "sources": sources}}
 
 

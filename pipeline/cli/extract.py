@@ -17,7 +17,7 @@ ORDER = 40
 
 #: printed in this order; the first seven are the contract of `--json`
 FIELDS = ("title", "text", "published_at", "author", "origin", "encoding", "repairs",
-          "doc_numbers", "tags", "relevance", "encoding_lied", "url")
+          "doc_numbers", "attachments", "tags", "relevance", "encoding_lied", "url")
 
 
 def add_arguments(p) -> None:

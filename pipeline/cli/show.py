@@ -69,6 +69,7 @@ def _print_article(a, detail: dict, tty: bool) -> None:
         ("url", a.url),
         ("tags", ", ".join(a.tags)),
         ("document no.", ", ".join(a.doc_numbers)),
+        *(("attachment", f"{f['title']}  {f['url']}") for f in a.attachments or []),
         ("encoding", (a.encoding or "") + (" (the page declared another charset)" if a.encoding_lied else "")),
         ("repairs", ", ".join(f"{k} × {n}" for k, n in sorted(a.repairs.items(), key=lambda kv: -kv[1]))),
         ("copies", "; ".join(f"{c['source']} {c['id']}" for c in detail["copies"])),

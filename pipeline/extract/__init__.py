@@ -3,7 +3,8 @@
 The stage is split by job: ``dom`` (parse, unwrap, prune boilerplate boxes), ``body``
 (trafilatura + readability and the choice between them), ``boilerplate`` (line-level
 chrome: share bars, font controls, "为你推荐" lists), ``metadata`` (title, origin,
-author, document numbers) and ``dates`` (Chinese date lines → ISO 8601).
+author, document numbers), ``dates`` (Chinese date lines → ISO 8601) and ``attachments``
+(the files a notice attaches).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from pipeline.extract import boilerplate, dates, dom, metadata
+from pipeline.extract import attachments, boilerplate, dates, dom, metadata
 from pipeline.extract.body import extract_body
 
 
@@ -25,6 +26,9 @@ class Extracted:
     author: str | None = None
     origin: str | None = None
     doc_numbers: list[str] = field(default_factory=list)
+    #: files the page attaches: [{"url", "title"}], absolute URLs (``extract.attachments``);
+    #: None where there is no markup to read them from (a text file)
+    attachments: list[dict[str, str]] | None = None
     #: which body extractor won ("readability", "trafilatura", "none"), for diagnosis
     method: str | None = None
 
@@ -60,6 +64,7 @@ def extract_html(html: str, url: str | None = None) -> Extracted:
         author=author,
         origin=origin,
         doc_numbers=metadata.find_doc_numbers(title or "", text, "\n".join(lines[: (title_idx or 0) + 15])),
+        attachments=attachments.find_attachments(pruned, url),
         method=method,
     )
 

@@ -27,7 +27,7 @@ from pipeline.errors import StoreError
 log = logging.getLogger(__name__)
 
 #: bump when mappings or analysis change; `newsmon es setup` upgrades older layouts
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3  # 3: attachments
 
 ANALYSIS = {
     "analyzer": {
@@ -70,6 +70,7 @@ ARTICLE_PROPERTIES = {
     "encoding_lied": {"type": "boolean"},
     "repair_log": {"type": "object", "enabled": False},
     "doc_numbers": {"type": "keyword", "ignore_above": 512},
+    "attachments": {"type": "object", "enabled": False},
     "relevance": {"type": "float"},
     "story_id": {"type": "keyword"},
     "ingested_at": _DATE,

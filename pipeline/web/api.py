@@ -25,6 +25,11 @@ class ErrorOut(BaseModel):
     error: str
 
 
+class AttachmentOut(BaseModel):
+    url: str
+    title: str
+
+
 class ArticleOut(BaseModel):
     """The Article JSON contract plus newsmon's extensions."""
 
@@ -45,6 +50,8 @@ class ArticleOut(BaseModel):
     encoding_lied: bool | None = None
     repair_log: list[dict[str, Any]] = []
     doc_numbers: list[str] = []
+    #: files the page attaches, in page order: [{url, title}]
+    attachments: list[AttachmentOut] = []
     relevance: float | None = None
     story_id: str | None = None
     ingested_at: str | None = None

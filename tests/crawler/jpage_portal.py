@@ -5,7 +5,8 @@ page ``/col/colN/index.html`` whose records sit as CDATA in ``<script type="text
 <datastore>`` (no article link in its HTML), groups after it from
 ``/module/web/jpage/dataproxy.jsp?page=K&…`` named by each datastore's ``<nextgroup>``
 (an XML document with a declaration), and articles ``/art/Y/M/D/art_N_ID.html`` with the
-CMS's ``ArticleTitle``/``PubDate``/``ContentSource`` metas. A dataproxy request without the
+CMS's ``ArticleTitle``/``PubDate``/``ContentSource`` metas and a file attached through its
+download script. A dataproxy request without the
 column's ``columnid``, ``unitid`` and ``webid`` is answered 400, as a crawler that guessed
 the address instead of following the page would be. Past the last group the answer holds
 no records but still names a next group.
@@ -78,8 +79,16 @@ def proxy_answer(column: str, page: int) -> bytes:
             + datastore(column, page, group_records(column, page))).encode("utf-8")
 
 
-def article_page(title: str, date: str) -> bytes:
+def attachment_of(path: str) -> tuple[str, str]:
+    """(path, link text) of the file an article attaches, through the CMS's download script."""
+    number = path.rsplit("_", 1)[-1].split(".")[0]
+    return f"/module/download/downfile.jsp?classid=0&filename=2403{number}.pdf", "附件：實施方案全文"
+
+
+def article_page(path: str, title: str, date: str) -> bytes:
     paras = "".join(f"<p>{p}</p>" for p in _paras(title))
+    link, text = attachment_of(path)
+    paras += f"<p><a href=\"{link.replace('&', '&amp;')}\">{text}</a></p>"
     return (
         "<!DOCTYPE html><html><head><meta charset=\"utf-8\">"
         f"<meta name=\"ArticleTitle\" content=\"{title}\"><meta name=\"PubDate\" content=\"{date} 09:30\">"
@@ -142,7 +151,7 @@ class HanwebPortal:
                 return 400, b"bad request", "text/plain"
             return 200, proxy_answer(column, int(query["page"])), "text/xml;charset=UTF-8"
         if path in self.articles:
-            return 200, article_page(*self.articles[path]), html
+            return 200, article_page(path, *self.articles[path]), html
         return 404, b"not found", "text/plain"
 
     def proxy_pages(self, column: str) -> list[int]:

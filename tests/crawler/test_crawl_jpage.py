@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 from crawl_helpers import crawl_json, write_config
-from jpage_portal import COLUMNS, PER_GROUP, PROXY, HanwebPortal, article_path
+from jpage_portal import COLUMNS, PER_GROUP, PROXY, HanwebPortal, article_path, attachment_of
 
 from pipeline.settings import load_settings
 from pipeline.store import open_store
@@ -57,6 +57,8 @@ def test_every_group_of_a_column_is_crawled_and_stored(crawls, portal):
             assert article.title == title
             assert article.published_at.startswith(date)  # the CMS's PubDate meta
             assert article.source == "hanweb_all"
+            link, text = attachment_of(path)
+            assert article.attachments == [{"url": portal.base + link, "title": text}]
     finally:
         store.close()
 

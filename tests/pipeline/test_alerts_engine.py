@@ -231,3 +231,21 @@ def test_web_url_must_be_an_http_address(tmp_path):
         path.write_text(f"rules: []\nweb_url: {bad}\n", encoding="utf-8")
         with pytest.raises(ConfigError, match=r"alerts.yaml:2: web_url: expected the editors' page"):
             parse_alerts(load_yaml(path), path)
+
+
+def test_an_alert_links_the_files_the_notice_attaches(store, tmp_path):
+    files = [{"url": f"http://wuhan.test/fj/{i}.pdf", "title": f"附件{i}：行动方案第{i}部分"} for i in range(7)]
+    notice = art("city", RELEASE)
+    notice.attachments = files
+    with Receiver() as r:
+        cfg = config(r.url, tmp_path)
+        save(store, [notice, art("plain", SECOND, source="hubei")], data_dir=tmp_path)
+        assert evaluate(store, tmp_path, cfg) == 2
+        deliver_due(tmp_path, cfg)
+        bodies = {q["body"]["article"]["id"]: q["body"] for q in r.requests}
+    assert bodies["city"]["article"]["attachments"] == files
+    assert "attachments" not in bodies["plain"]["article"]  # the payload's shape is unchanged without
+    _, text = render_text(bodies["city"])
+    assert "attachment: 附件0：行动方案第0部分 http://wuhan.test/fj/0.pdf" in text.splitlines()
+    assert text.count("attachment: ") == 5 and "… and 2 more attachments, on the article page" in text
+    assert "attachment" not in render_text(bodies["plain"])[1]

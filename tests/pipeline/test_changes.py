@@ -41,6 +41,18 @@ def test_compare_names_short_fields_text_and_derived_fields():
     assert c.text == [] and c.derived == ["tags"]
     assert c.names == ["title", "doc_numbers", "tags"] and c.revised
     assert not compare(old, Article(**{**old.to_dict(), "tags": ["x"]})).revised
+    # the portal replaced the attached file: a revision, shown by name and address
+    one = Article(**{**old.to_dict(), "attachments": [{"url": "https://x.gov.cn/1.pdf", "title": "方案"}]})
+    moved = compare(one, Article(**{**old.to_dict(), "attachments": [{"url": "https://x.gov.cn/2.pdf", "title": "方案"}]}))
+    assert [(f.name, f.before, f.after) for f in moved.fields] == [
+        ("attachments", "方案 <https://x.gov.cn/1.pdf>", "方案 <https://x.gov.cn/2.pdf>")]
+    assert moved.revised
+    assert compare(one, Article(**{**old.to_dict(), "attachments": []})).revised  # taken down
+    # a version stored before newsmon read attachments (None), read again with them: newsmon's
+    # reading changed, not the page
+    assert old.attachments is None
+    late = compare(old, one)
+    assert late.fields == [] and late.derived == ["attachments"] and not late.revised
     assert compare(old, old).names == []
 
 

@@ -220,6 +220,21 @@ def test_a_changed_article_is_updated_and_the_old_version_kept(loaded):
     assert loaded.replaced_since("2999-01-01T00:00:00+00:00") == []
 
 
+def test_attachments_are_kept_and_a_replaced_file_is_a_new_version(loaded):
+    files = [{"url": "https://example.gov.cn/sy/P0201.pdf", "title": "沈阳市营商环境改革方案"}]
+    # stored before attachments were read (None), read again without any: the same article
+    assert loaded.get_by_url(ARTICLES["simp"][0]).attachments is None
+    assert loaded.upsert(make("simp", attachments=[])) == "unchanged"
+    assert loaded.upsert(make("simp", attachments=files)) == "updated"
+    got = loaded.get_by_url(ARTICLES["simp"][0])
+    assert got.attachments == files
+    assert loaded.history(got.id)[-1]["article"].attachments is None
+    assert loaded.upsert(make("simp", attachments=files)) == "unchanged"
+    moved = [{**files[0], "url": "https://example.gov.cn/sy/P0202.pdf"}]
+    assert loaded.upsert(make("simp", attachments=moved)) == "updated"
+    assert loaded.get(got.id).attachments == moved
+
+
 def test_snippets_are_safe_html_cut_from_the_original(loaded):
     hit = loaded.search(SearchRequest("营商环境")).hits
     trad = next(h for h in hit if h.article.source == "cjrb")

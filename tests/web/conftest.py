@@ -89,6 +89,8 @@ def seed_articles() -> list[Article]:
             origin="湖北日報",
             published_at="2024-03-05T02:30:00+00:00",  # 10:30 in Beijing
             tags=["营商环境", "一网通办"],
+            attachments=[{"url": "https://www.hubei.gov.cn/zwgk/hbyw/202403/P020240305.pdf",
+                          "title": "湖北省優化營商環境實施方案"}],
         ),
         Article(
             id="simp0001",
@@ -147,6 +149,8 @@ def seed_articles() -> list[Article]:
             source="cjrb",
             published_at="2024-03-06T08:00:00+08:00",
             tags=["营商环境"],
+            # an imported line may carry any address: it is shown, never linked, unless web
+            attachments=[{"url": "javascript:alert(7)", "title": XSS_TITLE}],
         ),
     ]
     # one story on three portals

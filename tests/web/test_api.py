@@ -156,6 +156,16 @@ def test_article_api_has_repairs_copies_and_beijing_time(client):
     assert sorted(c["id"] for c in story["copies"]) == ["story001", "story002"]
 
 
+def test_an_articles_attachments_are_linked_on_its_page_and_in_the_api(client):
+    files = client.get("/api/articles/trad0001").json()["attachments"]
+    assert files == [{"url": "https://www.hubei.gov.cn/zwgk/hbyw/202403/P020240305.pdf", "title": "湖北省優化營商環境實施方案"}]
+    html = client.get("/articles/trad0001").text
+    box = re.search(r'<dd id="attachments">(.*?)</dd>', html, re.S).group(1)
+    assert '<a class="attachment" href="https://www.hubei.gov.cn/zwgk/hbyw/202403/P020240305.pdf"' in box
+    assert ">湖北省優化營商環境實施方案</a>" in box
+    assert 'id="attachments"' not in client.get("/articles/simp0001").text
+
+
 def test_unknown_article_is_404(client):
     r = client.get("/api/articles/0000000000000000")
     assert r.status_code == 404 and "no article" in r.json()["error"]
@@ -229,6 +239,7 @@ def test_hostile_text_is_escaped_everywhere(client):
     assert "<script>alert" not in html and "<img src=x" not in html and "<b onmouseover" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;&lt;img src=x onerror=alert(2)&gt;" in html
     assert 'href="javascript:' not in html  # the crawled URL is shown, never linked
+    assert "javascript:alert(7): not a web link" in html  # nor an attachment's
     results = client.get("/search", params={"q": "营商环境"}).text
     assert "<script>alert" not in results and "<img src=x" not in results
     # crawled text that spells <mark> stays text; only real hits are marked
