@@ -15,10 +15,10 @@ no records but still names a next group.
 from __future__ import annotations
 
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, quote, urlsplit
 
 from crawl_portal import FOOTER, NAV, _paras
+from loopback import LoopbackSite, QuietHandler
 
 UNIT, WEB = "3051", "2"
 PER_GROUP = 4
@@ -98,7 +98,7 @@ def article_page(path: str, title: str, date: str) -> bytes:
     ).encode("utf-8")
 
 
-class HanwebPortal:
+class HanwebPortal(LoopbackSite):
     def __init__(self):
         self.articles: dict[str, tuple[str, str]] = {}
         for column, groups in COLUMNS.items():
@@ -112,12 +112,7 @@ class HanwebPortal:
         self._lock = threading.Lock()
         portal = self
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args):
-                pass
-
+        class Handler(QuietHandler):
             def do_GET(self):
                 parts = urlsplit(self.path)
                 query = {k: v[0] for k, v in parse_qs(parts.query).items()}
@@ -125,17 +120,7 @@ class HanwebPortal:
                     portal.requests.append((parts.path, query))
                 self.answer(*portal.answer(parts.path, query))
 
-            def answer(self, status, body, ctype):
-                self.send_response(status)
-                self.send_header("Content-Type", ctype)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.serve(Handler)
 
     def answer(self, path: str, query: dict) -> tuple[int, bytes, str]:
         html = "text/html; charset=utf-8"
@@ -165,11 +150,3 @@ class HanwebPortal:
     def clear_log(self) -> None:
         with self._lock:
             self.requests.clear()
-
-    def __enter__(self):
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.server.shutdown()
-        self.server.server_close()

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import json
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 from crawl_portal import Article, _paras
+from loopback import LoopbackSite, QuietHandler
 
 PER_PAGE = 3
 #: pages that list articles; the page after the last is empty
@@ -39,7 +39,7 @@ def build_articles() -> dict[str, Article]:
     return out
 
 
-class PostApi:
+class PostApi(LoopbackSite):
     def __init__(self):
         self.articles = build_articles()
         #: (method, path, parsed body or None)
@@ -47,12 +47,7 @@ class PostApi:
         self._lock = threading.Lock()
         api = self
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args):
-                pass
-
+        class Handler(QuietHandler):
             def do_GET(self):
                 path = urlsplit(self.path).path
                 with api._lock:
@@ -83,19 +78,7 @@ class PostApi:
                 status, payload, out_type = api.answer_post(path, ctype, body, dict(self.headers))
                 self.answer(status, payload, out_type)
 
-            def answer(self, status, body, ctype, **extra):
-                self.send_response(status)
-                self.send_header("Content-Type", ctype)
-                self.send_header("Content-Length", str(len(body)))
-                for k, v in extra.items():
-                    self.send_header(k.title(), v)
-                self.end_headers()
-                self.wfile.write(body)
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.serve(Handler)
 
     def answer_post(self, path: str, ctype: str, body, headers: dict) -> tuple[int, bytes, str]:
         bad = (400, b"bad request", "text/plain")
@@ -153,14 +136,6 @@ class PostApi:
     def clear_log(self):
         with self._lock:
             self.requests.clear()
-
-    def __enter__(self):
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.server.shutdown()
-        self.server.server_close()
 
 
 def _page(value) -> int | None:
