@@ -24,6 +24,7 @@ KEYS = {
     "concurrency_per_domain": "requests at once per site (at most 2 when polite)",
     "workers": "processes decoding/extracting pages beside the crawler (0: in the crawler process)",
     "user_agent": "full User-Agent string, overriding the default 'newsmon/<version> (+<contact>)'",
+    "attachments": "files attached to stored articles read per crawl for search (0: none)",
 }
 
 
@@ -38,6 +39,7 @@ class CrawlOptions:
     concurrency_per_domain: int = 2
     workers: int = 0
     user_agent: str | None = None
+    attachments: int = 20
 
 
 def crawl_options(settings: dict) -> CrawlOptions:
@@ -70,9 +72,10 @@ def crawl_options(settings: dict) -> CrawlOptions:
             ):
                 raise err(key, f"{value!r}: expected a number of seconds" + (" above 0" if key == "download_timeout" else ""))
             setattr(opts, key, float(value))
-        else:  # retries, concurrency_per_domain, workers
+        else:  # retries, concurrency_per_domain, workers, attachments
             low = 1 if key == "concurrency_per_domain" else 0
-            if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= 64:
-                raise err(key, f"{value!r}: expected a whole number from {low} to 64")
+            high = 10000 if key == "attachments" else 64
+            if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+                raise err(key, f"{value!r}: expected a whole number from {low} to {high}")
             setattr(opts, key, value)
     return opts

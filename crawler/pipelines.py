@@ -100,6 +100,8 @@ class StorePipeline:
                          exc.__class__.__name__, exc)
             return
         tally.process_seconds += result.process_seconds
+        tally.attachments_read += result.attachments_read
+        tally.attachments_unread += result.attachments_unread
         tally.store_seconds += result.store_seconds
         for url, error in result.failed:
             tally.problem(f"{url}: processing failed ({error})")

@@ -18,6 +18,7 @@ from scrapy.crawler import CrawlerProcess
 
 from crawler.options import CrawlOptions
 from crawler.settings import build_settings
+from pipeline.attachread import ReadOptions
 from crawler.spiders.source import SourceSpider
 from crawler.tally import Tally
 from crawler.writer import Writer
@@ -32,7 +33,7 @@ class Runtime:
     """What the spiders and the item pipeline share: store, state, lexicon, counts."""
 
     def __init__(self, *, store, state, lexicon, data_dir: Path, sources, workers: int = 0, open_store=None,
-                 on_done=None):
+                 on_done=None, reading: ReadOptions | None = None):
         self.store = store
         self.state = state
         self.lexicon = lexicon
@@ -44,7 +45,8 @@ class Runtime:
         self._on_done = on_done
         #: where fetched pages become stored articles: the storing thread (the only user of
         #: ``store`` while the crawl runs) or ``workers`` processes with stores of their own
-        self.writer = Writer(store, Path(data_dir), lexicon, workers=workers, open_store=open_store)
+        self.writer = Writer(store, Path(data_dir), lexicon, workers=workers, open_store=open_store,
+                             reading=reading)
 
     def source_done(self, tally: Tally) -> None:
         if self._on_done is not None:
@@ -92,8 +94,10 @@ def run_crawl(sources, *, store, state, lexicon, data_dir: Path, options: CrawlO
     finally:
         logging.disable(logging.NOTSET)
     _set_levels(log_level)
+    # the files new articles attach are read as they are stored, with the crawl's manners
+    reading = ReadOptions.from_crawl(options, polite=polite)
     runtime = Runtime(store=store, state=state, lexicon=lexicon, data_dir=Path(data_dir), sources=sources,
-                      workers=options.workers, open_store=open_store, on_done=on_done)
+                      workers=options.workers, open_store=open_store, on_done=on_done, reading=reading)
     for source in sources:
         process.crawl(SourceSpider, source=source, runtime=runtime)
     stopper = _Stopper(process, runtime, grace=min(SHUTDOWN_GRACE, options.download_timeout))

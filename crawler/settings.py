@@ -6,7 +6,7 @@ contact URL and timeouts come from config/settings.yaml and the command line.
 
 from __future__ import annotations
 
-from pipeline.fetch import user_agent as agent_with_contact
+from pipeline.fetch import agent_of
 
 from crawler.options import CrawlOptions
 
@@ -17,7 +17,7 @@ HANDLED_STATUSES = [304, 400, 401, 403, 404, 405, 406, 408, 410, 412, 418, 429, 
 
 
 def user_agent(opts: CrawlOptions) -> str:
-    return opts.user_agent or agent_with_contact(opts.contact)
+    return agent_of(opts)
 
 
 def build_settings(opts: CrawlOptions, *, polite: bool, log_level: str = "WARNING") -> dict:

@@ -48,6 +48,9 @@ class Tally:
     revisits_failed: int = 0
     #: of those, pages the portal no longer has (404/410): taken down, maybe withdrawn
     gone: int = 0
+    #: files attached to stored articles read for search, and files that could not be
+    attachments_read: int = 0
+    attachments_unread: int = 0
     interrupted: bool = False
     #: time spent turning pages into articles (summed over batches, wherever they ran)
     process_seconds: float = 0.0

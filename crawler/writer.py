@@ -24,7 +24,7 @@ _worker_batches: BatchStore | None = None
 _worker_error: str | None = None
 
 
-def _init_worker(open_store, data_dir: Path, lexicon) -> None:
+def _init_worker(open_store, data_dir: Path, lexicon, reading=None) -> None:
     global _worker_batches, _worker_error
     import signal
     from multiprocessing import util
@@ -33,7 +33,7 @@ def _init_worker(open_store, data_dir: Path, lexicon) -> None:
     # (finish the batches in hand), not each worker on its own
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
-        _worker_batches = BatchStore(open_store(), data_dir, lexicon)
+        _worker_batches = BatchStore(open_store(), data_dir, lexicon, reading=reading)
     except Exception as exc:  # each batch says why; an initializer that raises breaks the pool
         _worker_error = f"{exc.__class__.__name__}: {exc}"
         return
@@ -137,16 +137,16 @@ class Writer:
     """Runs ``BatchStore.run`` for the crawl: in its thread on ``store``, or in ``workers``
     processes that each open their own store with ``open_store()`` (picklable)."""
 
-    def __init__(self, store, data_dir: Path, lexicon=None, *, workers: int = 0, open_store=None):
+    def __init__(self, store, data_dir: Path, lexicon=None, *, workers: int = 0, open_store=None, reading=None):
         self.workers = workers
         if workers > 0:
             if open_store is None:
                 raise ValueError("crawl workers need a way to open the store (open_store)")
-            self._executor = _Workers(workers, (open_store, Path(data_dir), lexicon))
+            self._executor = _Workers(workers, (open_store, Path(data_dir), lexicon, reading))
             self._batches = None
         else:
             self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="newsmon-store")
-            self._batches = BatchStore(store, Path(data_dir), lexicon)
+            self._batches = BatchStore(store, Path(data_dir), lexicon, reading=reading)
 
     def submit(self, source: str, keep_relevant: bool, pages: list) -> Future:
         """Run one batch; the future's result is a ``pipeline.crawlbatch.BatchResult``."""

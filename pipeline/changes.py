@@ -69,18 +69,21 @@ def sentences(text: str) -> list[str]:
 def compare(old: Article, new: Article) -> Changes:
     """How ``new`` differs from ``old``: short fields, the text, and derived fields."""
     out = Changes(same_fetch=old.fetched_at is not None and old.fetched_at == new.fetched_at)
-    unread = []
+    reread = []
     for name in SHORT_FIELDS:
         before, after = _shown(getattr(old, name)), _shown(getattr(new, name))
         if before == after:
+            # the same files, their text read (or not) otherwise: newsmon's reading of them
+            if name == "attachments" and (old.attachments or []) != (new.attachments or []):
+                reread.append(name)
             continue
         if name in READ_LATER and None in (getattr(old, name), getattr(new, name)):
-            unread.append(name)
+            reread.append(name)
         else:
             out.fields.append(FieldChange(name, before, after))
     if (old.text or "") != (new.text or ""):
         out.text = text_diff(old.text or "", new.text or "")
-    out.derived = [n for n in DERIVED_FIELDS if getattr(old, n) != getattr(new, n)] + unread
+    out.derived = [n for n in DERIVED_FIELDS if getattr(old, n) != getattr(new, n)] + reread
     return out
 
 

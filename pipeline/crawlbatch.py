@@ -52,6 +52,9 @@ class BatchResult:
     seen_error: str | None = None
     process_seconds: float = 0.0
     store_seconds: float = 0.0
+    #: files the batch's articles attach that were read for search, and that could not be
+    attachments_read: int = 0
+    attachments_unread: int = 0
 
     @classmethod
     def merge(cls, parts: list[BatchResult]) -> BatchResult:
@@ -61,7 +64,9 @@ class BatchResult:
                    store_error=next((p.store_error for p in parts if p.store_error), None),
                    seen_error=next((p.seen_error for p in parts if p.seen_error), None),
                    process_seconds=sum(p.process_seconds for p in parts),
-                   store_seconds=sum(p.store_seconds for p in parts))
+                   store_seconds=sum(p.store_seconds for p in parts),
+                   attachments_read=sum(p.attachments_read for p in parts),
+                   attachments_unread=sum(p.attachments_unread for p in parts))
 
 
 class BatchStore:
@@ -70,10 +75,13 @@ class BatchStore:
     that opened them, so everything is opened on first use, by the thread that runs
     batches."""
 
-    def __init__(self, store, data_dir: Path, lexicon=None):
+    def __init__(self, store, data_dir: Path, lexicon=None, *, reading=None):
         self.store = store
         self.data_dir = Path(data_dir)
         self.lexicon = lexicon
+        #: how attached files are read (``pipeline.attachread.ReadOptions``); None: not read
+        self.reading = reading
+        self._reader = None
         self._stories = None
         self._state = None
 
@@ -105,6 +113,7 @@ class BatchStore:
                 stored_at.append(len(outcomes) - 1)
                 to_store.append(article)
         result = BatchResult(outcomes=[], failed=failed, process_seconds=time.perf_counter() - started)
+        result.attachments_read, result.attachments_unread = self._read_attachments(to_store)
 
         started = time.perf_counter()
         if to_store:
@@ -139,11 +148,32 @@ class BatchStore:
         result.store_seconds = time.perf_counter() - started
         return result
 
+    def _read_attachments(self, articles) -> tuple[int, int]:
+        """(files read, files that could not be) for the articles about to be stored."""
+        if self.reading is None or not any(a.attachments for a in articles):
+            return 0, 0
+        if self._reader is None:
+            from pipeline.attachread import AttachmentReader
+
+            self._reader = AttachmentReader(self.reading)
+        read, unread = self._reader.read, self._reader.unread
+        for article in articles:
+            if article.attachments:
+                try:
+                    previous = self.store.get(article.id)
+                except Exception:  # an index away: its spool takes the article; read anew
+                    previous = None
+                self._reader.fill(article, previous)
+        return self._reader.read - read, self._reader.unread - unread
+
     def close(self) -> None:
         for conn in (self._stories, self._state):
             if conn is not None:
                 conn.close()
         self._stories = self._state = None
+        if self._reader is not None:
+            self._reader.close()
+            self._reader = None
 
 
 def _relevant(article, lexicon) -> bool:

@@ -19,8 +19,9 @@ FIRST = Article(
     origin="漢陽區人民政府",
     published_at="2024-03-01T09:00:00+08:00",
     doc_numbers=["陽政發〔2024〕1號"],
-    attachments=[{"url": "https://www.hanyang.gov.cn/zwgk/P0201.pdf", "title": "若干措施全文"},
-                 {"url": "https://www.hanyang.gov.cn/zwgk/P0202.xls", "title": "任務分工表\x1b[31m"}],
+    attachments=[{"url": "https://www.hanyang.gov.cn/zwgk/P0201.pdf", "title": "若干措施全文", "text": "第一條　總則。"},
+                 {"url": "https://www.hanyang.gov.cn/zwgk/P0202.xls", "title": "任務分工表\x1b[31m",
+                  "unread": "not a format newsmon reads (.xls)"}],
     repairs={"pinyin": 2},
     story_id="notice01",
 )
@@ -43,8 +44,9 @@ def test_show_by_id_prints_the_facts_and_the_clean_text(cli, stored):
     assert "  origin       漢陽區人民政府" in lines
     assert "  published    2024-03-01 09:00 Beijing time" in lines
     assert "  document no. 陽政發〔2024〕1號" in lines
-    assert "  attachment   若干措施全文  https://www.hanyang.gov.cn/zwgk/P0201.pdf" in lines
-    assert "  attachment   任務分工表 [31m  https://www.hanyang.gov.cn/zwgk/P0202.xls" in lines
+    assert "  attachment   若干措施全文  https://www.hanyang.gov.cn/zwgk/P0201.pdf  (7 characters of text read)" in lines
+    assert ("  attachment   任務分工表 [31m  https://www.hanyang.gov.cn/zwgk/P0202.xls"
+            "  (not read: not a format newsmon reads (.xls))") in lines
     assert "  repairs      pinyin × 2" in lines
     assert "  copies       wuhan_gov copy0001" in lines
     assert any(line.startswith("  revised      1 time since first stored, last ") and "(text)" in line for line in lines)

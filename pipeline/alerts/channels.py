@@ -113,6 +113,9 @@ def render_text(payload: dict) -> tuple[str, str]:
     guessed = [g for g in a.get("guessed") or [] if isinstance(g, str)]
     if guessed:
         lines.append("found through a guessed reading of damaged text: " + " / ".join(guessed))
+    found = [g for g in a.get("attached") or [] if isinstance(g, str)]
+    if found:
+        lines.append("found in an attachment: " + " / ".join(found))
     files = [f for f in a.get("attachments") or [] if isinstance(f, dict)]
     lines += [f"attachment: {f.get('title') or ''} {f.get('url') or ''}".rstrip() for f in files[:ATTACHMENTS_LISTED]]
     if len(files) > ATTACHMENTS_LISTED:

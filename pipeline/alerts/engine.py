@@ -20,6 +20,7 @@ from pathlib import Path
 from pipeline.alerts import digest, state
 from pipeline.alerts.channels import DeliveryError, send
 from pipeline.alerts.rules import AlertConfig, Rule
+from pipeline.attached import listed
 from pipeline.changes import revision_since
 from pipeline.errors import ConfigError
 from pipeline.statedb import transaction
@@ -98,9 +99,11 @@ def article_payload(rule_name: str, hit, story_id: str, sources: list[dict],
     # may not hold them (the search that matched the rule found them, ``Hit.guessed``)
     if hit.guessed:
         article["guessed"] = list(hit.guessed)
+    if hit.attached:  # the rule's words are in an attachment, not the text the snippet shows
+        article["attached"] = list(hit.attached)
     # a notice's measures are often in its attachments: the message links them
     if hit.article.attachments:
-        article["attachments"] = [dict(f) for f in hit.article.attachments]
+        article["attachments"] = listed(hit.article)
     return {"rule": rule_name, "article": article, "story": {"id": story_id, "sources": sources}}
 
 

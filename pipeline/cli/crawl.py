@@ -94,6 +94,9 @@ def _print_table(tallies) -> None:
         if t.revisited:
             extras.append(f"{t.revisited} revisited" + (f", {t.revisits_failed} not answered" if t.revisits_failed else "")
                           + (f", {t.gone} gone from the portal" if t.gone else ""))
+        if t.attachments_read or t.attachments_unread:
+            extras.append(f"{t.attachments_read} attachments read"
+                          + (f", {t.attachments_unread} not readable" if t.attachments_unread else ""))
         if t.queued:
             extras.append(f"{t.queued} queued for the index")
         if t.rejected:

@@ -51,7 +51,9 @@ def run(args, ctx) -> int:
 def _ingest_urls(ctx, store, urls: list[str], source: str | None, report) -> None:
     """Each page fetched now and stored as a crawl stores it, then marked seen so the next
     crawl does not fetch it again; a page that cannot be had is skipped with its reason."""
+    from crawler.options import crawl_options
     from pipeline import crawlstate
+    from pipeline.attachread import AttachmentReader, ReadOptions
     from pipeline.fetch import FetchError, fetch_page
     from pipeline.process import process_html
     from pipeline.settings import DEFAULTS
@@ -61,6 +63,8 @@ def _ingest_urls(ctx, store, urls: list[str], source: str | None, report) -> Non
 
     configured = load_sources(ctx.config_dir) if source is None else []
     contact = ctx.settings["crawl"].get("contact") or DEFAULTS["crawl"]["contact"]
+    # the files the page attaches are read as a crawl reads them
+    reader = AttachmentReader(ReadOptions.from_crawl(crawl_options(ctx.settings)))
     state = crawlstate.open_crawlstate(ctx.data_dir)
     try:
         for url in urls:
@@ -79,10 +83,12 @@ def _ingest_urls(ctx, store, urls: list[str], source: str | None, report) -> Non
             if not (article.text or "").strip():
                 report.skipped.append((url, "no article text found"))
                 continue
+            reader.fill(article, store.get(article.id))
             (outcome,) = save(store, [article], data_dir=ctx.data_dir)
             report.count(outcome)
             keys = dict.fromkeys([article.url or page.url, canonical_url(url)])
             crawlstate.mark_seen_many(state, [(k, name, article.id, outcome, page.fetched_at) for k in keys])
             print(f"{printable(url)}: {outcome}, source {name}, id {article.id}", file=sys.stderr)
     finally:
+        reader.close()
         state.close()

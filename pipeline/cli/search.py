@@ -93,5 +93,7 @@ def run(args, ctx) -> int:
         if h.guessed:
             print("  found through a guessed reading of damaged text: "
                   + " / ".join(printable(g) for g in h.guessed))
+        if h.attached:
+            print("  found in an attachment: " + " / ".join(printable(g) for g in h.attached))
         print(f"  id={a.id}" + (f"  {printable(a.url)}" if a.url else ""))
     return 0

@@ -69,7 +69,7 @@ def _print_article(a, detail: dict, tty: bool) -> None:
         ("url", a.url),
         ("tags", ", ".join(a.tags)),
         ("document no.", ", ".join(a.doc_numbers)),
-        *(("attachment", f"{f['title']}  {f['url']}") for f in a.attachments or []),
+        *(("attachment", f"{f['title']}  {f['url']}" + _reading(f)) for f in a.attachments or []),
         ("encoding", (a.encoding or "") + (" (the page declared another charset)" if a.encoding_lied else "")),
         ("repairs", ", ".join(f"{k} × {n}" for k, n in sorted(a.repairs.items(), key=lambda kv: -kv[1]))),
         ("copies", "; ".join(f"{c['source']} {c['id']}" for c in detail["copies"])),
@@ -82,6 +82,12 @@ def _print_article(a, detail: dict, tty: bool) -> None:
             print(f"  {name:<13}{printable(value)}")
     print()
     print(_lines(a.text))
+
+
+def _reading(f: dict) -> str:
+    if isinstance(f.get("text"), str):
+        return f"  ({len(f['text'])} characters of text read)"
+    return f"  (not read: {f['unread']})" if f.get("unread") else ""
 
 
 def _revised(history: list[dict]) -> str:

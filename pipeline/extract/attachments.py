@@ -28,7 +28,7 @@ _GENERIC = re.compile(r"^(?:pdf|word|wps|ofd|excel|docx?)?\s*"
                       re.IGNORECASE)
 
 
-def _document_name(url: str) -> str | None:
+def document_name(url: str) -> str | None:
     """The file name a URL delivers when it is a document, else None."""
     parts = urlsplit(url)
     path = unquote(parts.path)
@@ -70,7 +70,7 @@ def find_attachments(doc, url: str | None) -> list[dict[str, str]]:
             continue
         if parts.scheme not in ("http", "https") or not parts.hostname or target in out:
             continue
-        name = _document_name(target)
+        name = document_name(target)
         if name is None:
             continue
         out[target] = {"url": target, "title": _title(a, name)}

@@ -20,8 +20,9 @@ TIME_FIELD = "published_at"
 
 #: the KQL an editor types to find 營商環境 in either script (the *_s fields hold the
 #: simplified copy; a quoted value is a phrase; ``readings_s`` what runs the repair left
-#: may read as)
-QUERY_YINGSHANG = 'title_s:"营商环境" or text_s:"营商环境" or readings_s:"营商环境"'
+#: may read as; ``attachments_s`` what the attached files say)
+QUERY_YINGSHANG = ('title_s:"营商环境" or text_s:"营商环境" or readings_s:"营商环境"'
+                   ' or attachments_s:"营商环境"')
 QUERY_REFORM = (
     'title_s:"改革" or title_s:"印发" or title_s:"出台" or title_s:"实施方案" or title_s:"若干措施"'
 )
@@ -53,7 +54,8 @@ def data_view(alias: str = ALIAS) -> dict:
             ),
             # the simplified copies and bookkeeping are for searching, not for reading
             "sourceFilters": json.dumps(
-                [{"value": v} for v in ("title_s", "text_s", "readings_s", "raw", "repair_log", "history_count", "ingested_us")]
+                [{"value": v} for v in ("title_s", "text_s", "readings_s", "attachments_s", "raw", "repair_log",
+                                   "history_count", "ingested_us")]
             ),
             "runtimeFieldMap": "{}",
             "typeMeta": "{}",

@@ -46,14 +46,23 @@ class Hit:
     #: readings (in context) of damage the repair left that hold a query term: the
     #: article may be found through a guess, not its text (``pipeline.leftruns``)
     guessed: list[str] = field(default_factory=list)
+    #: ``TITLE: …context…`` of attachments that hold a query term the article's own text
+    #: does not: the article was found through its attachment (``pipeline.attached``)
+    attached: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict:
+        from pipeline.attached import listed
+
         d = self.article.to_dict()
+        if d.get("attachments"):
+            d["attachments"] = listed(self.article)
         d["snippet"] = self.snippet
         d["score"] = self.score
         d["story_size"] = self.story_size
         if self.guessed:
             d["guessed"] = list(self.guessed)
+        if self.attached:
+            d["attached"] = list(self.attached)
         return d
 
 

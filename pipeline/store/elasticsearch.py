@@ -35,6 +35,7 @@ from elasticsearch import ApiError, ConflictError, Elasticsearch, NotFoundError,
 
 from pipeline.chinese import simplify
 from pipeline.errors import ConfigError, StoreError
+from pipeline import attached
 from pipeline.leftruns import guessed_readings, guessed_spans, search_text
 from pipeline.model import Article
 from pipeline.query import QueryError, positive_terms
@@ -123,6 +124,8 @@ def to_doc(a: Article, *, ingested_us: int, history_count: int) -> dict:
         text_s=simplify(a.text or ""),
         # what runs the repair left may read as (``pipeline.leftruns``): found, not shown
         readings_s=simplify(search_text(a)),
+        # what the attachments say (``pipeline.attached``): found, not shown
+        attachments_s=simplify(attached.search_text(a)),
         source_s=simplify(a.source or ""),
         tags_s=[simplify(t) for t in a.tags],
         story_s=simplify(a.story_id) if a.story_id else None,
@@ -618,7 +621,7 @@ class ElasticsearchStore(Store):
         self._call(self.ensure_ready)
         while True:
             body = {"query": query, "size": batch, "sort": [{"ingested_us": "asc"}],
-                    "source_excludes": ["title_s", "text_s", "readings_s"]}
+                    "source_excludes": ["title_s", "text_s", "readings_s", "attachments_s"]}
             if after is not None:
                 body["search_after"] = after
             hits = self._call(self.es.search, index=self.names.alias, **body)["hits"]["hits"]
@@ -646,7 +649,7 @@ class ElasticsearchStore(Store):
             "size": req.limit,
             # counts stop past COUNT_LIMIT, as on SQLite: the total is then a lower bound
             "track_total_hits": COUNT_LIMIT + 1,
-            "source_excludes": ["title_s", "text_s", "readings_s"],
+            "source_excludes": ["title_s", "text_s", "readings_s", "attachments_s"],
         }
         if node is not None and req.sort != "newest":
             body["sort"] = ["_score", {"sort_at": "desc"}, {"ingested_us": "desc"}]
@@ -674,6 +677,7 @@ class ElasticsearchStore(Store):
                 article=a,
                 snippet=snippet_from_hit(a.text, h.get("highlight"), also=guessed_spans(a, terms)),
                 guessed=guessed_readings(a, terms),
+                attached=attached.found_in(a, terms),
                 score=h.get("_score") if node is not None else None,
                 story_size=sizes.get(a.story_id, 1) if a.story_id else 1,
             )
@@ -705,7 +709,7 @@ class ElasticsearchStore(Store):
             track_total_hits=True,
             query={"match_all": {}},
             sort=[{"published_at": {"order": "desc", "missing": "_last"}}],
-            source_excludes=["title_s", "text_s", "readings_s", "text"],
+            source_excludes=["title_s", "text_s", "readings_s", "attachments_s", "text"],
             aggs={"sources": {"terms": {"field": "source", "size": 10000, "order": {"_key": "asc"}}}},
         )
         total = res["hits"]["total"]["value"]

@@ -35,12 +35,14 @@ def term_query(text: str, title_only: bool = False) -> dict:
             {"match_phrase": {"title_s.uni": {"query": folded, "boost": TITLE_BOOST}}},
             {"match_phrase": {"text_s.uni": {"query": folded}}},
             {"match_phrase": {"readings_s.uni": {"query": folded}}},
+            {"match_phrase": {"attachments_s.uni": {"query": folded}}},
         ]
     else:
         should = [
             {"match_phrase": {"title_s": {"query": folded, "boost": TITLE_BOOST}}},
             {"match_phrase": {"text_s": {"query": folded}}},
             {"match_phrase": {"readings_s": {"query": folded}}},
+            {"match_phrase": {"attachments_s": {"query": folded}}},
             {"match_phrase": {"title": {"query": text, "boost": TITLE_BOOST}}},
             {"match_phrase": {"text": {"query": text}}},
         ]

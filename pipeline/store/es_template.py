@@ -78,6 +78,7 @@ ARTICLE_PROPERTIES = {
     "title_s": _SIMPLIFIED_TEXT,
     "text_s": _SIMPLIFIED_TEXT,
     "readings_s": _SIMPLIFIED_TEXT,
+    "attachments_s": _SIMPLIFIED_TEXT,
     "source_s": {"type": "keyword"},
     "tags_s": {"type": "keyword"},
     "story_s": {"type": "keyword"},

@@ -20,6 +20,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from pipeline.errors import StoreError
+from pipeline import attached
 from pipeline.leftruns import guessed_readings, guessed_spans, search_text
 from pipeline.model import Article
 from pipeline.query import And, Field, Node, Not, Or, QueryError, Term, positive_terms
@@ -216,9 +217,10 @@ class SQLiteStore(Store):
         if not a.published_at:
             meta.append(_UNDATED)
         body = document_tokens(a.text)
-        guesses = search_text(a)  # what runs the repair left may read as: found, not shown
-        if guesses:
-            body = f"{body} {document_tokens(guesses)}"
+        # what runs the repair left may read as, and what the attachments say: found, not shown
+        for extra in (search_text(a), attached.search_text(a)):
+            if extra:
+                body = f"{body} {document_tokens(extra)}"
         return document_tokens(a.title), body, " ".join(meta)
 
     def _fts_insert(self, rowid: int, a: Article) -> None:
@@ -365,6 +367,7 @@ class SQLiteStore(Store):
                 article=a,
                 snippet=make_snippet(a.text, terms, also=guessed_spans(a, terms)),
                 guessed=guessed_readings(a, terms),
+                attached=attached.found_in(a, terms),
                 score=(-s if s is not None else None),
                 story_size=sizes.get(a.story_id, 1) if a.story_id else 1,
             )

@@ -13,6 +13,7 @@ from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException
 
+from pipeline.attached import listed
 from pipeline.detail import article_detail, article_dict, copy_dict, gone_from_portal
 from pipeline.web import monitor as monitor_data
 from pipeline.web.app import WebContext
@@ -28,6 +29,11 @@ class ErrorOut(BaseModel):
 class AttachmentOut(BaseModel):
     url: str
     title: str
+    #: in an article: the file's text, once newsmon read it (search hits give ``chars``, its length)
+    text: str | None = None
+    chars: int | None = None
+    #: why newsmon did not read the file (``HTTP 404``, ``not a format newsmon reads (.wps)``)
+    unread: str | None = None
 
 
 class ArticleOut(BaseModel):
@@ -77,6 +83,9 @@ class HitOut(ArticleOut):
     #: readings of damage the repair left that hold a query term (the article may be
     #: found through these guesses, not its text)
     guessed: list[str] = []
+    #: ``TITLE: …context…`` of the article's attachments that hold a query term its own text
+    #: does not: found in an attachment
+    attached: list[str] = []
     #: alert rules that matched the story (``reform``: a reform announcement)
     flags: list[str] = []
     #: the page gone from its portal (a revisit answered 404/410), else null
@@ -181,7 +190,8 @@ def api_search(
     for sh in result.hits:
         d = article_dict(sh.hit.article)
         d.update(snippet=str(sh.hit.snippet), score=sh.hit.score, story_size=sh.hit.story_size, also_on=sh.also_on,
-                 guessed=list(sh.hit.guessed), flags=sh.flags, gone=sh.gone)
+                 guessed=list(sh.hit.guessed), attached=list(sh.hit.attached), flags=sh.flags, gone=sh.gone,
+                 attachments=listed(sh.hit.article))
         hits.append(d)
     return {
         "total": result.total,

@@ -15,6 +15,7 @@ no records but still names a next group.
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 from urllib.parse import parse_qs, quote, urlsplit
 
 from crawl_portal import FOOTER, NAV, _paras
@@ -27,6 +28,8 @@ COLUMNS = {"7": 3, "8": 3}
 #: a sidebar's column of hot items: never a listing of the columns above
 SIDEBAR = "9"
 PROXY = "/module/web/jpage/dataproxy.jsp"
+DOWNLOAD = "/module/download/downfile.jsp"
+PLAN_PDF = Path(__file__).resolve().parents[1] / "fixtures" / "attachments" / "plan.pdf"
 
 
 def article_path(column: str, group: int, n: int) -> str:
@@ -80,9 +83,10 @@ def proxy_answer(column: str, page: int) -> bytes:
 
 
 def attachment_of(path: str) -> tuple[str, str]:
-    """(path, link text) of the file an article attaches, through the CMS's download script."""
-    number = path.rsplit("_", 1)[-1].split(".")[0]
-    return f"/module/download/downfile.jsp?classid=0&filename=2403{number}.pdf", "附件：實施方案全文"
+    """(path, link text) of the file an article attaches, through the CMS's download script:
+    column 7's are a PDF (``tests/fixtures/attachments/plan.pdf``), column 8's are gone (404)."""
+    column, number = path.rsplit("/", 1)[-1].split(".")[0].split("_")[1:]
+    return f"{DOWNLOAD}?classid={column}&filename=2403{number}.pdf", "附件：實施方案全文"
 
 
 def article_page(path: str, title: str, date: str) -> bytes:
@@ -137,11 +141,17 @@ class HanwebPortal(LoopbackSite):
             return 200, proxy_answer(column, int(query["page"])), "text/xml;charset=UTF-8"
         if path in self.articles:
             return 200, article_page(path, *self.articles[path]), html
+        if path == DOWNLOAD and query.get("classid") == "7" and query.get("filename", "").endswith(".pdf"):
+            return 200, PLAN_PDF.read_bytes(), "application/octet-stream"
         return 404, b"not found", "text/plain"
 
     def proxy_pages(self, column: str) -> list[int]:
         with self._lock:
             return [int(q["page"]) for p, q in self.requests if p == PROXY and q.get("columnid") == column]
+
+    def downloads(self) -> list[str]:
+        with self._lock:
+            return [f"{q.get('classid')}/{q.get('filename')}" for p, q in self.requests if p == DOWNLOAD]
 
     def paths(self) -> list[str]:
         with self._lock:

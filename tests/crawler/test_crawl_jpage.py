@@ -1,16 +1,17 @@
 """Hanweb (大汉 JCMS) column lists against a local portal of that CMS: the records a column
 page hides in its datastore are crawled, the groups after it are followed through the
 address each datastore names, up to max_pages and no further than the last group, and a
-sidebar's datastore is neither read nor followed."""
+sidebar's datastore is neither read nor followed. The files the articles attach are read
+for search as they are stored, once."""
 
 from __future__ import annotations
 
 import pytest
-from crawl_helpers import crawl_json, write_config
+from crawl_helpers import crawl_json, newsmon, write_config
 from jpage_portal import COLUMNS, PER_GROUP, PROXY, HanwebPortal, article_path, attachment_of
 
 from pipeline.settings import load_settings
-from pipeline.store import open_store
+from pipeline.store import SearchRequest, open_store
 
 
 @pytest.fixture(scope="module")
@@ -35,11 +36,12 @@ sources:
     portal.clear_log()
     first = crawl_json(config, data)
     first_paths = portal.paths()
+    downloads = portal.downloads()
     pages = {c: portal.proxy_pages(c) for c in ("7", "8", "9")}
     portal.clear_log()
     second = crawl_json(config, data)
     return {"config": config, "data": data, "first": first, "first_paths": first_paths, "pages": pages,
-            "second": second, "second_paths": portal.paths()}
+            "downloads": downloads, "second": second, "second_paths": portal.paths()}
 
 
 def test_every_group_of_a_column_is_crawled_and_stored(crawls, portal):
@@ -58,7 +60,9 @@ def test_every_group_of_a_column_is_crawled_and_stored(crawls, portal):
             assert article.published_at.startswith(date)  # the CMS's PubDate meta
             assert article.source == "hanweb_all"
             link, text = attachment_of(path)
-            assert article.attachments == [{"url": portal.base + link, "title": text}]
+            (attached,) = article.attachments
+            assert (attached["url"], attached["title"]) == (portal.base + link, text)
+            assert "企業開辦時間壓縮至1個工作日以內" in attached["text"]  # the PDF's own words
     finally:
         store.close()
 
@@ -79,3 +83,51 @@ def test_second_crawl_fetches_no_stored_article(crawls):
     assert second["hanweb_all"]["new"] == 0 and second["hanweb_all"]["errors"] == 0
     assert second["hanweb_all"]["unchanged"] == COLUMNS["7"] * PER_GROUP
     assert PROXY in crawls["second_paths"]  # the groups are read again for new records
+
+
+def test_attached_files_are_read_once_and_searched(crawls, portal):
+    first = crawls["first"]
+    # every article's file fetched once: column 7's PDFs read, column 8's answered 404
+    assert len(crawls["downloads"]) == len(set(crawls["downloads"])) == (COLUMNS["7"] + 2) * PER_GROUP
+    assert first["hanweb_all"]["attachments_read"] == COLUMNS["7"] * PER_GROUP
+    assert first["hanweb_two"]["attachments_read"] == 0
+    assert first["hanweb_two"]["attachments_unread"] == 2 * PER_GROUP
+    assert not any(p.startswith("/module/download/") for p in crawls["second_paths"])
+    store = open_store(load_settings(crawls["config"]), crawls["data"])
+    try:
+        gone = store.get_by_url(portal.base + article_path("8", 0, 1)).attachments[0]
+        assert gone["unread"] == "HTTP 404" and "text" not in gone
+        # words only the attached PDF holds (page 2), searched in the other script
+        hits = store.search(SearchRequest("工程建设项目审批时间压缩至50个工作日", limit=50)).hits
+        assert {h.article.source for h in hits} == {"hanweb_all"} and len(hits) == COLUMNS["7"] * PER_GROUP
+        assert all(h.attached and h.attached[0].startswith("附件：實施方案全文: ") for h in hits)
+    finally:
+        store.close()
+
+
+def test_the_files_read_per_crawl_are_capped(portal, tmp_path):
+    config = write_config(tmp_path / "config", f"""\
+sources:
+  - name: hanweb_all
+    urls: [{portal.base}/col/col7/index.html]
+    max_pages: 10
+""")
+    with open(config / "settings.yaml", "a", encoding="utf-8") as f:
+        f.write("  attachments: 3\n")
+    portal.clear_log()
+    result = crawl_json(config, tmp_path / "data")
+    assert result["hanweb_all"]["new"] == COLUMNS["7"] * PER_GROUP
+    assert len(portal.downloads()) == 3 and result["hanweb_all"]["attachments_read"] == 3
+
+
+def test_an_article_ingested_by_its_address_has_its_files_read_too(portal, tmp_path):
+    config = write_config(tmp_path / "config", "sources: []\n")
+    url = portal.base + article_path("7", 1, 2)
+    proc = newsmon(config, tmp_path / "data", "ingest", url, "--source", "hanweb")
+    assert proc.returncode == 0, proc.stderr
+    store = open_store(load_settings(config), tmp_path / "data")
+    try:
+        (attached,) = store.get_by_url(url).attachments
+        assert "工程建設項目審批時間壓縮至50個工作日以內" in attached["text"]
+    finally:
+        store.close()

@@ -35,6 +35,9 @@ def test_options_from_settings_yaml(tmp_path):
     opts = crawl_options(load_settings(tmp_path))
     assert (opts.contact, opts.polite, opts.download_timeout, opts.retries) == ("mailto:ops@example.org", False, 5.0, 0)
     assert crawl_options(load_settings(tmp_path / "none")) == CrawlOptions()
+    (tmp_path / "settings.yaml").write_text("crawl:\n  attachments: 0\n", encoding="utf-8")
+    assert crawl_options(load_settings(tmp_path)).attachments == 0  # none read
+    assert CrawlOptions().attachments == 20
 
 
 @pytest.mark.parametrize("yaml, where", [
@@ -42,6 +45,8 @@ def test_options_from_settings_yaml(tmp_path):
     ("crawl:\n  contact: ftp://x\n", "settings.yaml:2: crawl.contact"),
     ("crawl:\n  download_timeout: 0\n", "settings.yaml:2: crawl.download_timeout"),
     ("crawl:\n  x: 1\n", "settings.yaml:2: crawl.x"),
+    ("crawl:\n  attachments: -1\n", "settings.yaml:2: crawl.attachments"),
+    ("crawl:\n  attachments: lots\n", "settings.yaml:2: crawl.attachments"),
 ])
 def test_bad_crawl_settings(tmp_path, yaml, where):
     (tmp_path / "settings.yaml").write_text(yaml, encoding="utf-8")

@@ -249,3 +249,21 @@ def test_an_alert_links_the_files_the_notice_attaches(store, tmp_path):
     assert "attachment: 附件0：行动方案第0部分 http://wuhan.test/fj/0.pdf" in text.splitlines()
     assert text.count("attachment: ") == 5 and "… and 2 more attachments, on the article page" in text
     assert "attachment" not in render_text(bodies["plain"])[1]
+
+
+def test_a_rule_fires_on_words_only_an_attachment_holds_and_says_so(store, tmp_path):
+    cover = art("cover", "市营商环境建设领导小组办公室发布通知，请各区各部门认真贯彻执行。")
+    cover.attachments = [{"url": "http://wuhan.test/fj/plan.pdf", "title": "行动方案",
+                          "text": "关于印发《优化营商环境三年行动方案》的通知\n各区人民政府："}]
+    with Receiver() as r:
+        cfg = config(r.url, tmp_path)
+        save(store, [cover], data_dir=tmp_path)
+        assert evaluate(store, tmp_path, cfg) == 1
+        deliver_due(tmp_path, cfg)
+        (req,) = r.requests
+    article = req["body"]["article"]
+    (found,) = article["attached"]
+    assert found.startswith("行动方案: 关于印发《优化营商环境三年行动方案》") and found.endswith("…")
+    assert article["attachments"] == [{"url": "http://wuhan.test/fj/plan.pdf", "title": "行动方案",
+                                       "chars": len(cover.attachments[0]["text"])}]
+    assert "found in an attachment: 行动方案: 关于印发" in render_text(req["body"])[1]

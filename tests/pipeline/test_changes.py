@@ -53,6 +53,9 @@ def test_compare_names_short_fields_text_and_derived_fields():
     assert old.attachments is None
     late = compare(old, one)
     assert late.fields == [] and late.derived == ["attachments"] and not late.revised
+    # the same file, its text read since: newsmon's reading too
+    read = compare(one, Article(**{**one.to_dict(), "attachments": [{**one.attachments[0], "text": "第一條"}]}))
+    assert read.fields == [] and read.derived == ["attachments"] and not read.revised
     assert compare(old, old).names == []
 
 

@@ -235,6 +235,28 @@ def test_attachments_are_kept_and_a_replaced_file_is_a_new_version(loaded):
     assert loaded.get(got.id).attachments == moved
 
 
+def test_an_attachments_text_is_searched_and_the_hit_says_so(loaded):
+    plan = ("第一條　企業開辦時間壓縮至1個工作日以內。\n第二條　工程建設項目審批時間\n壓縮至50個工作日以內。\n"
+            "第三條　推行「證照分離」改革全覆蓋。")
+    files = [{"url": "https://example.gov.cn/sy/P0201.pdf", "title": "實施方案", "text": plan},
+             {"url": "https://example.gov.cn/sy/P0202.wps", "title": "分工表", "unread": "not a format newsmon reads (.wps)"}]
+    assert loaded.upsert(make("simp", attachments=files)) == "updated"
+    # in the attachment only, in the other script, a phrase across a line break
+    hits = loaded.search(SearchRequest('"审批时间压缩至50个工作日"')).hits
+    assert [h.article.url for h in hits] == [ARTICLES["simp"][0]]
+    (found,) = hits[0].attached
+    # the attachment's title, then the hit in its own script with its context either side
+    assert found.startswith("實施方案: …") and found.endswith("…")
+    assert "第二條 工程建設項目審批時間 壓縮至50個工作日以內。" in found and "企業開辦" not in found
+    assert "unread" not in hits[0].attached[0] and "分工表" not in hits[0].attached[0]
+    assert [f.get("chars") for f in hits[0].to_dict()["attachments"]] == [len(plan), None]
+    assert "text" not in str(hits[0].to_dict()["attachments"])
+    # a word the article's own text holds: found there, not through the attachment
+    hits = loaded.search(SearchRequest("企业开办 沈阳")).hits
+    assert [h.article.url for h in hits] == [ARTICLES["simp"][0]] and hits[0].attached == []
+    assert ids(loaded, "證照分離") == {"2"} and ids(loaded, "分工表") == set()
+
+
 def test_snippets_are_safe_html_cut_from_the_original(loaded):
     hit = loaded.search(SearchRequest("营商环境")).hits
     trad = next(h for h in hit if h.article.source == "cjrb")

@@ -75,6 +75,8 @@ silence:
 """
 
 TRAD_BODY = "湖北省持續優化營商環境,推進“一網通辦”改革,企業開辦時間壓縮至一個工作日。"
+#: what the notice's attached plan says (as read from the file): words its own text lacks
+ATTACHED_TEXT = "第一條　推行惠企政策免申即享。\n第二條　<script>alert(8)</script>涉企經營許可事項\n全部實行告知承諾。"
 
 
 def seed_articles() -> list[Article]:
@@ -90,7 +92,9 @@ def seed_articles() -> list[Article]:
             published_at="2024-03-05T02:30:00+00:00",  # 10:30 in Beijing
             tags=["营商环境", "一网通办"],
             attachments=[{"url": "https://www.hubei.gov.cn/zwgk/hbyw/202403/P020240305.pdf",
-                          "title": "湖北省優化營商環境實施方案"}],
+                          "title": "湖北省優化營商環境實施方案", "text": ATTACHED_TEXT},
+                         {"url": "https://www.hubei.gov.cn/zwgk/hbyw/202403/P020240305.wps",
+                          "title": "任務分工表", "unread": "not a format newsmon reads (.wps)"}],
         ),
         Article(
             id="simp0001",

@@ -158,12 +158,37 @@ def test_article_api_has_repairs_copies_and_beijing_time(client):
 
 def test_an_articles_attachments_are_linked_on_its_page_and_in_the_api(client):
     files = client.get("/api/articles/trad0001").json()["attachments"]
-    assert files == [{"url": "https://www.hubei.gov.cn/zwgk/hbyw/202403/P020240305.pdf", "title": "湖北省優化營商環境實施方案"}]
+    assert [(f["url"], f["title"], f["unread"]) for f in files] == [
+        ("https://www.hubei.gov.cn/zwgk/hbyw/202403/P020240305.pdf", "湖北省優化營商環境實施方案", None),
+        ("https://www.hubei.gov.cn/zwgk/hbyw/202403/P020240305.wps", "任務分工表", "not a format newsmon reads (.wps)")]
+    assert "免申即享" in files[0]["text"] and files[1]["text"] is None  # one article: the text too
     html = client.get("/articles/trad0001").text
     box = re.search(r'<dd id="attachments">(.*?)</dd>', html, re.S).group(1)
     assert '<a class="attachment" href="https://www.hubei.gov.cn/zwgk/hbyw/202403/P020240305.pdf"' in box
     assert ">湖北省優化營商環境實施方案</a>" in box
     assert 'id="attachments"' not in client.get("/articles/simp0001").text
+    # the file read, its text below the article's (escaped); the one not read says why
+    assert 'href="#attachment-1">its text</a>' in box and "(not read: not a format newsmon reads (.wps))" in box
+    section = re.search(r'<section class="attachment-texts".*?</section>', html, re.S).group(0)
+    assert "湖北省優化營商環境實施方案 (" in section and "免申即享" in section
+    assert "<script>alert(8)" not in section and "&lt;script&gt;alert(8)&lt;/script&gt;" in section
+    assert "<section class=\"attachment-texts\"" not in client.get("/articles/simp0001").text
+
+
+def test_words_only_an_attachment_holds_find_the_article_and_say_so(client):
+    hit = client.get("/api/search", params={"q": "告知承诺"}).json()["hits"][0]
+    assert hit["id"] == "trad0001"
+    (found,) = hit["attached"]
+    assert found.startswith("湖北省優化營商環境實施方案: …") and "告知承諾" in found
+    # results carry what each file is, not its text
+    assert hit["attachments"][0]["chars"] == len("第一條　推行惠企政策免申即享。\n第二條　<script>alert(8)</script>涉企經營許可事項\n全部實行告知承諾。")
+    assert hit["attachments"][0]["text"] is None and hit["attachments"][1]["unread"].startswith("not a format")
+    page = client.get("/search", params={"q": "告知承诺"}).text
+    line = re.search(r'<p class="attached muted">(.*?)</p>', page, re.S).group(1)
+    assert line.startswith("found in an attachment: ") and "<script>" not in line
+    # a word the article's own text holds is found there, not through the attachment
+    assert client.get("/api/search", params={"q": "一網通辦 惠企"}).json()["hits"][0]["attached"] != []
+    assert client.get("/api/search", params={"q": "企業開辦"}).json()["hits"][0].get("attached") == []
 
 
 def test_unknown_article_is_404(client):
