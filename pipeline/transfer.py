@@ -116,10 +116,12 @@ def _article(data: dict) -> Article:
     files = data.get("attachments")
     if files is not None:
         if not isinstance(files, list) or not all(
-                isinstance(f, dict) and isinstance(f.get("url"), str) and isinstance(f.get("title", ""), str)
+                isinstance(f, dict) and isinstance(f.get("url"), str)
+                and all(isinstance(f.get(k, ""), str) for k in ("title", "text", "unread"))
                 for f in files):
-            raise BadLine("attachments: expected a list of {url, title} objects, or null")
-        data["attachments"] = [{"url": f["url"], "title": f.get("title") or ""} for f in files]
+            raise BadLine("attachments: expected a list of {url, title, text?, unread?} objects, or null")
+        data["attachments"] = [{"url": f["url"], "title": f.get("title") or "",
+                                **{k: f[k] for k in ("text", "unread") if k in f}} for f in files]
     if data.get("encoding_lied") is not None and not isinstance(data["encoding_lied"], bool):
         raise BadLine("encoding_lied: expected true, false or null")
     relevance = data.get("relevance")

@@ -31,7 +31,8 @@ def source_index(folder):
                      source="hubei"),
         Article(id="other", url="https://hb.test/3.html", source="hubei", title="春天", text="江灘的花開了。",
                 doc_numbers=["鄂政發〔2024〕1號"], tags=["民生"], relevance=0.5,
-                attachments=[{"url": "https://hb.test/fj/3.pdf", "title": "江灘花期表"}]),
+                attachments=[{"url": "https://hb.test/fj/3.pdf", "title": "江灘花期表", "text": "三月　櫻花"},
+                             {"url": "https://hb.test/fj/4.wps", "title": "附表", "unread": "not a format newsmon reads (.wps)"}]),
     ]
     save(store, articles, data_dir=folder)
     store.close()
@@ -119,8 +120,9 @@ def test_bad_lines_are_named_and_skipped_and_the_rest_go_in(tmp_path, capsys):
     ('{"id": "a", "source": "s", "repair_log": [1]}', "repair_log: expected a list of objects"),
     ('{"id": "a", "source": "s", "encoding_lied": "no"}', "encoding_lied: expected true, false or null"),
     ('{"id": "a", "source": "s", "relevance": true}', "relevance: expected a number or null"),
-    ('{"id": "a", "source": "s", "attachments": ["x.pdf"]}', "attachments: expected a list of {url, title} objects, or null"),
-    ('{"id": "a", "source": "s", "attachments": [{"title": "x"}]}', "attachments: expected a list of {url, title} objects, or null"),
+    ('{"id": "a", "source": "s", "attachments": ["x.pdf"]}', "attachments: expected a list of {url, title, text?, unread?} objects, or null"),
+    ('{"id": "a", "source": "s", "attachments": [{"title": "x"}]}', "attachments: expected a list of {url, title, text?, unread?} objects, or null"),
+    ('{"id": "a", "source": "s", "attachments": [{"url": "u", "text": 5}]}', "attachments: expected a list of {url, title, text?, unread?} objects, or null"),
     ('{"id": "a", "source": "s", "_history": {}}', "_history: expected a list of earlier versions"),
     ('{"id": "a", "source": "s", "_history": [{"version": 0, "replaced_at": "2024-03-01T00:00:00+08:00",'
      ' "article": {"id": "a", "source": "s"}}]}', "_history[0].version: expected a whole number of at least 1"),
