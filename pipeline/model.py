@@ -48,8 +48,9 @@ class Article:
     repair_log: list[dict[str, Any]] = field(default_factory=list)
     #: document numbers such as 湘政办发〔2023〕12号
     doc_numbers: list[str] = field(default_factory=list)
-    #: files the page attaches (附件), [{"url", "title"}]: often the policy itself. None: not
-    #: read (a text file, or a page stored before newsmon read attachments)
+    #: files the page attaches (附件), [{"url", "title"}]: often the policy itself; once
+    #: newsmon tried to read a file, its ``text`` or why not (``unread``). None: not looked
+    #: for (a text file, or a page stored before newsmon read attachments)
     attachments: list[dict[str, str]] | None = None
     #: topic-lexicon score; None when no lexicon was applied
     relevance: float | None = None

@@ -42,7 +42,8 @@ def try_sources(sources, options, ctx, *, polite: bool, limit: int, as_json: boo
         try:
             tallies = run_crawl(
                 trial, store=store, state=state, lexicon=lexicon, data_dir=folder,
-                options=dataclasses.replace(options, workers=0), polite=polite, progress=progress,
+                # a try lists the files articles attach but does not download them
+                options=dataclasses.replace(options, workers=0, attachments=0), polite=polite, progress=progress,
                 log_level="DEBUG" if verbose > 1 else "INFO" if verbose else "WARNING",
             )
             found = {s.name: _articles(store, s.name, limit) for s in trial}
@@ -85,6 +86,7 @@ def _record(article, keep: str, lexicon) -> dict:
         "author": article.author, "origin": article.origin, "tags": list(article.tags),
         "encoding": article.encoding, "encoding_lied": article.encoding_lied, "repairs": dict(article.repairs),
         "text_chars": len(article.text or ""), "text_start": (article.text or "")[:PREVIEW],
+        "attachments": [{"url": f.get("url"), "title": f.get("title")} for f in article.attachments or []],
         "relevant": relevant, "would_keep": keep != "relevant" or relevant is not False,
     }
 
@@ -113,6 +115,8 @@ def _print_source(tally, articles, keep: str, lexicon, limit: int) -> None:
             facts.append("repairs: " + ", ".join(f"{k} {v}" for k, v in sorted(a.repairs.items())))
         if a.tags:
             facts.append("tags: " + ", ".join(a.tags))
+        if r["attachments"]:
+            facts.append(f"{len(r['attachments'])} attachment{'s' if len(r['attachments']) != 1 else ''}")
         if r["relevant"] is False:
             facts.append("not relevant" + (": keep: relevant would skip it" if keep == "relevant" else ""))
         print(f"     {printable(' · '.join(facts))}")

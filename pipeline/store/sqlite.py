@@ -19,8 +19,8 @@ from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 
-from pipeline.errors import StoreError
 from pipeline import attached
+from pipeline.errors import StoreError
 from pipeline.leftruns import guessed_readings, guessed_spans, search_text
 from pipeline.model import Article
 from pipeline.query import And, Field, Node, Not, Or, QueryError, Term, positive_terms

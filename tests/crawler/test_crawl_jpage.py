@@ -6,6 +6,8 @@ for search as they are stored, once."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from crawl_helpers import crawl_json, newsmon, write_config
 from jpage_portal import COLUMNS, PER_GROUP, PROXY, HanwebPortal, article_path, attachment_of
@@ -131,3 +133,14 @@ def test_an_article_ingested_by_its_address_has_its_files_read_too(portal, tmp_p
         assert "工程建設項目審批時間壓縮至50個工作日以內" in attached["text"]
     finally:
         store.close()
+
+
+def test_a_try_lists_the_attached_files_without_downloading_them(portal, tmp_path):
+    config = write_config(tmp_path / "config", f"sources:\n  - name: hanweb\n    urls: [{portal.base}/col/col7/index.html]\n")
+    portal.clear_log()
+    proc = newsmon(config, tmp_path / "data", "crawl", "--try", "--json", "--limit", "2")
+    assert proc.returncode == 0, proc.stderr
+    (source,) = json.loads(proc.stdout)["sources"]
+    assert [len(a["attachments"]) for a in source["articles"]] == [1, 1]
+    assert source["articles"][0]["attachments"][0]["url"].startswith(portal.base + "/module/download/")
+    assert portal.downloads() == []
