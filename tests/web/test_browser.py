@@ -157,6 +157,21 @@ def test_article_shows_its_repairs_and_copies(browser, live_server, screenshots)
     assert STORY  # the three copies share it
 
 
+def test_a_hit_found_in_an_attachment_leads_to_the_files_text(browser, live_server, screenshots):
+    browser.get(live_server + "/search?q=%E5%91%8A%E7%9F%A5%E6%89%BF%E8%AF%BA")  # 告知承诺
+    hit = browser.find_element(By.CSS_SELECTOR, 'li.hit[data-id="trad0001"]')
+    assert hit.find_element(By.CSS_SELECTOR, "p.attached").text.startswith("found in an attachment: 湖北省優化營商環境實施方案: …")
+    navigates(browser, hit.find_element(By.CSS_SELECTOR, "a.title").click)
+    files = browser.find_element(By.ID, "attachments")
+    assert "(not read: not a format newsmon reads (.wps))" in files.text
+    text = browser.find_element(By.CSS_SELECTOR, "#attachment-1 .text")
+    assert not text.is_displayed()  # folded away until asked for
+    browser.find_element(By.CSS_SELECTOR, "#attachment-1 summary").click()
+    assert text.is_displayed() and "全部實行告知承諾" in text.text and "<script>alert(8)</script>" in text.text
+    assert no_dialog(browser)
+    screenshots.save(browser, "article-attachments.png")
+
+
 def test_hostile_title_renders_as_text_with_no_dialog(browser, live_server):
     browser.get(live_server + "/search?q=alert")
     assert no_dialog(browser)
