@@ -8,9 +8,10 @@ its earlier version's files said (``previous``) instead of fetching them again.
 Manners are the crawler's: its User-Agent, robots.txt (checked once per site), at most
 ``delay`` seconds between two files from one site, the ingest size cap, and a ``budget`` of
 files per crawl, so a first crawl of a portal full of attachments does not turn into a
-download of all of them. A file left for lack of budget, or that timed out, is tried again
-the next time its page is stored; one that cannot be read (HTTP 404, a WPS file, a scanned
-PDF) says why in ``unread`` and is not tried again.
+download of all of them. A file left for lack of budget, or that timed out, is read by a
+later crawl of its source (``read_pending``, with what budget that crawl has left), or when
+its page is stored again; one that cannot be read (HTTP 404, a WPS file, a scanned PDF)
+says why in ``unread`` and is not tried again.
 """
 
 from __future__ import annotations
@@ -66,6 +67,8 @@ class AttachmentReader:
             return
         known = {f.get("url"): f for f in (previous.attachments or []) if isinstance(f, dict)} if previous else {}
         for entry in article.attachments:
+            if _settled(entry):
+                continue
             before = known.get(entry.get("url"))
             if before is not None and ("text" in before or "unread" in before):
                 entry.update({k: before[k] for k in ("text", "unread") if k in before})
@@ -74,6 +77,11 @@ class AttachmentReader:
                 self._read(entry)
             except Exception as exc:  # a parser's bug on a hostile file: log it, keep the article
                 log.warning("attachment %s not read: %s", entry.get("url"), exc.__class__.__name__)
+
+    def pending(self, article) -> bool:
+        """Whether ``article`` attaches a file of a readable format not read nor given up on."""
+        return any(not _settled(f) and kind_of(document_name(f.get("url") or "") or "") in READABLE
+                   for f in article.attachments or () if isinstance(f, dict))
 
     def _read(self, entry: dict) -> None:
         url = entry.get("url") or ""
@@ -125,3 +133,43 @@ class AttachmentReader:
         if self._http is not None:
             self._http.close()
             self._http = None
+
+
+def _settled(entry: dict) -> bool:
+    """Read, or given up on: nothing more to do for this file."""
+    return "text" in entry or "unread" in entry
+
+
+#: how far back ``read_pending`` looks for files left unread
+PENDING_DAYS = 7
+
+
+def read_pending(store, reader: AttachmentReader, sources: list[str], *, limit: int = 500) -> dict[str, list[int]]:
+    """Read the files that earlier crawls of ``sources`` left (their budget ran out, a site
+    timed out) for articles stored in the last ``PENDING_DAYS`` days, newest first, while
+    ``reader`` has budget; each article whose files got read is stored again (a version
+    only newsmon's reading changed). Returns ``{source: [files read, files not readable]}``."""
+    from datetime import datetime, timedelta, timezone
+
+    from pipeline.store.base import SearchRequest
+
+    counts: dict[str, list[int]] = {}
+    if reader.left <= 0:
+        return counts
+    since = (datetime.now(timezone.utc) - timedelta(days=PENDING_DAYS)).isoformat(timespec="seconds")
+    hits = store.search(SearchRequest(sources=sources, ingested_after=since, sort="newest", limit=limit)).hits
+    done = []
+    for article in (h.article for h in hits):
+        if reader.left <= 0:
+            break
+        if reader.pending(article):
+            read, unread = reader.read, reader.unread
+            reader.fill(article)
+            if (reader.read, reader.unread) != (read, unread):
+                done.append(article)
+                tally = counts.setdefault(article.source, [0, 0])
+                tally[0] += reader.read - read
+                tally[1] += reader.unread - unread
+    if done:
+        store.upsert_many(done)
+    return counts

@@ -75,12 +75,38 @@ def run(args, ctx) -> int:
         state.close()
 
     interrupted = any(t.interrupted for t in tallies)
+    if not interrupted:
+        _read_pending(store, tallies, options, polite)
     if args.json:
         out = {"sources": [t.to_dict() for t in tallies], "interrupted": interrupted}
         print(json.dumps(out, ensure_ascii=False))
     else:
         _print_table(tallies)
     return 0
+
+
+def _read_pending(store, tallies, options, polite: bool) -> None:
+    """Files earlier crawls left unread, with what budget this crawl left (counted into the
+    sources' tallies); a failure here is a note in the log, never a failed crawl."""
+    import dataclasses
+    import logging
+
+    from pipeline.attachread import AttachmentReader, ReadOptions, read_pending
+
+    used = sum(t.attachments_read + t.attachments_unread for t in tallies)
+    reading = ReadOptions.from_crawl(options, polite=polite)
+    reader = AttachmentReader(dataclasses.replace(reading, budget=max(0, reading.budget - used)))
+    try:
+        counts = read_pending(store, reader, [t.source for t in tallies])
+    except Exception as exc:  # an index away: the files wait for the next crawl
+        logging.getLogger(__name__).warning("files left unread not read now: %s", exc)
+        return
+    finally:
+        reader.close()
+    for t in tallies:
+        read, unread = counts.get(t.source, (0, 0))
+        t.attachments_read += read
+        t.attachments_unread += unread
 
 
 def _print_table(tallies) -> None:

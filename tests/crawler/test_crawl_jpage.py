@@ -12,6 +12,7 @@ import pytest
 from crawl_helpers import crawl_json, newsmon, write_config
 from jpage_portal import COLUMNS, PER_GROUP, PROXY, HanwebPortal, article_path, attachment_of
 
+from pipeline.changes import version_changes
 from pipeline.settings import load_settings
 from pipeline.store import SearchRequest, open_store
 
@@ -120,6 +121,20 @@ sources:
     result = crawl_json(config, tmp_path / "data")
     assert result["hanweb_all"]["new"] == COLUMNS["7"] * PER_GROUP
     assert len(portal.downloads()) == 3 and result["hanweb_all"]["attachments_read"] == 3
+    # the next crawl finds nothing new, and reads the files left with its own budget
+    first = set(portal.downloads())
+    again = crawl_json(config, tmp_path / "data")
+    assert again["hanweb_all"]["new"] == 0 and again["hanweb_all"]["attachments_read"] == 3
+    assert len(portal.downloads()) == 6 and len(set(portal.downloads()) - first) == 3
+    store = open_store(load_settings(config), tmp_path / "data")
+    try:
+        read = [a for a in store.scan() if a.attachments and "text" in a.attachments[0]]
+        assert len(read) == 6
+        # stored again for what newsmon read, not revised by the portal
+        history = store.history(read[-1].id)
+        assert history and all(not c["changes"].revised for c in version_changes(read[-1], history))
+    finally:
+        store.close()
 
 
 def test_an_article_ingested_by_its_address_has_its_files_read_too(portal, tmp_path):
