@@ -17,7 +17,7 @@ import re
 from pipeline.chinese import simplify
 
 #: bump when the token layout changes: stores rebuild their index on a mismatch
-INDEX_VERSION = 1
+INDEX_VERSION = 2  # 2: the attachments' text in a column of its own
 
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _RUN = re.compile(rf"(?P<cjk>[{_CJK}]+)|(?P<word>[^\W{_CJK}_]+)")

@@ -59,7 +59,7 @@ def matching_hits(store, rule: Rule, ingested_after: str) -> list:
         while True:
             res = store.search(
                 SearchRequest(query=rule.query, sources=rule.sources, ingested_after=ingested_after,
-                              sort="newest", limit=PAGE, offset=offset)
+                              sort="newest", limit=PAGE, offset=offset, attachments=rule.attachments)
             )
             if total is None:
                 total = res.total

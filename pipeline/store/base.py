@@ -33,6 +33,9 @@ class SearchRequest:
     story_id: str | None = None
     #: only articles the store accepted strictly after this ISO time (alert checkpoints)
     ingested_after: str | None = None
+    #: terms match what the attachments say too (``pipeline.attached``); False: the
+    #: article's own title and text only
+    attachments: bool = True
 
 
 @dataclass

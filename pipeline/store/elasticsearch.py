@@ -677,7 +677,7 @@ class ElasticsearchStore(Store):
                 article=a,
                 snippet=snippet_from_hit(a.text, h.get("highlight"), also=guessed_spans(a, terms)),
                 guessed=guessed_readings(a, terms),
-                attached=attached.found_in(a, terms),
+                attached=attached.found_in(a, terms) if req.attachments else [],
                 score=h.get("_score") if node is not None else None,
                 story_size=sizes.get(a.story_id, 1) if a.story_id else 1,
             )

@@ -19,13 +19,15 @@ from pipeline.textindex import query_tokens
 from pipeline.timeutil import parse_user_date, timestamp
 
 TITLE_BOOST = 5.0
+#: an attachment's words count, a tenth as much (as on SQLite: a long plan holds most words)
+ATTACHED_BOOST = 0.1
 #: query field name → the keyword field holding the simplified value
 FIELD_KEYS = {"source": "source_s", "tag": "tags_s", "story": "story_s"}
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _LONE_CJK = re.compile(rf"(?<![{_CJK}])[{_CJK}](?![{_CJK}])")
 
 
-def term_query(text: str, title_only: bool = False) -> dict:
+def term_query(text: str, title_only: bool = False, attachments: bool = True) -> dict:
     tokens, _ = query_tokens(text)
     if not tokens:
         raise QueryError(f"term has nothing searchable in it: {text!r}")
@@ -35,32 +37,34 @@ def term_query(text: str, title_only: bool = False) -> dict:
             {"match_phrase": {"title_s.uni": {"query": folded, "boost": TITLE_BOOST}}},
             {"match_phrase": {"text_s.uni": {"query": folded}}},
             {"match_phrase": {"readings_s.uni": {"query": folded}}},
-            {"match_phrase": {"attachments_s.uni": {"query": folded}}},
+            {"match_phrase": {"attachments_s.uni": {"query": folded, "boost": ATTACHED_BOOST}}},
         ]
     else:
         should = [
             {"match_phrase": {"title_s": {"query": folded, "boost": TITLE_BOOST}}},
             {"match_phrase": {"text_s": {"query": folded}}},
             {"match_phrase": {"readings_s": {"query": folded}}},
-            {"match_phrase": {"attachments_s": {"query": folded}}},
+            {"match_phrase": {"attachments_s": {"query": folded, "boost": ATTACHED_BOOST}}},
             {"match_phrase": {"title": {"query": text, "boost": TITLE_BOOST}}},
             {"match_phrase": {"text": {"query": text}}},
         ]
     if title_only:
         should = [c for c in should if next(iter(c["match_phrase"])).startswith("title")]
+    elif not attachments:
+        should = [c for c in should if not next(iter(c["match_phrase"])).startswith("attachments")]
     return {"bool": {"should": should, "minimum_should_match": 1}}
 
 
-def to_dsl(node: Node) -> dict:
+def to_dsl(node: Node, attachments: bool = True) -> dict:
     if isinstance(node, Term):
-        return term_query(node.text, node.title_only)
+        return term_query(node.text, node.title_only, attachments)
     if isinstance(node, Field):
         return {"term": {FIELD_KEYS[node.name]: simplify(node.value)}}
     if isinstance(node, Or):
-        return {"bool": {"should": [to_dsl(c) for c in node.children], "minimum_should_match": 1}}
+        return {"bool": {"should": [to_dsl(c, attachments) for c in node.children], "minimum_should_match": 1}}
     if isinstance(node, And):
-        pos = [to_dsl(c) for c in node.children if not isinstance(c, Not)]
-        neg = [to_dsl(c.child) for c in node.children if isinstance(c, Not)]
+        pos = [to_dsl(c, attachments) for c in node.children if not isinstance(c, Not)]
+        neg = [to_dsl(c.child, attachments) for c in node.children if isinstance(c, Not)]
         out: dict = {"must": pos}
         if neg:
             out["must_not"] = neg
@@ -95,4 +99,4 @@ def build_query(node: Node | None, req: SearchRequest) -> dict:
     flt = filters(req)
     if node is None:
         return {"bool": {"filter": flt}} if flt else {"match_all": {}}
-    return {"bool": {"must": [to_dsl(node)], "filter": flt}}
+    return {"bool": {"must": [to_dsl(node, req.attachments)], "filter": flt}}

@@ -42,6 +42,10 @@ log = logging.getLogger(__name__)
 
 APP_ID = "newsmon"
 
+#: the full-text index: contentless (the text lives once, in ``articles.data``), derived,
+#: rebuilt when ``INDEX_VERSION`` moves; ``attached`` holds what the attachments say
+FTS_TABLE = "CREATE VIRTUAL TABLE articles_fts USING fts5(title, body, meta, attached, content='', tokenize='ascii')"
+
 #: (version, statements): applied in order to bring an older file up to date
 MIGRATIONS: list[tuple[int, list[str]]] = [
     (
@@ -72,16 +76,16 @@ MIGRATIONS: list[tuple[int, list[str]]] = [
                 data TEXT NOT NULL,
                 PRIMARY KEY (id, version)
             )""",
-            """CREATE VIRTUAL TABLE articles_fts USING fts5(
-                title, body, meta, content='', tokenize='ascii'
-            )""",
+            FTS_TABLE,
         ],
     ),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 
 #: BM25 column weights: a hit in the title counts more than one in the body
-_WEIGHTS = "5.0, 1.0, 0.0"
+#: bm25 weights of title, body, meta, attached: an attachment's words count, a tenth as much
+#: (a 200-page plan holds most words somewhere)
+_WEIGHTS = "5.0, 1.0, 0.0, 0.1"
 #: a query matching more articles than this ranks by relevance among the newest this many
 #: (ranking every copy of a ubiquitous word costs ~1 ms per 1,000 matches)
 RANK_WINDOW = 5_000
@@ -186,9 +190,7 @@ class SQLiteStore(Store):
     def _rebuild_fts(self) -> None:
         with self._tx():
             self.conn.execute("DROP TABLE IF EXISTS articles_fts")
-            self.conn.execute(
-                "CREATE VIRTUAL TABLE articles_fts USING fts5(title, body, meta, content='', tokenize='ascii')"
-            )
+            self.conn.execute(FTS_TABLE)
             for fts_id, data in self.conn.execute("SELECT fts_id, data FROM articles").fetchall():
                 self._fts_insert(fts_id, Article.from_dict(json.loads(data)))
             self._set_meta("index_version", str(INDEX_VERSION))
@@ -209,7 +211,7 @@ class SQLiteStore(Store):
     # -- writing -------------------------------------------------------------------------
 
     @staticmethod
-    def _fts_values(a: Article) -> tuple[str, str, str]:
+    def _fts_values(a: Article) -> tuple[str, str, str, str]:
         meta = [field_token("source", a.source)]
         meta += [field_token("tag", t) for t in a.tags]
         if a.story_id:
@@ -217,21 +219,21 @@ class SQLiteStore(Store):
         if not a.published_at:
             meta.append(_UNDATED)
         body = document_tokens(a.text)
-        # what runs the repair left may read as, and what the attachments say: found, not shown
-        for extra in (search_text(a), attached.search_text(a)):
-            if extra:
-                body = f"{body} {document_tokens(extra)}"
-        return document_tokens(a.title), body, " ".join(meta)
+        guesses = search_text(a)  # what runs the repair left may read as: found, not shown
+        if guesses:
+            body = f"{body} {document_tokens(guesses)}"
+        # what the attachments say: found (unless a search leaves them out), not shown
+        return document_tokens(a.title), body, " ".join(meta), document_tokens(attached.search_text(a))
 
     def _fts_insert(self, rowid: int, a: Article) -> None:
         self.conn.execute(
-            "INSERT INTO articles_fts(rowid, title, body, meta) VALUES (?, ?, ?, ?)",
+            "INSERT INTO articles_fts(rowid, title, body, meta, attached) VALUES (?, ?, ?, ?, ?)",
             (rowid, *self._fts_values(a)),
         )
 
     def _fts_delete(self, rowid: int, a: Article) -> None:
         self.conn.execute(
-            "INSERT INTO articles_fts(articles_fts, rowid, title, body, meta) VALUES ('delete', ?, ?, ?, ?)",
+            "INSERT INTO articles_fts(articles_fts, rowid, title, body, meta, attached) VALUES ('delete', ?, ?, ?, ?, ?)",
             (rowid, *self._fts_values(a)),
         )
 
@@ -367,7 +369,7 @@ class SQLiteStore(Store):
                 article=a,
                 snippet=make_snippet(a.text, terms, also=guessed_spans(a, terms)),
                 guessed=guessed_readings(a, terms),
-                attached=attached.found_in(a, terms),
+                attached=attached.found_in(a, terms) if req.attachments else [],
                 score=(-s if s is not None else None),
                 story_size=sizes.get(a.story_id, 1) if a.story_id else 1,
             )
@@ -491,7 +493,7 @@ class SQLiteStore(Store):
     def _match_condition(self, node: Node, req: SearchRequest) -> tuple[str, list]:
         """Filters folded into the FTS query and its row-id (date) range, so the index alone
         finds, orders and counts the hits."""
-        expr = fts_expression(node)
+        expr = fts_expression(node, attachments=req.attachments)
         if req.sources:
             expr = f"({expr}) AND (" + " OR ".join(
                 f'meta : "{field_token("source", s)}"' for s in req.sources
@@ -616,23 +618,25 @@ def _phrase(tokens: list[str], prefix: bool) -> str:
     return '"' + " ".join(tokens) + '"' + (" *" if prefix else "")
 
 
-def fts_expression(node: Node) -> str:
-    """Translate a query tree to an FTS5 MATCH expression over the bigram tokens."""
+def fts_expression(node: Node, *, attachments: bool = True) -> str:
+    """Translate a query tree to an FTS5 MATCH expression over the bigram tokens; without
+    ``attachments``, terms match the title and body only."""
     if isinstance(node, Term):
         tokens, prefix = query_tokens(node.text)
         if not tokens:
             raise QueryError(f"term has nothing searchable in it: {node.text!r}")
-        return ("title : " if node.title_only else "") + _phrase(tokens, prefix)
+        where = "title : " if node.title_only else "" if attachments else "{title body} : "
+        return where + _phrase(tokens, prefix)
     if isinstance(node, Field):
         return f'meta : "{field_token(node.name, node.value)}"'
     if isinstance(node, Or):
-        return "(" + " OR ".join(fts_expression(c) for c in node.children) + ")"
+        return "(" + " OR ".join(fts_expression(c, attachments=attachments) for c in node.children) + ")"
     if isinstance(node, And):
         pos = [c for c in node.children if not isinstance(c, Not)]
         neg = [c.child for c in node.children if isinstance(c, Not)]
-        expr = "(" + " AND ".join(fts_expression(c) for c in pos) + ")"
+        expr = "(" + " AND ".join(fts_expression(c, attachments=attachments) for c in pos) + ")"
         for n in neg:
-            expr += " NOT " + fts_expression(n)
+            expr += " NOT " + fts_expression(n, attachments=attachments)
         return "(" + expr + ")"
     if isinstance(node, Not):  # only reachable below an Or/And that parse_query accepted
         raise QueryError("an exclusion needs a term to exclude from")

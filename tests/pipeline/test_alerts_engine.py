@@ -160,6 +160,10 @@ def test_config_errors_name_file_line_and_key(tmp_path):
     path.write_text("rules:\n  - name: r\n    query: '(x'\n    notify: []\n", encoding="utf-8")
     with pytest.raises(ConfigError, match=r"alerts.yaml:3: rules\[0\].query"):
         parse_alerts(load_yaml(path), path)
+    path.write_text("channels:\n  a: {type: file, path: x}\nrules:\n  - name: r\n    query: x\n    notify: [a]\n"
+                    "    attachments: sometimes\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"alerts.yaml:7: rules\[0\].attachments: 'sometimes': expected true or false"):
+        parse_alerts(load_yaml(path), path)
 
 
 def test_default_reform_rule_matches_both_scripts(store, tmp_path):
@@ -267,3 +271,21 @@ def test_a_rule_fires_on_words_only_an_attachment_holds_and_says_so(store, tmp_p
     assert article["attachments"] == [{"url": "http://wuhan.test/fj/plan.pdf", "title": "行动方案",
                                        "chars": len(cover.attachments[0]["text"])}]
     assert "found in an attachment: 行动方案: 关于印发" in render_text(req["body"])[1]
+
+
+def test_a_rule_may_leave_the_attachments_out_and_the_builtin_reform_rule_does(store, tmp_path):
+    cover = art("cover", "市营商环境建设领导小组办公室发布通知，请各区各部门认真贯彻执行。")
+    cover.attachments = [{"url": "http://wuhan.test/fj/plan.pdf", "title": "行动方案",
+                          "text": "关于印发《优化营商环境三年行动方案》的通知"}]
+    save(store, [cover], data_dir=tmp_path)
+    cfg = config("http://127.0.0.1:9/unused", tmp_path)
+    cfg.rules[0].attachments = False
+    assert evaluate_rule(store, tmp_path, cfg.rules[0], dry_run=True) == []
+    cfg.rules[0].attachments = True
+    assert [m["hit"].article.id for m in evaluate_rule(store, tmp_path, cfg.rules[0], dry_run=True)] == ["cover"]
+    yaml = tmp_path / "alerts.yaml"
+    yaml.write_text("channels:\n  log: {type: file, path: a.jsonl}\nrules:\n"
+                    "  - {name: mine, query: 营商环境, notify: [log], attachments: false}\n", encoding="utf-8")
+    parsed = {r.name: r for r in parse_alerts(load_yaml(yaml), yaml).rules}
+    assert parsed["reform"].builtin and parsed["reform"].attachments is False
+    assert parsed["mine"].attachments is False

@@ -138,3 +138,24 @@ def test_collapse_gives_one_row_per_story_with_its_size(store):
     assert res.total == 2
     sizes = sorted(h.story_size for h in res.hits)
     assert sizes == [1, 2]
+
+
+def test_an_index_of_the_older_layout_is_rebuilt_with_the_attachments_column(tmp_path):
+    """A file written before attachments had a column of their own (three columns, index
+    version 1) is rebuilt on opening, and then finds articles by their files' text."""
+    s = SQLiteStore(tmp_path / "newsmon.db")
+    s.upsert(art("a1", "漢陽區發布通知。", attachments=[{"url": "http://x/1.pdf", "title": "方案", "text": "證照分離改革"}]))
+    s.conn.execute("DROP TABLE articles_fts")
+    s.conn.execute("CREATE VIRTUAL TABLE articles_fts USING fts5(title, body, meta, content='', tokenize='ascii')")
+    s.conn.execute("INSERT INTO articles_fts(rowid, title, body, meta) SELECT fts_id, '', '', '' FROM articles")
+    s.set_meta("index_version", "1")
+    s.close()
+    s = SQLiteStore(tmp_path / "newsmon.db")
+    try:
+        columns = [r[1] for r in s.conn.execute("PRAGMA table_info(articles_fts)")]
+        assert columns == ["title", "body", "meta", "attached"]
+        assert [h.article.id for h in s.search(SearchRequest("证照分离")).hits] == ["a1"]
+        assert [h.article.id for h in s.search(SearchRequest("汉阳")).hits] == ["a1"]
+        assert s.search(SearchRequest("证照分离", attachments=False)).hits == []
+    finally:
+        s.close()

@@ -255,6 +255,11 @@ def test_an_attachments_text_is_searched_and_the_hit_says_so(loaded):
     hits = loaded.search(SearchRequest("企业开办 沈阳")).hits
     assert [h.article.url for h in hits] == [ARTICLES["simp"][0]] and hits[0].attached == []
     assert ids(loaded, "證照分離") == {"2"} and ids(loaded, "分工表") == set()
+    # a search (an alert rule) that leaves the attachments out finds the article by its own words only
+    assert ids(loaded, "證照分離", attachments=False) == set()
+    assert ids(loaded, "企业开办 沈阳", attachments=False) == {"2"}
+    assert ids(loaded, "沈阳 OR 證照分離", attachments=False) == {"2"}
+    assert ids(loaded, "沈阳 -證照分離", attachments=False) == {"2"} and ids(loaded, "沈阳 -證照分離") == set()
 
 
 def test_snippets_are_safe_html_cut_from_the_original(loaded):
