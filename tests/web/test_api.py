@@ -184,6 +184,7 @@ def test_words_only_an_attachment_holds_find_the_article_and_say_so(client):
     assert hit["attachments"][0]["chars"] == len("第一條　推行惠企政策免申即享。\n第二條　<script>alert(8)</script>涉企經營許可事項\n全部實行告知承諾。")
     assert hit["attachments"][0]["text"] is None and hit["attachments"][1]["unread"].startswith("not a format")
     page = client.get("/search", params={"q": "告知承诺"}).text
+    assert '<a class="attachments" href="/articles/trad0001#attachments">2 attachments</a>' in page
     line = re.search(r'<p class="attached muted">(.*?)</p>', page, re.S).group(1)
     assert line.startswith("found in an attachment: ") and "<script>" not in line
     # a word the article's own text holds is found there, not through the attachment
