@@ -9,9 +9,9 @@ Manners are the crawler's: its User-Agent, robots.txt (checked once per site), a
 ``delay`` seconds between two files from one site, the ingest size cap, and a ``budget`` of
 files per crawl, so a first crawl of a portal full of attachments does not turn into a
 download of all of them. A file left for lack of budget, or that timed out, is read by a
-later crawl of its source (``read_pending``, with what budget that crawl has left), or when
-its page is stored again; one that cannot be read (HTTP 404, a WPS file, a scanned PDF)
-says why in ``unread`` and is not tried again.
+later crawl of its source (``read_pending``, with what budget that crawl has left: its last
+try), or when its page is stored again; one that cannot be read (HTTP 404, a WPS file, a
+scanned PDF, a second timeout) says why in ``unread`` and is not tried again.
 """
 
 from __future__ import annotations
@@ -59,10 +59,12 @@ class AttachmentReader:
         self._robots: dict = {}
         self._last: dict[str, float] = {}
 
-    def fill(self, article, previous=None) -> None:
+    def fill(self, article, previous=None, *, last_try: bool = False) -> None:
         """Give each of ``article``'s attachments its ``text`` (or ``unread``: why not),
         from ``previous`` (the stored version) where it had the same file, else by reading
-        the file. Never raises for a file: a file is not worth losing an article over."""
+        the file. With ``last_try`` a timeout or a 5xx is given up on too, so a site that
+        never answers is not asked every crawl. Never raises for a file: a file is not
+        worth losing an article over."""
         if not article.attachments:
             return
         known = {f.get("url"): f for f in (previous.attachments or []) if isinstance(f, dict)} if previous else {}
@@ -74,7 +76,7 @@ class AttachmentReader:
                 entry.update({k: before[k] for k in ("text", "unread") if k in before})
                 continue
             try:
-                self._read(entry)
+                self._read(entry, last_try)
             except Exception as exc:  # a parser's bug on a hostile file: log it, keep the article
                 log.warning("attachment %s not read: %s", entry.get("url"), exc.__class__.__name__)
 
@@ -83,7 +85,7 @@ class AttachmentReader:
         return any(not _settled(f) and kind_of(document_name(f.get("url") or "") or "") in READABLE
                    for f in article.attachments or () if isinstance(f, dict))
 
-    def _read(self, entry: dict) -> None:
+    def _read(self, entry: dict, last_try: bool = False) -> None:
         url = entry.get("url") or ""
         name = document_name(url) or ""
         kind = kind_of(name)
@@ -101,7 +103,7 @@ class AttachmentReader:
             got = fetch(self._client(), url, robots=self._robots)
         except FetchError as exc:
             log.info("attachment %s not read: %s", url, exc)
-            if exc.lasting:
+            if exc.lasting or last_try:
                 entry["unread"] = str(exc)
                 self.unread += 1
             return
@@ -147,8 +149,9 @@ PENDING_DAYS = 7
 def read_pending(store, reader: AttachmentReader, sources: list[str], *, limit: int = 500) -> dict[str, list[int]]:
     """Read the files that earlier crawls of ``sources`` left (their budget ran out, a site
     timed out) for articles stored in the last ``PENDING_DAYS`` days, newest first, while
-    ``reader`` has budget; each article whose files got read is stored again (a version
-    only newsmon's reading changed). Returns ``{source: [files read, files not readable]}``."""
+    ``reader`` has budget; each article whose files got read, or given up on (this is a
+    file's last try), is stored again (a version only newsmon's reading changed). Returns
+    ``{source: [files read, files not readable]}``."""
     from datetime import datetime, timedelta, timezone
 
     from pipeline.store.base import SearchRequest
@@ -164,7 +167,7 @@ def read_pending(store, reader: AttachmentReader, sources: list[str], *, limit: 
             break
         if reader.pending(article):
             read, unread = reader.read, reader.unread
-            reader.fill(article)
+            reader.fill(article, last_try=True)
             if (reader.read, reader.unread) != (read, unread):
                 done.append(article)
                 tally = counts.setdefault(article.source, [0, 0])

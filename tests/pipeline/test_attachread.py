@@ -93,6 +93,17 @@ def test_the_stored_versions_reading_is_kept_and_nothing_fetched_again(site):
     assert site.files() == ["/busy.pdf", "/fj/new.pdf"]
 
 
+def test_a_last_try_gives_up_on_a_site_that_does_not_answer(site):
+    a = article(site, "busy.pdf")
+    reader().fill(a)
+    assert "unread" not in a.attachments[0]
+    reader().fill(a, last_try=True)
+    assert a.attachments[0]["unread"] == "HTTP 503"
+    site.requests.clear()
+    reader().fill(a, last_try=True)
+    assert site.requests == []  # given up on: not asked again
+
+
 def test_a_budget_of_files_and_a_delay_between_files_of_one_site(site):
     a = article(site, "fj/1.pdf", "fj/2.pdf", "fj/3.pdf")
     reader(budget=2, delay=0.3).fill(a)
