@@ -26,6 +26,10 @@ from pipeline.extract.attachments import document_name
 
 log = logging.getLogger(__name__)
 
+#: characters of text the files of one article may hold together (a file each at most
+#: ``doctext.MAX_TEXT``): an index document stays a size a cluster takes in one request
+MAX_ARTICLE_CHARS = 1_000_000
+
 
 @dataclass(frozen=True)
 class ReadOptions:
@@ -70,6 +74,11 @@ class AttachmentReader:
         known = {f.get("url"): f for f in (previous.attachments or []) if isinstance(f, dict)} if previous else {}
         for entry in article.attachments:
             if _settled(entry):
+                continue
+            held = sum(len(f.get("text") or "") for f in article.attachments)
+            if held >= MAX_ARTICLE_CHARS:
+                entry["unread"] = f"the article's other files already hold {MAX_ARTICLE_CHARS:,} characters"
+                self.unread += 1
                 continue
             before = known.get(entry.get("url"))
             if before is not None and ("text" in before or "unread" in before):

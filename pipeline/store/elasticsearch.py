@@ -53,6 +53,10 @@ _TIME_FIELDS = ("published_at", "fetched_at", "ingested_at")
 #: per-item statuses worth retrying (the cluster is busy or recovering, not the document)
 _RETRY_STATUS = {408, 429, 500, 502, 503, 504}
 CHUNK = 500
+#: characters of text (article and attachments) in one bulk request at most: an attached
+#: plan can hold 200,000, indexed twice (as read and simplified), and a cluster refuses a
+#: request over 100 MB (``http.max_content_length``) however often it is sent again
+CHUNK_CHARS = 4_000_000
 #: searches count matches up to this many, like SQLite's store; beyond, the total is "at least"
 COUNT_LIMIT = 10_000
 
@@ -761,20 +765,28 @@ def _replay_lock(data_dir: Path):
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
-def _unique_chunks(articles: list[Article], size: int) -> list[list[Article]]:
-    """Chunks of at most ``size`` in which no id repeats, in the original order."""
+def _unique_chunks(articles: list[Article], size: int, chars: int = CHUNK_CHARS) -> list[list[Article]]:
+    """Chunks of at most ``size`` articles and about ``chars`` characters of text (an
+    article larger than that alone) in which no id repeats, in the original order."""
     chunks: list[list[Article]] = []
     cur: list[Article] = []
     ids: set[str] = set()
+    held = 0
     for a in articles:
-        if len(cur) >= size or a.id in ids:
+        weight = _text_chars(a)
+        if cur and (len(cur) >= size or a.id in ids or held + weight > chars):
             chunks.append(cur)
-            cur, ids = [], set()
+            cur, ids, held = [], set(), 0
         cur.append(a)
         ids.add(a.id)
+        held += weight
     if cur:
         chunks.append(cur)
     return chunks
+
+
+def _text_chars(a: Article) -> int:
+    return len(a.text or "") + len(a.title or "") + len(attached.search_text(a))
 
 
 def _replay_batch(items: list[SpoolItem]) -> list[SpoolItem]:

@@ -117,3 +117,14 @@ def test_an_article_without_attachments_costs_nothing(site):
     a = Article(id="b", source="t")
     reader().fill(a)
     assert a.attachments is None and site.requests == []
+
+
+def test_an_articles_files_hold_a_bounded_amount_of_text(site, monkeypatch):
+    import pipeline.attachread as attachread
+
+    monkeypatch.setattr(attachread, "MAX_ARTICLE_CHARS", 50)  # the plan holds more than this
+    a = article(site, "fj/1.pdf", "fj/2.pdf")
+    reader().fill(a)
+    assert "text" in a.attachments[0]
+    assert a.attachments[1]["unread"] == "the article's other files already hold 50 characters"
+    assert site.files() == ["/fj/1.pdf"]

@@ -348,3 +348,15 @@ def test_earlier_versions_move_to_elasticsearch_with_export_history(cli, es_conf
                                           "article": history[0]["article"]}]) == 0  # already there
     finally:
         es.close()
+
+
+def test_bulk_requests_are_bounded_in_text_as_well_as_in_articles():
+    from pipeline.store.elasticsearch import _unique_chunks
+
+    plain = [article(i) for i in range(5)]
+    big = article(9, attachments=[{"url": "https://example.gov.cn/9.pdf", "title": "方案", "text": "字" * 990}])
+    chunks = _unique_chunks([*plain[:2], big, *plain[2:]], size=500, chars=1000)
+    # the big one does not fit beside the others: it goes alone, the rest around it
+    assert [[a.id for a in c] for c in chunks] == [["a0000", "a0001"], ["a0009"], ["a0002", "a0003", "a0004"]]
+    assert [len(c) for c in _unique_chunks(plain, size=2, chars=10**6)] == [2, 2, 1]
+    assert [len(c) for c in _unique_chunks([plain[0], plain[0]], size=500)] == [1, 1]  # an id once per request
