@@ -789,16 +789,21 @@ def _text_chars(a: Article) -> int:
     return len(a.text or "") + len(a.title or "") + len(attached.search_text(a))
 
 
-def _replay_batch(items: list[SpoolItem]) -> list[SpoolItem]:
-    """The head of the spool that can go in one request: upserts of distinct ids, or one other op."""
+def _replay_batch(items: list[SpoolItem], chars: int = CHUNK_CHARS) -> list[SpoolItem]:
+    """The head of the spool that can go in one request: upserts of distinct ids within
+    ``chars`` characters of text (at least one), or one other op."""
     if items[0].op != "upsert":
         return items[:1]
-    batch, ids = [], set()
+    batch, ids, held = [], set(), 0
     for it in items:
         if it.op != "upsert" or it.key in ids:
             break
+        weight = _text_chars(Article.from_dict(it.payload))
+        if batch and held + weight > chars:
+            break
         batch.append(it)
         ids.add(it.key)
+        held += weight
     return batch
 
 

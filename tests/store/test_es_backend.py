@@ -360,3 +360,12 @@ def test_bulk_requests_are_bounded_in_text_as_well_as_in_articles():
     assert [[a.id for a in c] for c in chunks] == [["a0000", "a0001"], ["a0009"], ["a0002", "a0003", "a0004"]]
     assert [len(c) for c in _unique_chunks(plain, size=2, chars=10**6)] == [2, 2, 1]
     assert [len(c) for c in _unique_chunks([plain[0], plain[0]], size=500)] == [1, 1]  # an id once per request
+
+    # the spool is replayed in requests bounded the same way
+    from pipeline.store.elasticsearch import _replay_batch
+    from pipeline.store.es_spool import SpoolItem
+
+    items = [SpoolItem(n, "upsert", a.id, a.to_dict(), "2024-03-01T00:00:00+08:00")
+             for n, a in enumerate([*plain[:2], big, *plain[2:]])]
+    assert [it.key for it in _replay_batch(items, chars=1000)] == ["a0000", "a0001"]
+    assert [it.key for it in _replay_batch(items[2:], chars=1000)] == ["a0009"]
