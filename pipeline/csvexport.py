@@ -17,7 +17,7 @@ from pipeline.timeutil import beijing_time
 from pipeline.urls import article_page
 
 COLUMNS = ("id", "published_beijing", "title", "source", "origin", "author", "url", "tags",
-           "story_size", "newsmon_url", "flags")
+           "story_size", "newsmon_url", "flags", "attachments")
 #: hits whose alert flags are asked for at once
 FLAG_BATCH = 500
 
@@ -36,7 +36,9 @@ def row(hit, base_url: str | None = None, flags: list[str] | None = None) -> lis
     link = article_page(base_url, a.id) if base_url else ""
     values = (a.id, beijing_time(a.published_at), " ".join((a.title or "").split()), a.source,
               a.origin, a.author, a.url, "; ".join(a.tags or []), hit.story_size, link,
-              "; ".join(flags or []))
+              "; ".join(flags or []),
+              # the files the page attaches, one per line within the cell: TITLE URL
+              "\n".join(f"{f.get('title') or ''} {f.get('url') or ''}".strip() for f in a.attachments or []))
     return [cell(v) for v in values]
 
 

@@ -30,6 +30,9 @@ def test_the_csv_holds_what_the_search_finds_in_its_order(client):
     assert trad["title"] == "湖北優化營商環境再出新招" and trad["origin"] == "湖北日報"
     assert trad["tags"] == "营商环境; 一网通办"
     assert trad["newsmon_url"] == "http://testserver/articles/trad0001"
+    assert trad["attachments"].split("\n") == [
+        "湖北省優化營商環境實施方案 https://www.hubei.gov.cn/zwgk/hbyw/202403/P020240305.pdf",
+        "任務分工表 https://www.hubei.gov.cn/zwgk/hbyw/202403/P020240305.wps"]
     assert "attachment" in client.get("/search.csv").headers["content-disposition"]
     # the alert rules each story matched, as on the results page
     flags = {h["id"]: h["flags"] for h in api["hits"]}
