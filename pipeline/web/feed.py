@@ -112,6 +112,11 @@ def _entry(sh, base: str):
     original = safe_link(a.url)
     if original:
         entry.append(ATOM.link(href=original, rel="via"))
+    # the files the page attaches, as feed readers list them (a notice's plan is often one)
+    for f in a.attachments or []:
+        href = safe_link(f.get("url"))
+        if href:
+            entry.append(ATOM.link(href=href, rel="enclosure", title=xml_text(f.get("title") or "")))
     if published:
         entry.append(ATOM.published(iso(published)))
     entry.append(ATOM.author(ATOM.name(xml_text(a.author or a.origin or a.source))))

@@ -30,6 +30,8 @@ def entries(resp) -> list[dict]:
             "updated": e.findtext(f"{ATOM}updated"),
             "tags": [c.get("term") for c in e.findall(f"{ATOM}category")],
             "author": e.findtext(f"{ATOM}author/{ATOM}name"),
+            "enclosures": [(ln.get("href"), ln.get("title")) for ln in e.findall(f"{ATOM}link")
+                           if ln.get("rel") == "enclosure"],
         })
     return out
 
@@ -51,6 +53,10 @@ def test_a_feed_lists_what_the_search_finds_newest_first_in_either_script(client
     assert trad["author"] == "湖北日報"  # the origin when the page names no author
     assert "营商环境" in trad["tags"]
     assert "營商環境" in trad["summary"] and "<mark>" not in trad["summary"]
+    # the files the page attaches, as a feed reader lists them
+    assert trad["enclosures"] == [
+        ("https://www.hubei.gov.cn/zwgk/hbyw/202403/P020240305.pdf", "湖北省優化營商環境實施方案"),
+        ("https://www.hubei.gov.cn/zwgk/hbyw/202403/P020240305.wps", "任務分工表")]
 
 
 def test_a_story_on_three_portals_is_one_entry_that_names_the_others(client):
@@ -79,6 +85,7 @@ def test_hostile_text_stays_text_and_unsafe_links_are_left_out(client):
     hostile = [e for e in entries(resp) if e["title"] == XSS_TITLE]
     assert len(hostile) == 1  # the title comes back exactly, as text
     assert "via" not in hostile[0]["links"]  # javascript:alert(3) is no link
+    assert hostile[0]["enclosures"] == []  # nor javascript:alert(7), an attachment's address
 
 
 def test_a_bad_query_is_a_one_line_400(client):
