@@ -21,7 +21,7 @@ import time
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from pipeline.doctext import READABLE, document_text, kind_of
+from pipeline.doctext import READABLE, document_text_apart, kind_of
 from pipeline.extract.attachments import document_name
 
 log = logging.getLogger(__name__)
@@ -118,7 +118,7 @@ class AttachmentReader:
             return
         finally:
             self._last[urlsplit(url).netloc] = time.monotonic()
-        doc = document_text(got.body, name)
+        doc = document_text_apart(got.body, name)
         if doc.text is None:
             entry["unread"] = doc.reason
             self.unread += 1

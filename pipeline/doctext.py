@@ -385,3 +385,60 @@ def _finish(text: str) -> DocText:
     if not text:
         return DocText(None, "no text in it")
     return DocText(text, None)
+
+
+# -- a PDF in a process of its own ------------------------------------------------------------
+
+#: seconds a PDF may take to read; past that its process is killed
+PDF_SECONDS = 60.0
+#: memory a PDF's reading process may take
+PDF_MEMORY = 2 * 1024 ** 3
+
+
+def document_text_apart(data: bytes, name: str, timeout: float | None = None) -> DocText:
+    """``document_text``, with a PDF read in a child process that is killed after
+    ``timeout`` seconds (``PDF_SECONDS``) or past ``PDF_MEMORY``: pypdf is pure Python over
+    hostile input, and a pathological file must not hold up the crawl that stores its
+    article. Other formats are read here, bounded by the zip and XML limits above."""
+    if not (b"%PDF-" in data[:1024] or (kind_of(name) == "pdf" and not _HTML_RE.match(data[:1024]))):
+        return document_text(data, name)
+    import json
+    import subprocess
+    import sys
+
+    timeout = PDF_SECONDS if timeout is None else timeout
+    try:
+        done = subprocess.run([sys.executable, "-m", "pipeline.doctext", name], input=data, capture_output=True,
+                              timeout=timeout, check=False)
+        out = json.loads(done.stdout.decode("utf-8")) if done.returncode == 0 else None
+    except subprocess.TimeoutExpired:
+        return DocText(None, f"a PDF that takes more than {timeout:g} s to read")
+    except (OSError, ValueError):
+        out = None
+    if not isinstance(out, dict):
+        return DocText(None, "a damaged PDF")
+    return DocText(out.get("text"), out.get("reason"))
+
+
+def _limit_memory() -> None:
+    """Set in the child itself: a ``preexec_fn`` can deadlock a parent that has threads."""
+    try:
+        import resource
+
+        resource.setrlimit(resource.RLIMIT_AS, (PDF_MEMORY, PDF_MEMORY))
+    except (ImportError, ValueError, OSError):
+        pass
+
+
+def _main() -> None:
+    """``python -m pipeline.doctext NAME`` < FILE: the file's DocText as JSON on stdout."""
+    import json
+    import sys
+
+    _limit_memory()
+    doc = document_text(sys.stdin.buffer.read(), sys.argv[1] if len(sys.argv) > 1 else "")
+    sys.stdout.write(json.dumps({"text": doc.text, "reason": doc.reason}, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    _main()

@@ -4,6 +4,7 @@ from bytes newsmon did not write, or one line saying why not."""
 from __future__ import annotations
 
 import io
+import sys
 import zipfile
 from pathlib import Path
 
@@ -312,3 +313,17 @@ def test_kind_of(name, kind):
 
 def test_readable_is_what_is_read():
     assert READABLE == {"pdf", "docx", "xlsx", "pptx", "ofd", "txt", "csv"}
+
+
+def test_a_pdf_is_read_apart_within_a_time_limit_and_other_files_here(monkeypatch):
+    from pipeline import doctext
+
+    pdf = (FIXTURES / "plan.pdf").read_bytes()
+    assert doctext.document_text_apart(pdf, "2403061030.pdf") == document_text(pdf, "2403061030.pdf")
+    slow = doctext.document_text_apart(pdf, "2403061030.pdf", timeout=0.001)
+    assert slow == DocText(None, "a PDF that takes more than 0.001 s to read")
+    # a child that dies (here: a bad interpreter) leaves the file damaged, not the crawl
+    monkeypatch.setattr(sys, "executable", "/bin/false")
+    assert doctext.document_text_apart(pdf, "x.pdf") == DocText(None, "a damaged PDF")
+    # no child for the other formats (the bad interpreter would fail them)
+    assert doctext.document_text_apart(docx(para(PLAN)), "x.docx").text == PLAN
