@@ -16,15 +16,11 @@ HANDLED_STATUSES = [304, 400, 401, 403, 404, 405, 406, 408, 410, 412, 418, 429, 
                     500, 501, 502, 503, 504, 520, 521, 522, 523, 524]
 
 
-def user_agent(opts: CrawlOptions) -> str:
-    return agent_of(opts)
-
-
 def build_settings(opts: CrawlOptions, *, polite: bool, log_level: str = "WARNING") -> dict:
     per_domain = min(opts.concurrency_per_domain, 2) if polite else max(opts.concurrency_per_domain, 16)
     return {
         "BOT_NAME": "newsmon",
-        "USER_AGENT": user_agent(opts),
+        "USER_AGENT": agent_of(opts),
         "ROBOTSTXT_OBEY": True,
         "ROBOTSTXT_USER_AGENT": "newsmon",
         "TELNETCONSOLE_ENABLED": False,

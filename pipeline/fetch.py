@@ -63,8 +63,9 @@ def client(agent: str, timeout: float = 20.0) -> httpx.Client:
     return httpx.Client(headers={"User-Agent": agent}, timeout=timeout, follow_redirects=True, max_redirects=5)
 
 
-def fetch_page(url: str, *, contact: str, timeout: float = 20.0) -> Fetched:
-    with client(user_agent(contact), timeout) as http:
+def fetch_page(url: str, *, agent: str, timeout: float = 20.0) -> Fetched:
+    """One page, asked for as ``agent`` (``agent_of`` the crawl options)."""
+    with client(agent, timeout) as http:
         return fetch(http, url, accept="text/html,application/xhtml+xml,*/*;q=0.5", pages_only=True)
 
 

@@ -54,23 +54,22 @@ def _ingest_urls(ctx, store, urls: list[str], source: str | None, report) -> Non
     from crawler.options import crawl_options
     from pipeline import crawlstate
     from pipeline.attachread import AttachmentReader, ReadOptions
-    from pipeline.fetch import FetchError, fetch_page
+    from pipeline.fetch import FetchError, agent_of, fetch_page
     from pipeline.process import process_html
-    from pipeline.settings import DEFAULTS
     from pipeline.sources import load_sources, source_for_url
     from pipeline.storing import save
     from pipeline.urls import canonical_url
 
     configured = load_sources(ctx.config_dir) if source is None else []
-    contact = ctx.settings["crawl"].get("contact") or DEFAULTS["crawl"]["contact"]
-    # the files the page attaches are read as a crawl reads them
-    reader = AttachmentReader(ReadOptions.from_crawl(crawl_options(ctx.settings)))
+    # the page, and the files it attaches, asked for as the crawl asks (its User-Agent)
+    options = crawl_options(ctx.settings)
+    reader = AttachmentReader(ReadOptions.from_crawl(options))
     state = crawlstate.open_crawlstate(ctx.data_dir)
     try:
         for url in urls:
             name = source or source_for_url(configured, url) or "manual"
             try:
-                page = fetch_page(url, contact=contact)
+                page = fetch_page(url, agent=agent_of(options))
             except FetchError as exc:
                 report.skipped.append((url, str(exc)))
                 continue
