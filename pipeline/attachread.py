@@ -21,7 +21,7 @@ import time
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from pipeline.doctext import READABLE, document_text_apart, kind_of
+from pipeline.doctext import READABLE, document_text_apart, kind_of, unreadable
 from pipeline.extract.attachments import document_name
 
 log = logging.getLogger(__name__)
@@ -81,7 +81,7 @@ class AttachmentReader:
                 self.unread += 1
                 continue
             before = known.get(entry.get("url"))
-            if before is not None and ("text" in before or "unread" in before):
+            if before is not None and _settled(before):
                 entry.update({k: before[k] for k in ("text", "unread") if k in before})
                 continue
             try:
@@ -91,15 +91,15 @@ class AttachmentReader:
 
     def pending(self, article) -> bool:
         """Whether ``article`` attaches a file of a readable format not read nor given up on."""
-        return any(not _settled(f) and kind_of(document_name(f.get("url") or "") or "") in READABLE
+        return any(not _settled(f) and kind_of(_name(f)) in READABLE
                    for f in article.attachments or () if isinstance(f, dict))
 
     def _read(self, entry: dict, last_try: bool = False) -> None:
         url = entry.get("url") or ""
-        name = document_name(url) or ""
+        name = _name(entry)
         kind = kind_of(name)
         if kind not in READABLE:
-            entry["unread"] = f"not a format newsmon reads (.{kind})" if kind else "not a document file"
+            entry["unread"] = unreadable(kind)
             self.unread += 1
             return
         if self.left <= 0:
@@ -144,6 +144,11 @@ class AttachmentReader:
         if self._http is not None:
             self._http.close()
             self._http = None
+
+
+def _name(entry: dict) -> str:
+    """The file name an attachment's address delivers."""
+    return document_name(entry.get("url") or "") or ""
 
 
 def _settled(entry: dict) -> bool:

@@ -85,7 +85,12 @@ def _read(data: bytes, ext: str | None) -> DocText:
         return _not_that_file(data, ext)
     if ext in ("txt", "csv"):
         return _finish(_plain(data))
-    return DocText(None, f"not a format newsmon reads ({_dotted(ext)})")
+    return DocText(None, unreadable(ext))
+
+
+def unreadable(ext: str | None) -> str:
+    """Why a file of this extension is not read (one not in READABLE)."""
+    return f"not a format newsmon reads ({_dotted(ext)})"
 
 
 def _dotted(ext: str | None) -> str:
