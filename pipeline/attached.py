@@ -47,6 +47,11 @@ def listed(article) -> list[dict]:
     return out
 
 
+def named(entry: dict) -> str:
+    """``TITLE URL``: one attachment as a message line or a CSV cell names it."""
+    return f"{entry.get('title') or ''} {entry.get('url') or ''}".strip()
+
+
 def search_text(article) -> str:
     """The text of every attachment read, one after another, with the lines a PDF wrapped
     inside a sentence joined again (a phrase search would not cross them); "" when none was."""

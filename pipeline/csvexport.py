@@ -13,6 +13,7 @@ import csv
 import re
 from typing import Callable, Iterable, Iterator, TextIO
 
+from pipeline.attached import named
 from pipeline.timeutil import beijing_time
 from pipeline.urls import article_page
 
@@ -38,7 +39,7 @@ def row(hit, base_url: str | None = None, flags: list[str] | None = None) -> lis
               a.origin, a.author, a.url, "; ".join(a.tags or []), hit.story_size, link,
               "; ".join(flags or []),
               # the files the page attaches, one per line within the cell: TITLE URL
-              "\n".join(f"{f.get('title') or ''} {f.get('url') or ''}".strip() for f in a.attachments or []))
+              "\n".join(named(f) for f in a.attachments or []))
     return [cell(v) for v in values]
 
 

@@ -29,6 +29,7 @@ from pathlib import Path
 import httpx
 
 from pipeline.alerts.rules import Channel, parse_duration
+from pipeline.attached import named
 from pipeline.config import expand_env
 from pipeline.timeutil import beijing_time
 
@@ -117,7 +118,7 @@ def render_text(payload: dict) -> tuple[str, str]:
     if found:
         lines.append("found in an attachment: " + " / ".join(found))
     files = [f for f in a.get("attachments") or [] if isinstance(f, dict)]
-    lines += [f"attachment: {f.get('title') or ''} {f.get('url') or ''}".rstrip() for f in files[:ATTACHMENTS_LISTED]]
+    lines += [f"attachment: {named(f)}" for f in files[:ATTACHMENTS_LISTED]]
     if len(files) > ATTACHMENTS_LISTED:
         lines.append(f"… and {len(files) - ATTACHMENTS_LISTED} more attachments, on the article page")
     others = [s for s in story.get("sources", []) if s.get("url") != a.get("url")]
