@@ -7,6 +7,7 @@ import abc
 from dataclasses import dataclass, field
 from typing import Iterable, Iterator, Literal
 
+from pipeline.attached import listed
 from pipeline.model import Article
 from pipeline.query import And, Field, Node, parse_query
 
@@ -54,8 +55,6 @@ class Hit:
     attached: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict:
-        from pipeline.attached import listed
-
         d = self.article.to_dict()
         if d.get("attachments"):
             d["attachments"] = listed(self.article)

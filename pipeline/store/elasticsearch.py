@@ -786,7 +786,8 @@ def _unique_chunks(articles: list[Article], size: int, chars: int = CHUNK_CHARS)
 
 
 def _text_chars(a: Article) -> int:
-    return len(a.text or "") + len(a.title or "") + len(attached.search_text(a))
+    # the files' text as read: search_text's rejoined lines would be a second pass over it
+    return len(a.text or "") + len(a.title or "") + sum(len(text) for _, text in attached.texts(a))
 
 
 def _replay_batch(items: list[SpoolItem], chars: int = CHUNK_CHARS) -> list[SpoolItem]:
