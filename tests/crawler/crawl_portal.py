@@ -16,6 +16,8 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import unquote, urlsplit
 
+from loopback import LoopbackSite
+
 LAST_MODIFIED = "Tue, 05 Mar 2024 08:00:00 GMT"
 
 NAV = ('<div class="nav"><a href="/">首页</a> <a href="/news/">要闻</a> <a href="/zwgk/">政务公开</a> '
@@ -138,7 +140,7 @@ def _li(path: str, title: str, date: str = "2024-03-05") -> str:
     return f'<li><a href="{path}" target="_blank" title="{title}">{title}</a><span>{date}</span></li>'
 
 
-class Portal:
+class Portal(LoopbackSite):
     """Serve the portal; ``requests`` logs (method, path, headers) of every request."""
 
     def __init__(self):
@@ -191,20 +193,11 @@ class Portal:
             def handle_error(self, request, client_address):  # clients hanging up are expected
                 pass
 
-        self.server = Server(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.port = self.server.server_address[1]
-        self.base = f"http://127.0.0.1:{self.port}"
-        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def __enter__(self):
-        self._thread.start()
-        return self
+        self.serve(Handler, Server)
 
     def __exit__(self, *exc):
-        self._stop.set()
-        self.server.shutdown()
-        self.server.server_close()
+        self._stop.set()  # hanging answers end now
+        super().__exit__(*exc)
 
     def clear_log(self) -> None:
         with self._lock:

@@ -24,10 +24,10 @@ class QuietHandler(BaseHTTPRequestHandler):
 
 
 class LoopbackSite:
-    """Serves ``handler`` (a QuietHandler subclass) at ``self.base`` while entered."""
+    """Serves ``handler`` (a QuietHandler subclass, as a rule) at ``self.base`` while entered."""
 
-    def serve(self, handler: type[QuietHandler]) -> None:
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    def serve(self, handler: type[BaseHTTPRequestHandler], server: type[ThreadingHTTPServer] = ThreadingHTTPServer) -> None:
+        self.server = server(("127.0.0.1", 0), handler)
         self.server.daemon_threads = True
         self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
         self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
