@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: run test setup compiled browser clean
+.PHONY: run test setup compiled lm browser clean
 
 setup: $(STAMP)
 
@@ -20,13 +20,21 @@ $(STAMP): pyproject.toml
 compiled: setup
 	@$(BIN)/python -c 'import sys; from pipeline.repair.compiled import main; sys.exit(main())' || true
 
+# The input method's language model the repair adds to its own (pipeline/repair/imelm.py):
+# the kenlm reader (a C++ extension) and the pinned Debian package that holds the model.
+# Either may fail (no compiler, no way to the mirror): the repair then runs without it.
+lm: setup
+	@$(BIN)/python -c 'import kenlm' 2>/dev/null || $(BIN)/python -m pip install --quiet -e '.[lm]' \
+	  || echo "could not build kenlm: the repair runs without the input-method model"
+	@$(BIN)/python -m pipeline.repair.imelm fetch || true
+
 ## make run: set up, then run the monitor on the embedded (SQLite) index in ./data, with the
 ## editors' page on http://127.0.0.1:8080
-run: setup compiled
+run: setup compiled lm
 	$(BIN)/newsmon run --serve
 
 ## make test: set up, then run the whole test suite
-test: setup compiled browser
+test: setup compiled lm browser
 	$(BIN)/python -m pytest
 
 # Browser tests need Debian's chromium + chromium-driver. Installed when we are root on a

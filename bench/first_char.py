@@ -8,7 +8,8 @@ hundred-odd that share its trail byte. This bench asks the models exactly that, 
 everything else given: a character of the hand-checked text (traditional script, as the
 seeds are) is hidden, each candidate is scored in its context window as the repair scores
 a reading (word model plus ``CHAR_WEIGHT`` times the article's character model, the
-article masked around the spot), and the true character's place is counted. It is a
+article masked around the spot, plus ``imelm.WEIGHT`` times the input method's model where
+it is installed), and the true character's place is counted. It is a
 ceiling for the repair's exact rate on such runs: a decision procedure that always took
 the models' top choice could be right no more often than the top-1 figure, and one that
 acts only on a clear margin no more often than the "clear and right" figure.
@@ -66,16 +67,19 @@ def main() -> int:
     from repair import load_texts
 
     from pipeline import damage
-    from pipeline.repair import charlm, langmodel
+    from pipeline.repair import charlm, imelm, langmodel
     from pipeline.repair.byteshift import CHAR_WEIGHT, MIN_MARGIN, RIGHT_CTX, Chooser
     from pipeline.repair.shiftstage import mask_runs
 
     _, trad, _ = load_texts()
     docs = [damage.gbk_safe(t) for t in trad]
     lm = langmodel.load()
-    # scoring name -> character model (None: the word model alone)
-    models = {"word model alone": None,
-              f"word + {CHAR_WEIGHT} x character (as repaired)": charlm.load()}
+    # scoring name -> (character model or None, with the input method's model)
+    cm = charlm.load()
+    models = {"word model alone": (None, False),
+              f"word + {CHAR_WEIGHT} x character": (cm, False)}
+    if imelm.load() is not None:
+        models[f"... + {imelm.WEIGHT} x input method (as repaired)"] = (cm, True)
     if args.corpus:
         from itertools import chain
 
@@ -87,18 +91,21 @@ def main() -> int:
         except (OSError, UnicodeDecodeError) as exc:
             ap.error(f"--corpus {args.corpus}: {exc}")
         # the shipped model's own recipe, with more text (private on purpose: not a feature)
-        models[f"... with {args.corpus.name} as well"] = charlm.CharModel(
-            charlm._build(chain(charlm._corpus_lines(), more)))
+        models[f"word + character with {args.corpus.name}"] = (charlm.CharModel(
+            charlm._build(chain(charlm._corpus_lines(), more))), False)
     counts = {name: [0, 0, 0] for name in models}  # top-1, clear and right, clear and wrong
     todo = cases(docs, args.cases, random.Random(args.seed))
     for d, i, ch, pool in todo:
         text = docs[d]
         hidden = mask_runs(text, [i])
         doc = langmodel.DocModel(lm, hidden)
-        for name, model in models.items():
+        for name, (model, ime) in models.items():
             # the repair's own scoring of a reading: c in place of the damaged run
             cm = charlm.ArticleChars(model, hidden) if model else None
-            window = Chooser(doc, text, i, cm).window
+            chooser = Chooser(doc, text, i, cm)
+            if not ime:
+                chooser.ime = None
+            window = chooser.window
             score = {c: window(i, i + 1, c, i + 1 + RIGHT_CTX, chars=cm is not None)
                      for c in pool}
             ranked = sorted(pool, key=lambda c: -score[c])

@@ -18,6 +18,15 @@ def _isolated_env(monkeypatch, tmp_path):
 
 
 @pytest.fixture
+def own_models_only():
+    """The repair on its own models, the input method's off (``repair_shared.own_models``)."""
+    from tests.pipeline.repair_shared import own_models
+
+    with own_models():
+        yield
+
+
+@pytest.fixture
 def data_dir(tmp_path) -> Path:
     d = tmp_path / "data"
     d.mkdir()

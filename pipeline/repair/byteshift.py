@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass
 
 from pipeline.chinese import forms_of
-from pipeline.repair import charlm, gbk
+from pipeline.repair import charlm, gbk, imelm
 from pipeline.repair import pinyin as py
 from pipeline.repair.langmodel import PUNCT_PAIRS
 from pipeline.repair.readings import (  # noqa: F401  (re-exported for callers)
@@ -101,6 +101,8 @@ class Chooser:
     def __init__(self, doc, text: str, start: int, cm=None):
         self.doc = doc
         self.cm = cm
+        #: the input method's word model, where installed (``imelm``)
+        self.ime = imelm.load()
         self.text = text
         self.left = py.strip(text[max(0, start - 3 * LEFT_CTX):start])[-LEFT_CTX:]
         self._after = ""
@@ -119,7 +121,15 @@ class Chooser:
 
     def window(self, start: int, end: int, middle: str, right_end: int,
                chars: bool = False, lost: bool = False) -> float:
-        """Log-score of the context window with ``middle`` in place of the run.
+        """Log-score of the context window with ``middle`` in place of the run."""
+        own, ime = self.window_parts(start, end, middle, right_end, chars, lost)
+        return own + ime
+
+    def window_parts(self, start: int, end: int, middle: str, right_end: int,
+                     chars: bool = False, lost: bool = False) -> tuple[float, float]:
+        """The window's score by the repair's own models, and the input method's (0.0
+        where it is not installed), apart: readings of different kinds are weighed
+        against each other by the repair's own models alone (``fill``).
 
         With ``chars`` the character model's opinion is added (weighted): the word model
         alone knows words, not what follows what. With ``lost``, the ``?`` that ends
@@ -141,10 +151,12 @@ class Chooser:
                 score += CHAR_WEIGHT * self.cm.best_filled(head, _LOST_BYTES, tail)
             else:
                 score += CHAR_WEIGHT * self.cm.score(plain)
-        return score
+        return score, (imelm.WEIGHT * self.ime.score(plain) if self.ime is not None else 0.0)
 
-    def fill(self, r: Reading, start: int, right_end: int) -> list[tuple[float, str, int]]:
-        """Best characters for a reading's slots (beam search over the unknown ones)."""
+    def fill(self, r: Reading, start: int, right_end: int) -> list[tuple]:
+        """Best characters for a reading's slots (beam search over the unknown ones):
+        (score, replacement, odd wide forms, score by the repair's own models with the
+        vanish prior aside, the input method's part) for each."""
         options = []
         for idx, (lead, trail) in enumerate(r.slots):
             last = idx == len(r.slots) - 1
@@ -191,12 +203,13 @@ class Chooser:
                 # a comma's trail byte (AC) starts a user-defined pair with almost any
                 # following lead byte: after a comma, a vanished pair is the rule
                 prior -= PRIOR_VANISH
-            lm = (self.window(start, r.end, mid, right_end, chars=self.cm is not None,
-                              lost=r.lost)
-                  + PRIOR_ODD_WIDE * odd)
-            # the vanish prior aside, for comparing readings of different kinds
+            own, ime = self.window_parts(start, r.end, mid, right_end,
+                                         chars=self.cm is not None, lost=r.lost)
+            lm = own + PRIOR_ODD_WIDE * odd
+            # the vanish prior aside, for comparing readings of different kinds: by the
+            # repair's own models, the input method's part kept apart (``_lead_over``)
             bare = lm + r.prior - PRIOR_VANISH * r.vanish
-            result.append((lm + prior, mid, odd, bare))
+            result.append((lm + ime + prior, mid, odd, bare, ime))
         return result
 
     def _pair_up(self, options: list[list[str]]) -> list[list[str]]:
@@ -635,7 +648,7 @@ def worth_a_look(doc, text: str, start: int) -> bool:
     chooser = Chooser(doc, text, start)
     base = chooser.window(start, start, "", right_end)
     for r in rs:
-        for sc, _, _, _ in chooser.fill(r, start, right_end):
+        for sc, *_ in chooser.fill(r, start, right_end):
             if sc - base >= PREFILTER_GAIN:
                 return True
     return False
@@ -643,7 +656,8 @@ def worth_a_look(doc, text: str, start: int) -> bool:
 
 @dataclass
 class Candidates:
-    """Every scored reading of one run: (replacement, length consumed) → (score, reading)."""
+    """Every scored reading of one run: (replacement, length consumed) → (score, reading,
+    odd wide forms, own-model score with the vanish prior aside, input method's part)."""
 
     start: int
     base: float
@@ -685,10 +699,10 @@ def _scored(chooser, rs, start: int, right_end: int) -> dict:
     prior aside), the best-scoring reading for each replacement."""
     best: dict[tuple[str, int], tuple] = {}
     for r in rs:
-        for sc, mid, odd, bare in chooser.fill(r, start, right_end):
+        for sc, mid, odd, bare, ime in chooser.fill(r, start, right_end):
             key = (mid, r.end - start)
             if key not in best or sc > best[key][0]:
-                best[key] = (sc, r, odd, bare)
+                best[key] = (sc, r, odd, bare, ime)
     return best
 
 
@@ -786,8 +800,8 @@ def decide(text: str, group: list[Candidates], own: Candidates) -> Outcome | Non
     rival = _rival(group, own, r.vanish)
     close_rival = False
     if rival is not None:
-        mine = _pooled(c.scored[(mid, length)][3] for c in group)
-        close_rival = mine - rival[0] < rival_lead(r, mid, rival[1])
+        lead = _lead_over(group, (mid, length), rival[1:3])
+        close_rival = lead < rival_lead(r, mid, rival[1])
     doubt = margin < MIN_MARGIN or close_rival
     # close readings that differ only in one place: repair the rest, keep a "?" there
     kept = None
@@ -982,14 +996,32 @@ def _second_pair_close(group: list[Candidates], top: float, key: tuple[str, int]
     """
     at = group[0].scored[key][1].vanished_at
     scored = [c.more_vanished(at) for c in group]
-    mine = _pooled(c.scored[key][3] for c in group)
     for other in scored[0]:
         if not all(other in s for s in scored):
             continue
         if (_pooled(s[other][0] for s in scored) > top - MIN_MARGIN
-                or mine - _pooled(s[other][3] for s in scored) < MIN_RIVAL):
+                or _lead_over(group, key, other, scored) < MIN_RIVAL):
             return True
     return False
+
+
+def _lead_over(group: list[Candidates], key: tuple[str, int], other: tuple[str, int],
+               scored: list[dict] | None = None) -> float:
+    """How far reading ``key`` leads ``other``, of the other kind, the vanish prior aside.
+
+    By the repair's own models, whose margins were measured for these comparisons, with
+    the input method's (``imelm``) added only where neither reading restores a stop or a
+    bracket: it reads through them, so it favours a restored stop over a restored
+    character, and ``太。科技`` (``太太科技`` to it) came within reach of ``太保科技`` in
+    seed 004. ``scored``: where ``other`` was scored, one dict per run of ``group``
+    (readings with a second vanished pair, ``_second_pair_close``).
+    """
+    theirs = scored if scored is not None else [c.scored for c in group]
+    mine = [c.scored[key] for c in group]
+    lead = _pooled(m[3] for m in mine) - _pooled(t[other][3] for t in theirs)
+    if key[0].isalnum() and other[0].isalnum():
+        lead += _pooled(m[4] for m in mine) - _pooled(t[other][4] for t in theirs)
+    return lead
 
 
 def rival_lead(r: Reading, mid: str, rival: str) -> float:
@@ -1014,7 +1046,7 @@ def _rival(group: list[Candidates], own: Candidates,
     """Best pooled score, vanish prior aside, among readings of the other kind, its text and
     the length it consumed."""
     best = None
-    for key, (_, r, _, _) in own.scored.items():
+    for key, (_, r, *_) in own.scored.items():
         if r.vanish == vanish or not all(key in c.scored for c in group):
             continue
         total = _pooled(c.scored[key][3] for c in group)

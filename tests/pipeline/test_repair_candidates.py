@@ -43,7 +43,7 @@ def _left_readings(index: int, pos: int) -> tuple[str, ...] | None:
     (6, 1089, "月?"),  # "2002年2??3日"
 ])
 def test_a_slot_open_to_any_character_gets_what_the_character_model_expects(
-        monkeypatch, index, pos, expected):
+        monkeypatch, own_models_only, index, pos, expected):
     """A swallowed ASCII byte takes a trail byte with it, and the slot may hold any of
     thousands of characters. The one that stood there often makes no dictionary word with
     its neighbours (``2`` + ``月``), so only the character model proposes it. No byte of

@@ -185,4 +185,4 @@ def test_a_run_where_one_pair_vanished_is_repaired_when_no_reading_with_two_come
     assert _verdict(article, hurt) == "exact"
     [(close, more, [at])] = asked
     assert not close and more
-    assert all(r.vanish == 2 and at in r.vanished_at for _, r, _, _ in more.values())
+    assert all(r.vanish == 2 and at in r.vanished_at for _, r, *_ in more.values())

@@ -1,0 +1,176 @@
+"""The input method's language model (``pipeline.repair.imelm``): fetched from a Debian
+mirror (here a local one), read through ``kenlm``, and what it adds to a repair.
+
+The scoring tests need the real model and the ``kenlm`` reader, which ``make test`` builds
+and fetches (``make lm``); where either could not be had they are skipped with the reason,
+and the repair's other tests hold without it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import subprocess
+import sys
+import tarfile
+
+import pytest
+
+from pipeline.repair import imelm
+from tests.crawler.loopback import LoopbackSite, QuietHandler
+
+MODEL_BYTES = b"a model file\n"
+
+
+def _deb(model: bytes = MODEL_BYTES) -> bytes:
+    """A Debian package shaped like the real one: an ar archive whose data.tar.xz holds
+    the model under the multiarch library folder."""
+    data = io.BytesIO()
+    with tarfile.open(fileobj=data, mode="w:xz") as tar:
+        info = tarfile.TarInfo("./usr/lib/x86_64-linux-gnu/libime/zh_CN.lm")
+        info.size = len(model)
+        tar.addfile(info, io.BytesIO(model))
+    out = [b"!<arch>\n"]
+    for name, blob in ((b"debian-binary", b"2.0\n"), (b"control.tar.xz", b"x"),
+                       (b"data.tar.xz", data.getvalue())):
+        head = name.ljust(16) + b"0".ljust(12) + b"0".ljust(6) + b"0".ljust(6)
+        head += b"100644".ljust(8) + str(len(blob)).encode().ljust(10) + b"`\n"
+        out += [head, blob, b"\n" if len(blob) % 2 else b""]
+    return b"".join(out)
+
+
+@pytest.fixture
+def mirror():
+    """A Debian mirror on loopback serving one package at the pinned pool path."""
+    deb = _deb()
+    asked: list[str] = []
+
+    class Handler(QuietHandler):
+        def do_GET(self):
+            asked.append(self.path)
+            if self.path == f"/debian/{imelm.POOL}{imelm.PACKAGE}":
+                self.answer(200, deb, "application/vnd.debian.binary-package")
+            else:
+                self.answer(404, b"not here", "text/plain")
+
+    site = LoopbackSite()
+    site.serve(Handler)
+    with site:
+        yield f"{site.base}/debian", deb, asked
+
+
+def test_fetch_keeps_the_model_file_of_a_package_whose_checksum_matches(
+        mirror, tmp_path, monkeypatch):
+    url, deb, asked = mirror
+    monkeypatch.setenv("NEWSMON_CACHE", str(tmp_path))
+    monkeypatch.setattr(imelm, "PACKAGE_SHA256", hashlib.sha256(deb).hexdigest())
+    path = imelm.fetch(url + "/")
+    assert path == tmp_path / "libime-1.0.16-1" / "zh_CN.lm"
+    assert path.read_bytes() == MODEL_BYTES
+    assert not list(path.parent.glob("*.tmp*"))
+    # once there, it is not fetched again
+    assert imelm.fetch(url) == path and len(asked) == 1
+
+
+def test_fetch_refuses_a_package_that_is_not_the_pinned_one(mirror, tmp_path, monkeypatch):
+    url, _, _ = mirror
+    monkeypatch.setenv("NEWSMON_CACHE", str(tmp_path))
+    with pytest.raises(ValueError, match="checksum"):
+        imelm.fetch(url)
+    assert not imelm.model_path().exists()
+
+
+def test_a_deb_without_the_member_is_refused():
+    with pytest.raises(ValueError, match="no data.tar"):
+        imelm._member(b"!<arch>\n", b"data.tar")
+    with pytest.raises(ValueError, match="not a Debian package"):
+        imelm._member(b"PK\x03\x04", b"data.tar")
+
+
+def test_fetch_command_says_in_one_line_when_the_mirror_cannot_be_reached(tmp_path):
+    env = {"NEWSMON_CACHE": str(tmp_path), "NEWSMON_DEBIAN_MIRROR": "http://127.0.0.1:9/debian",
+           "PATH": "/usr/bin:/bin"}
+    p = subprocess.run([sys.executable, "-m", "pipeline.repair.imelm", "fetch"], env=env,
+                       capture_output=True, text=True, timeout=120)
+    assert p.returncode == 1 and p.stdout == ""
+    assert p.stderr.count("\n") == 1 and "the repair runs without it" in p.stderr
+
+
+def test_without_the_model_file_the_repair_has_no_ime_model(tmp_path, monkeypatch):
+    monkeypatch.setenv("NEWSMON_CACHE", str(tmp_path))
+    imelm.load.cache_clear()
+    try:
+        assert imelm.load() is None
+    finally:
+        imelm.load.cache_clear()
+
+
+@pytest.fixture(scope="module")
+def model():
+    imelm.load.cache_clear()
+    got = imelm.load()
+    if got is None:
+        pytest.skip("no input-method model here (make lm builds kenlm and fetches it)")
+    return got
+
+
+def test_it_prefers_the_words_of_the_seeds(model):
+    assert model.score("優化營商環境") > model.score("優化營商壞境") + 10
+    assert model.score("漢陽區怎麼做到的") > model.score("漢陽區怎麼做劍的") + 10
+
+
+def test_it_reads_both_scripts_alike(model):
+    assert model.score("優化營商環境") == pytest.approx(model.score("优化营商环境"))
+
+
+def test_punctuation_is_read_through_and_letters_break(model):
+    # a restored comma is left to the repair's own models: it neither costs nor gains here
+    assert model.score("要求，做到") == pytest.approx(model.score("要求做到"))
+    assert model.score("要求A做到") != pytest.approx(model.score("要求做到"))
+
+
+def test_it_repairs_a_run_the_repairs_own_models_leave(model):
+    """Sample runs of the simulator where the repair with the model comes out exact, and
+    without it not: the difference the model makes, in a process of each kind."""
+    code = (
+        "import opencc, json\n"
+        "from pipeline import damage\n"
+        "from pipeline.repair import repair_text\n"
+        "from tests.pipeline.repair_shared import cleaned_texts\n"
+        "cc = opencc.OpenCC('s2t')\n"
+        "texts = [cc.convert(t) for t in cleaned_texts()]\n"
+        "t, _, _ = damage.evaluate(texts, 60, seed=11, repair=lambda s: repair_text(s).text)\n"
+        "print(json.dumps({k: [v.exact, v.wrong] for k, v in t.items()}))\n")
+    import json
+    import os
+
+    runs = {}
+    for off in ("", "1"):
+        env = dict(os.environ, NEWSMON_NO_IME_LM=off)
+        p = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                           text=True, timeout=600)
+        assert p.returncode == 0, p.stderr[-2000:]
+        runs[off] = json.loads(p.stdout)
+    exact = {off: sum(v[0] for v in t.values()) for off, t in runs.items()}
+    wrong = {off: sum(v[1] for v in t.values()) for off, t in runs.items()}
+    assert exact[""] > exact["1"], runs
+    assert wrong[""] <= wrong["1"], runs
+
+
+def test_it_settles_a_toss_up_the_repairs_own_models_leave(model):
+    """聊到凌晨, the lead byte of 到 lost: several characters read as well to the repair's
+    own models, which keep a "?" there (``test_repair_simulated.py``); the input method
+    knows 聊到凌晨."""
+    import opencc
+
+    from pipeline import damage
+    from pipeline.repair import repair_text
+    from tests.pipeline.repair_shared import cleaned_texts
+
+    cc = opencc.OpenCC("s2t")
+    article = next(damage.gbk_safe(cc.convert(t)) for t in cleaned_texts() if "姐姐聊到凌晨" in cc.convert(t))
+    pos = article.index("姐姐聊到凌晨") + 3
+    hurt = damage.damage_at(article, pos)
+    out = repair_text(hurt.text)
+    assert damage.classify(out.text, hurt, article) == "exact"
+    assert not [r for r in out.repairs if r.kind in ("lost", "unresolved")]
