@@ -3,12 +3,13 @@
 Why: picking a character a lost lead byte took needs a model of Chinese that has read far
 more text than the repair's own (the People's Daily corpus and jieba's dictionary: the
 models put the right character first 93.6 % of the time with everything else given,
-``bench/first_char.py``). An input method is that model: choosing among the hundred
-characters that share a trail byte is what it does for the characters that share a
-syllable. libime's model is a KenLM trigram over words, simplified script, shipped by
+``bench/first_char.py``). An input method has that model: it chooses among the
+characters that share a syllable as the repair chooses among the hundred that share a
+trail byte. libime's model is a KenLM trigram over words, simplified script, shipped by
 Debian as ``libime-data-language-model`` (LGPL-2.1+). Added to the repair's scores at
-``WEIGHT``, it raised exact repairs where no pair vanished by 5–6 points and where one
-did by 10, with no more wrong ones (docs/repair-log.md, seventeenth session).
+``WEIGHT``, it raised exact repairs on the bench by 4–5 points where no pair vanished and
+by 7–9 where one did (about 89 runs in 2,000), with about as many wrong ones
+(docs/repair-log.md, seventeenth session).
 
 Neither part is required. ``make`` builds the ``kenlm`` reader (a C++ extension, from
 PyPI) and fetches the pinned Debian package (``python -m pipeline.repair.imelm fetch``);
