@@ -29,6 +29,7 @@ import urllib.request
 from functools import lru_cache
 from pathlib import Path
 
+from pipeline.chinese import simplify
 from pipeline.repair.modelcache import cache_dir
 
 #: weight of the model's log-probability beside the word model's (as ``CHAR_WEIGHT``)
@@ -69,7 +70,6 @@ class ImeModel:
         self._kenlm = kenlm
         self.model = kenlm.Model(str(path))
         self._known: dict[str, bool] = {}
-        self._simple: dict[str, str] = {}
         self.score = lru_cache(maxsize=65536)(self._score)
 
     def _word(self, w: str) -> bool:
@@ -78,20 +78,12 @@ class ImeModel:
             got = self._known[w] = w in self.model
         return got
 
-    def _simplified(self, ch: str) -> str:
-        got = self._simple.get(ch)
-        if got is None:
-            from pipeline.chinese import simplify
-            got = simplify(ch)
-            self._simple[ch] = got = got if len(got) == 1 else ch
-        return got
-
     def _score(self, text: str) -> float:
         """Natural-log score of ``text``, ``PER_CHAR`` given back per Chinese character."""
         total, run, n = 0.0, [], 0
-        for ch in text:
+        for ch, simple in zip(text, simplify(text)):  # (simplify keeps the length)
             if _is_han(ch):
-                run.append(self._simplified(ch))
+                run.append(simple)
             elif not ch.isalnum():
                 continue
             elif run:
