@@ -35,6 +35,15 @@ def cleaned_texts() -> list[str]:
     return [p.read_text(encoding="utf-8") for p in sorted(folder.glob("*.txt"))]
 
 
+def traditional_texts() -> list[str]:
+    """cwced's hand-checked articles in traditional script, as the seeds are, whole: the
+    rest of an article is part of the evidence for a repair in it."""
+    import opencc
+
+    cc = opencc.OpenCC("s2t")
+    return [cc.convert(t) for t in cleaned_texts()]
+
+
 @contextmanager
 def own_models():
     """The repair on its own models, the input method's (``imelm``) off, in this process

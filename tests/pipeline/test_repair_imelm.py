@@ -131,13 +131,9 @@ def test_punctuation_is_read_through_and_letters_break(model):
 
 @pytest.fixture(scope="module")
 def texts():
-    """cwced's hand-checked text in traditional script, as the seeds are."""
-    import opencc
+    from tests.pipeline.repair_shared import traditional_texts
 
-    from tests.pipeline.repair_shared import cleaned_texts
-
-    cc = opencc.OpenCC("s2t")
-    return [cc.convert(t) for t in cleaned_texts()]
+    return traditional_texts()
 
 
 def test_it_repairs_runs_the_repairs_own_models_leave(model, texts):

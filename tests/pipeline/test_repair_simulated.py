@@ -12,12 +12,11 @@ repair's own models'; with the input method's model as well, a test of its own.
 
 from __future__ import annotations
 
-import opencc
 import pytest
 
 from pipeline import damage
 from pipeline.repair import imelm, repair_text
-from tests.pipeline.repair_shared import cleaned_texts
+from tests.pipeline.repair_shared import traditional_texts
 
 
 def test_simulator_reproduces_the_seed_damage():
@@ -50,9 +49,7 @@ def test_classify_tells_a_marked_loss_from_a_wrong_repair():
 
 @pytest.fixture(scope="module")
 def texts():
-    # whole articles: the rest of the article is part of the evidence
-    cc = opencc.OpenCC("s2t")
-    return [cc.convert(t) for t in cleaned_texts()]
+    return traditional_texts()
 
 
 def test_random_damage(texts, own_models_only):
@@ -185,7 +182,7 @@ import sys
 import opencc
 from pipeline import damage
 from pipeline.repair import repair_text
-from tests.pipeline.repair_shared import cleaned_texts
+from tests.pipeline.repair_shared import traditional_texts
 texts = cleaned_texts()
 cc = opencc.OpenCC("s2t")
 for i, pos in ((32, 1000), (17, 144)):
