@@ -182,7 +182,7 @@ import sys
 import opencc
 from pipeline import damage
 from pipeline.repair import repair_text
-from tests.pipeline.repair_shared import traditional_texts
+from tests.pipeline.repair_shared import cleaned_texts
 texts = cleaned_texts()
 cc = opencc.OpenCC("s2t")
 for i, pos in ((32, 1000), (17, 144)):
