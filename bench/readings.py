@@ -48,21 +48,20 @@ def _held(text, group, own, ranked, base, res) -> str:
     from pipeline.repair import byteshift as bs
 
     (mid, length), top = ranked[0]
-    _, r, odd, _ = own.scored[(mid, length)]
+    _, r, odd, *_ = own.scored[(mid, length)]
     if top - base < bs.MIN_GAIN:
         return "gain"
     if odd:
         return "full-width letter"
     if len(ranked) > 1 and top - ranked[1][1] < bs.MIN_MARGIN:
         (other, consumed), _ = ranked[1]
-        _, r2, _, _ = own.scored[(other, consumed)]
+        _, r2, *_ = own.scored[(other, consumed)]
         same = consumed == length and len(other) == len(mid) and bool(r2.vanish) == bool(r.vanish)
         return "close runner-up, " + ("same shape" if same else "other shape")
     rival = bs._rival(group, own, r.vanish)
     if rival is not None:
-        mine = bs._pooled(c.scored[(mid, length)][3] for c in group)
         lead = bs.rival_lead(r, mid, rival[1])
-        if mine - rival[0] < lead:
+        if bs._lead_over(group, (mid, length), rival[1:3]) < lead:
             return "close rival, " + ("lost comma" if lead == bs.MIN_RIVAL_COMMA
                                       else "other kind")
     if res is not None and res.lost_at is not None:
