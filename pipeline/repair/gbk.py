@@ -87,8 +87,12 @@ def legacy_char(code: int) -> str | None:
     return _legacy_by_code().get(code)
 
 
+@functools.lru_cache(maxsize=65536)
 def char_bytes(ch: str) -> bytes | None:
-    """The GBK bytes a character was read from (ASCII: one byte), or None."""
+    """The GBK bytes a character was read from (ASCII: one byte), or None.
+
+    Remembered: the search for readings asks for the same few hundred characters some
+    ten thousand times a damaged run."""
     cp = ord(ch)
     if cp < 0x80:
         return bytes((cp,))

@@ -40,6 +40,8 @@ PER_CHAR = 6.6
 #: longest word looked up, in characters, and segmentations kept per position
 MAX_WORD = 7
 BEAM = 8
+#: stretches whose beams are kept for the readings that share their start
+MAX_PREFIXES = 50_000
 #: log10 added to KenLM's own ``<unk>`` for a character it does not know: a rare one
 UNKNOWN = -12.0
 
@@ -70,13 +72,9 @@ class ImeModel:
         self._kenlm = kenlm
         self.model = kenlm.Model(str(path))
         self._known: dict[str, bool] = {}
+        #: the beams along each stretch scored lately, under each of its prefixes
+        self._beams: dict[str, list[dict]] = {}
         self.score = lru_cache(maxsize=65536)(self._score)
-
-    def _word(self, w: str) -> bool:
-        got = self._known.get(w)
-        if got is None:
-            got = self._known[w] = w in self.model
-        return got
 
     def _score(self, text: str) -> float:
         """Natural-log score of ``text``, ``PER_CHAR`` given back per Chinese character."""
@@ -97,33 +95,53 @@ class ImeModel:
 
     def _stretch(self, s: str, end: bool) -> float:
         """Best log10 over the segmentations of ``s`` (a beam per position), read as a
-        sentence's start and, with ``end``, its end (where a letter or digit follows)."""
-        kenlm, model = self._kenlm, self.model
-        start = kenlm.State()
-        model.BeginSentenceWrite(start)
-        beams: list[dict] = [{} for _ in range(len(s) + 1)]
-        beams[0][start] = 0.0
-        for i in range(len(s)):
-            here = beams[i]
-            if len(here) > BEAM:
-                here = dict(sorted(here.items(), key=lambda kv: -kv[1])[:BEAM])
-            for j in range(i + 1, min(len(s), i + MAX_WORD) + 1):
+        sentence's start and, with ``end``, its end (where a letter or digit follows).
+
+        The beam at a position depends only on the text before it, and the readings of
+        one run share their left context: beams are kept by prefix (``_beams``), so
+        each reading pays only for the text from where it differs."""
+        kenlm, model, known_words = self._kenlm, self.model, self._known
+        beams, done = self._beams, len(s)
+        while done and s[:done] not in beams:
+            done -= 1
+        if done == 0:
+            start = kenlm.State()
+            model.BeginSentenceWrite(start)
+            line = [{start: 0.0}]
+        else:
+            line = beams[s[:done]][:done + 1]
+        for j in range(len(line), len(s) + 1):
+            here: dict = {}
+            for i in range(max(0, j - MAX_WORD), j):
                 w = s[i:j]
-                known = self._word(w)
+                known = known_words.get(w)
+                if known is None:
+                    known = known_words[w] = w in model
                 if not known and j > i + 1:
                     continue
                 penalty = 0.0 if known else UNKNOWN
-                ahead = beams[j]
-                for state, sc in here.items():
+                for state, sc in _pruned(line[i]).items():
                     out = kenlm.State()
                     total = sc + model.BaseScore(state, w, out) + penalty
-                    if total > ahead.get(out, -math.inf):
-                        ahead[out] = total
-        last = beams[len(s)]
+                    if total > here.get(out, -math.inf):
+                        here[out] = total
+            line.append(here)
+        if len(beams) > MAX_PREFIXES:
+            beams.clear()
+        for k in range(done + 1, len(s) + 1):
+            beams[s[:k]] = line
+        last = line[len(s)]
         if not end:
             return max(last.values())
         out = kenlm.State()
         return max(sc + model.BaseScore(state, "</s>", out) for state, sc in last.items())
+
+
+def _pruned(beam: dict) -> dict:
+    """The ``BEAM`` best states of a position (all of them if no more)."""
+    if len(beam) <= BEAM:
+        return beam
+    return dict(sorted(beam.items(), key=lambda kv: -kv[1])[:BEAM])
 
 
 @lru_cache(maxsize=1)

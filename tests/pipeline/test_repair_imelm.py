@@ -129,6 +129,21 @@ def test_punctuation_is_read_through_and_letters_break(model):
     assert model.score("要求A做到") != pytest.approx(model.score("要求做到"))
 
 
+def test_readings_that_share_a_start_score_as_they_would_alone(model):
+    # a run's readings share their left context, and the beams along it are reused: the
+    # score must not depend on what was scored before (nor on the order)
+    left, right = "在縣委縣政府的大力支持下", "科技在漢陽落戶"
+    windows = [left + mid + right for mid in ("太保", "太太", "太", "保", "", "太保科")]
+    windows += [left[:5], left, left + "太保"]
+    shared = imelm.ImeModel(model._kenlm, imelm.model_path())
+    in_order = [shared._score(w) for w in windows]  # (past the cache of whole windows)
+    backwards = [shared._score(w) for w in reversed(windows)]
+    alone = [imelm.ImeModel(model._kenlm, imelm.model_path())._score(w) for w in windows]
+    assert in_order == alone
+    assert backwards == alone[::-1]
+    assert len(set(alone)) == len(alone)
+
+
 @pytest.fixture(scope="module")
 def texts():
     from tests.pipeline.repair_shared import traditional_texts
