@@ -40,8 +40,11 @@ PER_CHAR = 6.6
 #: longest word looked up, in characters, and segmentations kept per position
 MAX_WORD = 7
 BEAM = 8
-#: stretches whose beams are kept for the readings that share their start
-MAX_PREFIXES = 50_000
+#: prefixes whose beams are kept for the readings that share them (a run's readings need
+#: a few hundred stretches; more kept saved no time and held 30 MB of states at 50,000)
+MAX_PREFIXES = 8_000
+#: strings asked whether they are the model's words, remembered (about 100 bytes each)
+MAX_KNOWN = 300_000
 #: log10 added to KenLM's own ``<unk>`` for a character it does not know: a rare one
 UNKNOWN = -12.0
 
@@ -128,6 +131,8 @@ class ImeModel:
             line.append(here)
         if len(beams) > MAX_PREFIXES:
             beams.clear()
+        if len(known_words) > MAX_KNOWN:  # a crawl worker lives for days: stay bounded
+            known_words.clear()
         for k in range(done + 1, len(s) + 1):
             beams[s[:k]] = line
         last = line[len(s)]

@@ -144,6 +144,23 @@ def test_readings_that_share_a_start_score_as_they_would_alone(model):
     assert len(set(alone)) == len(alone)
 
 
+def test_what_it_remembers_stays_bounded(model, monkeypatch):
+    # a crawl worker repairs for days: the words looked up and the beams kept must not grow
+    # with the text it has read
+    monkeypatch.setattr(imelm, "MAX_KNOWN", 500)
+    monkeypatch.setattr(imelm, "MAX_PREFIXES", 200)
+    fresh = imelm.ImeModel(model._kenlm, imelm.model_path())
+    text = "在縣委縣政府的大力支持下太保科技在漢陽落戶優化營商環境的一次招商這是自下而上"
+    peak_known = peak_beams = 0
+    for i in range(len(text) - 12):
+        for j in range(i + 1, i + 12):
+            fresh._score(text[i:j] + text[j + 1:i + 16])
+            peak_known = max(peak_known, len(fresh._known))
+            peak_beams = max(peak_beams, len(fresh._beams))
+    assert 0 < peak_known <= 500 + 16 * imelm.MAX_WORD
+    assert 0 < peak_beams <= 200 + 16
+
+
 @pytest.fixture(scope="module")
 def texts():
     from tests.pipeline.repair_shared import traditional_texts
