@@ -58,12 +58,10 @@ def _held(text, group, own, ranked, base, res) -> str:
         _, r2, *_ = own.scored[(other, consumed)]
         same = consumed == length and len(other) == len(mid) and bool(r2.vanish) == bool(r.vanish)
         return "close runner-up, " + ("same shape" if same else "other shape")
-    rival = bs._rival(group, own, r.vanish)
-    if rival is not None:
-        lead = bs.rival_lead(r, mid, rival[1])
-        if bs._lead_over(group, (mid, length), rival[1:3]) < lead:
-            return "close rival, " + ("lost comma" if lead == bs.MIN_RIVAL_COMMA
-                                      else "other kind")
+    _, short_of = bs.close_rival_of(group, own, (mid, length))
+    if short_of is not None:
+        return "close rival, " + ("lost comma" if short_of == bs.MIN_RIVAL_COMMA
+                                  else "other kind")
     if res is not None and res.lost_at is not None:
         return "partial"
     if bs._made_up(r):

@@ -803,11 +803,8 @@ def decide(text: str, group: list[Candidates], own: Candidates) -> Outcome | Non
     odd = own.scored[(mid, length)][2]
     # a vanished pair and a lost lead byte can explain the same damage: if the best
     # reading of the other kind is close once the vanish prior is set aside, say so
-    rival = _rival(group, own, r.vanish)
-    close_rival = False
-    if rival is not None:
-        lead = _lead_over(group, (mid, length), rival[1:3])
-        close_rival = lead < rival_lead(r, mid, rival[1])
+    rival, short_of = close_rival_of(group, own, (mid, length))
+    close_rival = short_of is not None
     doubt = margin < MIN_MARGIN or close_rival
     # close readings that differ only in one place: repair the rest, keep a "?" there
     kept = None
@@ -1028,6 +1025,18 @@ def _lead_over(group: list[Candidates], key: tuple[str, int], other: tuple[str, 
     if key[0].isalnum() and other[0].isalnum():
         lead += _pooled(m[4] for m in mine) - _pooled(t[other][4] for t in theirs)
     return lead
+
+
+def close_rival_of(group: list[Candidates], own: Candidates, key: tuple[str, int]):
+    """The best reading of the other kind than ``key``'s (``_rival``), and the lead over
+    it ``key`` fell short of (``rival_lead``), or None where ``key`` leads it enough.
+    ``decide`` asks it, and so does ``bench/readings.py``, which says why runs are left."""
+    r = own.scored[key][1]
+    rival = _rival(group, own, r.vanish)
+    if rival is None:
+        return None, None
+    needed = rival_lead(r, key[0], rival[1])
+    return rival, (needed if _lead_over(group, key, rival[1:3]) < needed else None)
 
 
 def rival_lead(r: Reading, mid: str, rival: str) -> float:

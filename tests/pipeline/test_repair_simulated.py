@@ -79,7 +79,7 @@ def test_random_damage_with_the_input_method(texts):
     runs exact, as without it. One repair is wrong where none was: 從胎裏帶來的, the lead
     byte of 帶 lost and a pair vanished, became 從胎裏來的, which reads as well to every
     model; the repair's own models left it. On the bench's 2,000 runs the wrong repairs
-    stayed as many (33) with 89 more exact (docs/repair.md)."""
+    stayed as many (33) with 88 more exact (docs/repair.md)."""
     if imelm.load() is None:
         pytest.skip("no input-method model here (make lm builds kenlm and fetches it)")
     tallies, _, _ = damage.evaluate(texts, 90, seed=7,
