@@ -290,11 +290,11 @@ class Chooser:
         The tails with what follows are found from the few ``y`` that begin one
         (``heads_before``), not by building ``y + n`` for each of the hundreds in ``b``.
         """
-        heads = self.doc.lm.heads()
+        head_set = self.doc.lm.head_set
         before = self.doc.lm.heads_before()
         out: set[str] = set()
         for y in b:
-            h = heads.get(y)
+            h = head_set(y)
             if h:
                 out.update([x + y for x in aset.intersection(h)])
         n1, n2 = nxt[:1], nxt[:2]
@@ -303,7 +303,7 @@ class Chooser:
             ys = before.get(n)
             if ys:
                 for y in bset.intersection(ys):
-                    out.update([x + y for x in aset.intersection(heads[y + n])])
+                    out.update([x + y for x in aset.intersection(head_set(y + n))])
         return out
 
     def _after_comma(self, b: list[str], prev: str, nxt: str) -> list[str]:
@@ -337,14 +337,13 @@ class Chooser:
         # the characters that make a word (or an n-gram of the article) with a neighbour,
         # in pool order: ``c`` with ``p1 + c``, ``c + n1`` or ``c + n2`` a word, found from
         # the word tables' links rather than a look-up per character (pools run to hundreds)
-        gram_firsts, gram_seconds = self.doc.gram_links()
         linked: set[str] = set()
         if p1:
-            linked.update(self.doc.lm.seconds().get(p1, ""), gram_seconds.get(p1, ()))
+            linked.update(self.doc.lm.seconds().get(p1, ""), self.doc.gram_seconds(p1))
         heads = self.doc.lm.heads()
         for n in (n1, n2):
             if n:
-                linked.update(heads.get(n, ""), gram_firsts.get(n, ()))
+                linked.update(heads.get(n, ""), self.doc.gram_firsts(n))
         joined = [c for c in pool if c in linked]
 
         def quick(c: str) -> float:
@@ -393,25 +392,46 @@ class Chooser:
         pairs made of a few dozen characters)."""
         doc = self.doc
         wl, single, best_word = doc.word_logp, doc.single_logp, doc.best_word
+        prefixes, grams = doc.lm.prefixes, doc.grams
         p1, p2, n1, n2 = prev[-1:], prev[-2:], nxt[:1], nxt[:2]
-        firsts: dict[str, float] = {}
+        firsts: dict[str, tuple] = {}
         seconds: dict[str, float] = {}
         none = -math.inf
+
+        def begins(w: str) -> bool:
+            # a word or article n-gram of three or four characters begins with a word
+            # prefix or n-gram (``prefixes`` holds every prefix of two or more): what
+            # begins none is no word, and is not looked up
+            return w in prefixes or w in grams
 
         def quick(ab: str) -> float:
             if len(ab) != 2:
                 return self._quick(prev, ab, nxt)
             a, b = ab
-            fa = firsts.get(a)
-            if fa is None:
-                fa = firsts[a] = best_word((p1 + a,), none, 4.0) if p1 else none
+            got = firsts.get(a)
+            if got is None:
+                got = firsts[a] = (best_word((p1 + a,), none, 4.0) if p1 else none,
+                                   bool(p1) and begins(p1 + a),
+                                   len(p2) == 2 and begins(p2 + a))
+            fa, before1, before2 = got
             sb = seconds.get(b)
             if sb is None:
                 sb = seconds[b] = best_word((b + n1, b + n2), none, 4.0) if n1 else none
             base = wl(ab)
             if base is None:
                 base = single(a) + single(b)
-            return best_word((p1 + ab, ab + n1, ab + n2, p2 + ab), max(base, fa, sb), 4.0)
+            # the words p1+ab, ab+n1, ab+n2 and p2+ab: those that begin no word are left out
+            words = [ab] if not (p1 and n1) else []
+            if before1:
+                words.append(p1 + ab)
+            if before2:
+                words.append(p2 + ab)
+            if n1 and begins(ab):
+                w = ab + n1
+                words.append(w)
+                if len(n2) == 2 and begins(w):
+                    words.append(ab + n2)
+            return best_word(words, max(base, fa, sb), 4.0)
 
         return quick
 

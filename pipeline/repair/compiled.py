@@ -25,7 +25,7 @@ import sys
 from pathlib import Path
 
 #: where the time of a damaged run goes (measured: compiling more modules gained nothing)
-HOT = ("langmodel", "charlm", "byteshift")
+HOT = ("langmodel", "charlm", "byteshift", "imescore")
 PACKAGE = "pipeline.repair"
 SOURCE_DIR = Path(__file__).resolve().parent
 

@@ -7,6 +7,7 @@ change nothing. Installed Cython brings its own such module; this one stands in 
 
 Py_ssize_t = int
 double = float
+Py_UCS4 = str
 
 
 def locals(**_types):  # noqa: A001 - the name Cython gives it

@@ -56,8 +56,8 @@ PUNCT_PAIRS = {
     }.items()
 }
 
-#: sentence and clause stops rarely follow a character that ends no word
-_STOPS = frozenset("。，,、；;：:！!？?")
+#: a sentence or clause stop (``score`` spells them out: ``。，,、；;：:！!？?``) rarely
+#: follows a character that ends no word (these end one on their own)
 _FINALS = frozenset("了呢嗎吗的啊吧呀哦嘛么麼們们者等說说時时後后中上下里裡")
 STOP_AFTER_LONE = -3.0
 #: ``??``, ``!!``: informal text (forums, reviews, quoted speech) repeats a question or
@@ -69,8 +69,6 @@ REPEAT_MARK = math.log(0.3)
 _MARKS = frozenset("?!？！")
 #: each mark and its other width, as one
 _MARK_WIDTH = str.maketrans("？！", "?!")
-_OPENERS = frozenset("“‘《（(「『")
-_MEASURES = frozenset("天年月日時时分秒個个元人次件家名位米噸吨倍歲岁項项條条種种座輛辆台臺套")
 
 
 def _opens(ch: str) -> bool:
@@ -88,7 +86,6 @@ SIMPLIFIED_FORM = -5.0
 #: the article's comma statistics: smoothing (in characters) and the most they may move
 COMMA_SMOOTH = 3.0
 COMMA_CLIP = 4.0
-_COMMAS = frozenset(",，")
 _COMMA_RE = re.compile("[,，]")
 #: what the article's n-grams never cross
 _SEPARATOR = re.compile(r"[\s?!,\x00]")
@@ -106,6 +103,11 @@ class PoolOrder:
     position: dict[str, int]
 
 
+#: word tails whose first characters are kept as sets (``LanguageModel.head_set``); the
+#: single characters, the tails asked about most, are some 6,500
+MAX_HEAD_SETS = 20_000
+
+
 class LanguageModel:
     """Word and character log-probabilities, both scripts."""
 
@@ -117,6 +119,7 @@ class LanguageModel:
         self.simp_forms = simp_forms
         self.prefixes = prefixes
         self._heads = heads
+        self._head_sets: dict[str, frozenset[str]] = {}
         self._heads_before = heads_before
         self._seconds = seconds
         self.chars = chars
@@ -132,6 +135,16 @@ class LanguageModel:
         (``斯`` + ``科`` → ``莫``).
         """
         return self._heads
+
+    def head_set(self, tail: str) -> frozenset[str]:
+        """``heads()[tail]`` as a set (empty if none), made on first use: a pool of
+        hundreds is intersected with it, and a set of the smaller is what is walked."""
+        got = self._head_sets.get(tail)
+        if got is None:
+            if len(self._head_sets) > MAX_HEAD_SETS:  # all of them: over 100 MB
+                self._head_sets.clear()
+            got = self._head_sets[tail] = frozenset(self._heads.get(tail, ""))
+        return got
 
     def heads_before(self) -> dict[str, str]:
         """``n`` → the characters ``y`` for which ``y + n`` is a tail in ``heads``.
@@ -353,7 +366,9 @@ class DocModel:
         grams.update(map(operator.add, three, text[3:]))
         # a sequence seen once may be an accident of the damage; twice is the article's own
         self.grams = {g: c for g, c in grams.items() if c >= 2 and not _SEPARATOR.search(g)}
-        for g in _abbreviations(lm, text):
+        self._text = text
+        self._abbreviations = _abbreviations(lm, text)
+        for g in self._abbreviations:
             self.grams[g] = self.grams.get(g, 0) + 2
         self.doc_chars = chars
         self.n = float(n)
@@ -364,16 +379,45 @@ class DocModel:
         self._wcache: dict[str, float | None] = {}
         self._single: dict[str, float] = {}
         self._scache: dict[str, float] = {}
-        self._gram_links: tuple[dict[str, set[str]], dict[str, set[str]]] | None = None
+        self._firsts: dict[str, set[str]] = {}
+        self._seconds: dict[str, set[str]] = {}
 
-    def gram_links(self) -> tuple[dict[str, set[str]], dict[str, set[str]]]:
-        """The article's n-grams as ``heads`` and ``LanguageModel.seconds`` hold words:
-        tail → first characters of its 2- and 3-grams, first character → second
-        characters of its 2-grams (built on first use)."""
-        if self._gram_links is None:
-            self._gram_links = (_sets((g[1:], g[0]) for g in self.grams if len(g) <= 3),
-                                _sets((g[0], g[1]) for g in self.grams if len(g) == 2))
-        return self._gram_links
+    def gram_firsts(self, tail: str) -> set[str]:
+        """First characters of the article's n-grams (``grams``) that are ``tail`` (one
+        or two characters) with one character before it: as ``LanguageModel.heads``
+        holds words.
+
+        Found where ``tail`` stands in the article, not by indexing every n-gram: an
+        article holds thousands, and a run asks about the few characters around it.
+        What is not in the text is an abbreviation, added to ``grams`` as it stands."""
+        got = self._firsts.get(tail)
+        if got is None:
+            got = self._firsts[tail] = self._around(tail, 1)
+        return got
+
+    def gram_seconds(self, first: str) -> set[str]:
+        """Second characters of the article's two-character n-grams that begin with the
+        character ``first`` (as ``LanguageModel.seconds`` holds words)."""
+        got = self._seconds.get(first)
+        if got is None:
+            got = self._seconds[first] = self._around(first, 0)
+        return got
+
+    def _around(self, part: str, before: int) -> set[str]:
+        """The character before (``before`` 1) or after (0) each place where ``part``
+        stands, in text or in an abbreviation, that makes an n-gram of ``grams``."""
+        text, grams, k = self._text, self.grams, len(part)
+        out = set()
+        i = text.find(part, before)
+        while i != -1:
+            g = text[i - before:i + k + 1 - before]
+            if len(g) == k + 1 and g in grams:
+                out.add(g[0] if before else g[-1])
+            i = text.find(part, i + 1)
+        for g in self._abbreviations:  # a few dozen, of two characters
+            if k == 1 and g[before] == part:
+                out.add(g[1 - before])
+        return out
 
     def top_of_pool(self, pool: tuple[str, ...], k: int) -> list[str]:
         """The ``k`` characters of ``pool`` likeliest on their own here, best first.
@@ -511,10 +555,16 @@ class DocModel:
         return base + OOV_CHAR + self._script_penalty(ch)
 
     @cython.locals(n=cython.Py_ssize_t, j=cython.Py_ssize_t, k=cython.Py_ssize_t,
-                   e=cython.Py_ssize_t, b=cython.double, lp1=cython.double,
-                   twice=cython.double)
+                   e=cython.Py_ssize_t, b=cython.double, lp=cython.double,
+                   lp1=cython.double, twice=cython.double, ninf=cython.double,
+                   text=str, w=str, ch=cython.Py_UCS4, pc=cython.Py_UCS4)
     def score(self, text: str) -> float:
-        """Log-probability of the best segmentation into words (Viterbi, as jieba's DAG)."""
+        """Log-probability of the best segmentation into words (Viterbi, as jieba's DAG).
+
+        The classes of characters are spelled out where a character is tested (``ch in
+        "..."``): the compiled copy then tests it without making a string of it, and the
+        repair scores some 2,000 windows a run.
+        """
         cached = self._scache.get(text)
         if cached is not None:
             return cached
@@ -530,20 +580,23 @@ class DocModel:
             if b == ninf:
                 continue
             ch = text[j]
-            if (ch in _MARKS and j
-                    and ch.translate(_MARK_WIDTH) == text[j - 1].translate(_MARK_WIDTH)):
+            pc = text[j - 1] if j else "\x00"
+            # a repeated mark (either width): priced as REPEAT_MARK alone (looked at as
+            # strings only where both characters are marks of some kind: seldom)
+            if (j and ch in "?!？！" and pc in "?!？！" and text[j] in _MARKS
+                    and text[j].translate(_MARK_WIDTH) == text[j - 1].translate(_MARK_WIDTH)):
                 if b + REPEAT_MARK > best[j + 1]:
                     best[j + 1] = b + REPEAT_MARK
                 continue
             if ch < "\x80":
                 if ch.isalnum():
-                    if j == 0 or not (text[j - 1] < "\x80" and text[j - 1].isalnum()):
+                    if j == 0 or not (pc < "\x80" and pc.isalnum()):
                         e = j + 1
                         while e < n and text[e] < "\x80" and text[e].isalnum():
                             e += 1
                         lp1 = _ASCII_TOKEN
                         if (e - j <= 2 and text[j:e].islower()
-                                and ((j and text[j - 1] >= "\u3400")
+                                and ((j and pc >= "\u3400")
                                      or (e < n and text[e] >= "\u3400"))):
                             lp1 += LONE_LOWER
                         if b + lp1 > best[e]:
@@ -551,20 +604,25 @@ class DocModel:
                     continue
                 lp1 = self.single_logp(ch)
             else:
-                got = word_logp(ch)
-                lp1 = self.single_logp(ch) if got is None else got
+                w = ch
+                got = cached_logp(w, _UNSET)
+                if got is _UNSET:
+                    got = word_logp(w)
+                lp1 = self.single_logp(w) if got is None else got
             # ",。" and "。,": no text stops twice so (whatever token starts here)
-            twice = (2 * STOP_AFTER_LONE if j >= 1 and ch in _STOPS and text[j - 1] in _STOPS
-                     and (ch in _COMMAS or text[j - 1] in _COMMAS) else 0.0)
+            twice = 0.0
+            if (j and ch in "。，,、；;：:！!？?" and pc in "。，,、；;：:！!？?"
+                    and (ch in ",，" or pc in ",，")):
+                twice = 2 * STOP_AFTER_LONE
             lp1 += twice
-            if ch in _STOPS and j >= 1:
-                if ch in _COMMAS and j + 1 < n:
-                    lp1 += self.comma_adjust(text[j - 1], text[j + 1])
+            if j and ch in "。，,、；;：:！!？?":  # a stop
+                if ch in ",，" and j + 1 < n:
+                    lp1 += self.comma_adjust(pc, text[j + 1])
                 if not self._ends_word(text, j):
                     lp1 += STOP_AFTER_LONE
-                if j >= 2 and text[j - 2] in _STOPS:
+                if j >= 2 and text[j - 2] in "。，,、；;：:！!？?":
                     lp1 += STOP_AFTER_LONE
-            elif ch in _OPENERS and j + 1 < n and not _opens(text[j + 1]):
+            elif ch in "“‘《（(「『" and j + 1 < n and not _opens(text[j + 1]):
                 lp1 += STOP_AFTER_LONE  # an opening quote that opens nothing
             if b + lp1 > best[j + 1]:
                 best[j + 1] = b + lp1
@@ -574,16 +632,20 @@ class DocModel:
                 w = text[j:j + k]
                 if w not in prefixes and w not in grams and w not in PUNCT_PAIRS:
                     break
-                lp = cached_logp(w, _UNSET)
-                if lp is _UNSET:
-                    lp = word_logp(w)
-                if lp is not None:
-                    lp += twice
-                if lp is not None and j and w[0] in _MEASURES and "0" <= text[j - 1] <= "9":
+                got = cached_logp(w, _UNSET)
+                if got is _UNSET:
+                    got = word_logp(w)
+                if got is None:
+                    continue
+                lp = got
+                lp += twice
+                if j and "0" <= pc <= "9" and ch in (
+                        "天年月日時时分秒個个元人次件家名位米噸吨倍歲岁項项條条種种座輛辆台臺套"):
                     lp += STOP_AFTER_LONE  # after a number the measure stands alone: 150天|。
-                if lp is not None and w[-1] in _OPENERS and j + k < n and not _opens(text[j + k]):
+                if (w[k - 1] in "“‘《（(「『" and j + k < n
+                        and not _opens(text[j + k])):
                     lp += STOP_AFTER_LONE
-                if lp is not None and b + lp > best[j + k]:
+                if b + lp > best[j + k]:
                     best[j + k] = b + lp
         if len(self._scache) > 200_000:
             self._scache.clear()

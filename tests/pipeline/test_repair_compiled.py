@@ -60,10 +60,10 @@ if sys.argv[1] == "no-cython":
     sys.modules["cython"] = None  # as where Cython is not installed: import fails
 from pathlib import Path
 from pipeline import damage
-from pipeline.repair import byteshift, charlm, compiled, langmodel, repair_text
+from pipeline.repair import byteshift, charlm, compiled, imescore, langmodel, repair_text
 import opencc
 want = sys.argv[1] == "compiled"
-assert all(compiled.in_use(m) for m in (byteshift, charlm, langmodel)) == want, "wrong mode"
+assert all(compiled.in_use(m) for m in (byteshift, charlm, imescore, langmodel)) == want, "wrong mode"
 if sys.argv[1] == "no-cython":
     assert langmodel.cython.__name__ == "pipeline.repair.cython_shim", "Cython was imported"
 cc = opencc.OpenCC("s2t")
@@ -85,9 +85,9 @@ print(json.dumps([[r.text, [x.to_dict() for x in r.repairs]] for r in res], ensu
 
 @pytest.mark.slow
 def test_compiled_modules_repair_exactly_as_plain_python_with_or_without_cython():
-    from pipeline.repair import byteshift, charlm, langmodel
+    from pipeline.repair import byteshift, charlm, imescore, langmodel
 
-    if not all(compiled.in_use(m) for m in (byteshift, charlm, langmodel)):
+    if not all(compiled.in_use(m) for m in (byteshift, charlm, imescore, langmodel)):
         pytest.skip("the repair modules are not compiled here (no Cython or C compiler)")
     cleaned = need(CWCED / "cleaned")
     results = {}

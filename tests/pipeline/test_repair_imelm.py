@@ -16,7 +16,7 @@ import tarfile
 
 import pytest
 
-from pipeline.repair import imelm
+from pipeline.repair import imelm, imescore
 from tests.crawler.loopback import LoopbackSite, QuietHandler
 
 MODEL_BYTES = b"a model file\n"
@@ -147,8 +147,8 @@ def test_readings_that_share_a_start_score_as_they_would_alone(model):
 def test_what_it_remembers_stays_bounded(model, monkeypatch):
     # a crawl worker repairs for days: the words looked up and the beams kept must not grow
     # with the text it has read
-    monkeypatch.setattr(imelm, "MAX_KNOWN", 500)
-    monkeypatch.setattr(imelm, "MAX_PREFIXES", 200)
+    monkeypatch.setattr(imescore, "MAX_KNOWN", 500)
+    monkeypatch.setattr(imescore, "MAX_PREFIXES", 200)
     fresh = imelm.ImeModel(model._kenlm, imelm.model_path())
     text = "在縣委縣政府的大力支持下太保科技在漢陽落戶優化營商環境的一次招商這是自下而上"
     peak_known = peak_beams = 0
@@ -157,7 +157,7 @@ def test_what_it_remembers_stays_bounded(model, monkeypatch):
             fresh._score(text[i:j] + text[j + 1:i + 16])
             peak_known = max(peak_known, len(fresh._known))
             peak_beams = max(peak_beams, len(fresh._beams))
-    assert 0 < peak_known <= 500 + 16 * imelm.MAX_WORD
+    assert 0 < peak_known <= 500 + 16 * imescore.MAX_WORD
     assert 0 < peak_beams <= 200 + 16
 
 

@@ -80,6 +80,22 @@ def test_a_pair_scores_as_the_plain_look_up_scores_it():
             assert quick(ab) == plain, (prev, ab, nxt)
             differs += plain != doc.own_logp(ab[0]) + doc.own_logp(ab[1])
     assert differs > 50  # the neighbours' words took part
+    # words of three and four characters around the pair, of each shape the look-up
+    # tries: p1+ab, p2+ab, ab+n1, ab+n2 (the pair found inside a dictionary word)
+    longer = sorted(w for w in lm.words if len(w) in (3, 4))[::997]
+    cases = []
+    for w in longer:
+        if len(w) == 3:
+            cases += [("p1+ab", w[0], w[1:], ""), ("ab+n1", "", w[:2], w[2])]
+        else:
+            cases += [("p2+ab", w[:2], w[2:], ""), ("ab+n2", "", w[:2], w[2:])]
+    decided = dict.fromkeys(("p1+ab", "p2+ab", "ab+n1", "ab+n2"), 0)
+    for shape, prev, ab, nxt in cases:
+        plain = chooser._quick(prev, ab, nxt)
+        assert chooser._pair_quick(prev, nxt)(ab) == plain, (prev, ab, nxt)
+        long_word = doc.word_logp(prev + ab + nxt)
+        decided[shape] += long_word is not None and plain == long_word + 4
+    assert min(decided.values()) > 10, decided
 
 
 def test_a_pools_word_makers_are_found_as_by_looking_up_each_character():
@@ -206,6 +222,39 @@ def test_article_grams_are_counted_within_stretches_between_separators():
         assert dict(doc.doc_chars) == dict(chars)
     # the last text: 營商環境 twice in one stretch, its pieces across separators
     assert doc.grams["營商環境"] == 3 and "營商 " not in doc.grams
+
+
+def test_an_articles_gram_links_are_found_as_by_walking_every_gram():
+    import opencc
+
+    from pipeline.repair import shiftstage
+
+    lm = langmodel.load()
+    texts = cleaned_texts()[:5]
+    texts += [opencc.OpenCC("s2t").convert(t) for t in texts]
+    # as the repair builds it: the runs masked, so grams stop at the masks
+    texts += [shiftstage.mask_runs(t, list(range(40, len(t), 97))) for t in texts]
+    found = {"firsts": 0, "seconds": 0, "abbreviated": 0}
+    for text in texts:
+        doc = langmodel.DocModel(lm, text)
+        firsts: dict[str, set[str]] = {}
+        seconds: dict[str, set[str]] = {}
+        for g in doc.grams:
+            if len(g) <= 3:
+                firsts.setdefault(g[1:], set()).add(g[0])
+            if len(g) == 2:
+                seconds.setdefault(g[0], set()).add(g[1])
+        asked = set(text[::7]) | {text[i:i + 2] for i in range(0, len(text) - 1, 5)}
+        asked |= set(firsts) | {"", "\x00", "？", "營商"}
+        for part in asked:
+            assert doc.gram_firsts(part) == firsts.get(part, set()), part
+            found["firsts"] += len(firsts.get(part, ()))
+        for first in set(text) | set(seconds) | {"\x00"}:
+            assert doc.gram_seconds(first) == seconds.get(first, set()), first
+            found["seconds"] += len(seconds.get(first, ()))
+        # abbreviations that stand nowhere in the text are links as well
+        found["abbreviated"] += sum(1 for g in doc._abbreviations if g not in text)
+    assert min(found.values()) > 20, found
 
 
 def _utf8_as_gbk_plain(text):
