@@ -29,6 +29,11 @@ from pathlib import Path
 from pipeline.chinese import simplify
 from pipeline.repair.langmodel import REPEAT_MARK
 
+try:
+    import cython  # compiled (compiled.py), the declarations below are C types
+except ImportError:
+    from pipeline.repair import cython_shim as cython
+
 MODEL_VERSION = 1
 ORDER = 4
 DISCOUNT = 0.75
@@ -125,10 +130,24 @@ class CharModel(_Scoring):
         #: the readings of one run share most of their context: remembered look-ups
         self._memo: dict[str, float] = {}
 
+    @cython.locals(table=cython.ulonglong[:], want=cython.ulonglong, lo=cython.Py_ssize_t,
+                   hi=cython.Py_ssize_t, mid=cython.Py_ssize_t)
     def _find(self, n: int, key: int) -> int:
         keys = self._tables[n - 1][0]
-        i = bisect_left(keys, key)
-        return i if i < len(keys) and keys[i] == key else -1
+        if not cython.compiled:
+            i = bisect_left(keys, key)
+            return i if i < len(keys) and keys[i] == key else -1
+        # compiled: the same search over the array's memory (bisect on an array makes a
+        # Python integer of each key it compares; a run asks some 3,500 times)
+        table, want = keys, key
+        lo, hi = 0, len(table)
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if table[mid] < want:
+                lo = mid + 1
+            else:
+                hi = mid
+        return lo if lo < len(table) and table[lo] == want else -1
 
     def logp(self, history: str, ch: str) -> float:
         """log P(ch | history), history of at most ORDER-1 characters."""

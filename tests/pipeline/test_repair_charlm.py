@@ -141,3 +141,23 @@ def test_after_a_line_end_the_followers_are_those_that_start_a_paragraph():
     # every line of TINY starts with 营, 优 or 江; after 境 the text goes on with 持 or 是
     assert set(model.followers("营商环境\n", 5)) == {"营", "优", "江"}
     assert set(model.followers("营商环境", 5)) == {"持", "是", charlm._EOS}
+
+
+def test_a_key_is_found_as_bisect_finds_it_present_or_absent():
+    # the compiled copy searches the arrays' memory itself (charlm.CharModel._find)
+    import random
+    from bisect import bisect_left
+
+    model, rng = charlm.load(), random.Random(3)
+    found = 0
+    for order in range(1, charlm.ORDER + 1):
+        keys = model._tables[order - 1][0]
+        asked = [keys[rng.randrange(len(keys))] for _ in range(3000)]
+        asked += [rng.randrange(1 << (16 * order)) for _ in range(3000)]
+        asked += [keys[0], keys[-1], keys[-1] + 1, 0, (1 << 64) - 1]
+        for key in asked:
+            i = bisect_left(keys, key)
+            want = i if i < len(keys) and keys[i] == key else -1
+            assert model._find(order, key) == want, (order, key)
+            found += want >= 0
+    assert found > 12_000  # keys that are there, and (the rest) keys that are not
