@@ -24,7 +24,7 @@ import os
 import sys
 from pathlib import Path
 
-#: where the time of a damaged run goes (measured: compiling more modules gained nothing)
+#: where the time of a damaged run goes (measured: compiling the other modules gained nothing)
 HOT = ("langmodel", "charlm", "byteshift", "imescore")
 PACKAGE = "pipeline.repair"
 SOURCE_DIR = Path(__file__).resolve().parent
