@@ -414,9 +414,8 @@ class DocModel:
             if len(g) == k + 1 and g in grams:
                 out.add(g[0] if before else g[-1])
             i = text.find(part, i + 1)
-        for g in self._abbreviations:  # a few dozen, of two characters
-            if k == 1 and g[before] == part:
-                out.add(g[1 - before])
+        if k == 1:  # abbreviations are of two characters: a few dozen
+            out.update(g[1 - before] for g in self._abbreviations if g[before] == part)
         return out
 
     def top_of_pool(self, pool: tuple[str, ...], k: int) -> list[str]:
