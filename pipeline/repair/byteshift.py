@@ -14,7 +14,6 @@ repair is worse than none, since editors read the result as fact.
 from __future__ import annotations
 
 import functools
-import itertools
 import math
 import re
 from dataclasses import dataclass
@@ -471,7 +470,11 @@ class Chooser:
         words = doc.lm.words
         for p in befores:
             linked.update(c for c in pool if p + c in words)
-        for w in itertools.chain(doc.grams, PUNCT_PAIRS):
+        for p in befores:
+            linked.update(members.intersection(doc.gram_seconds(p)))
+        for n in afters:
+            linked.update(members.intersection(doc.gram_firsts(n)))
+        for w in PUNCT_PAIRS:
             if w[:-1] in befores and w[-1] in members:
                 linked.add(w[-1])
             if w[1:] in afters and w[0] in members:

@@ -87,6 +87,9 @@ SIMPLIFIED_FORM = -5.0
 COMMA_SMOOTH = 3.0
 COMMA_CLIP = 4.0
 _COMMA_RE = re.compile("[,，]")
+#: words a document model remembers the score of before it forgets them all (the blank
+#: models, ``LanguageModel.blank``, live as long as the process and see every article)
+MAX_WORDS_KNOWN = 200_000
 #: what the article's n-grams never cross
 _SEPARATOR = re.compile(r"[\s?!,\x00]")
 #: floor for characters seen nowhere
@@ -300,6 +303,8 @@ def _char_table(path: Path) -> dict[str, list[str]]:
     return table
 
 
+@cython.locals(i=cython.Py_ssize_t, n=cython.Py_ssize_t, j=cython.Py_ssize_t,
+               k=cython.Py_ssize_t, cut=cython.Py_ssize_t, seg=str, w=str)
 def _abbreviations(lm: LanguageModel, text: str) -> set[str]:
     """Two-character abbreviations of the article's compounds (太平洋+保險 → 太保).
 
@@ -335,6 +340,31 @@ def _abbreviations(lm: LanguageModel, text: str) -> set[str]:
     return out
 
 
+@cython.locals(i=cython.Py_ssize_t, n=cython.Py_ssize_t)
+def _repeated_grams(text: str) -> dict[str, int]:
+    """The 2-, 3- and 4-character sequences that stand in ``text`` twice or more, with
+    their counts, in the order of their first sighting (2-grams, then 3- and 4-grams).
+
+    Why not count every sequence: a sequence seen twice has both of its shorter ones seen
+    twice, so a 3-gram is counted only where its two 2-grams repeat, and a 4-gram only
+    where its two 3-grams do: the counts come out the same, and most places of an
+    article are not counted (building the article's model was a sixth of a repair's
+    work).
+    """
+    n = len(text)
+    two = list(map(operator.add, text, text[1:]))
+    out = {g: c for g, c in Counter(two).items() if c >= 2}
+    if n < 3:
+        return out
+    ok = [g in out for g in two]
+    three = [text[i:i + 3] if ok[i] and ok[i + 1] else None for i in range(n - 2)]
+    found = {g: c for g, c in Counter(filter(None, three)).items() if c >= 2}
+    four = [text[i:i + 4] for i in range(n - 3) if three[i] in found and three[i + 1] in found]
+    out.update(found)
+    out.update((g, c) for g, c in Counter(four).items() if c >= 2)
+    return out
+
+
 #: "not cached yet" (None is a cached answer: not a word)
 _UNSET = object()
 
@@ -359,13 +389,9 @@ class DocModel:
         chars = Counter(text)
         for sep in {ch for ch in chars if _SEPARATOR.match(ch)}:
             del chars[sep]
-        two = list(map(operator.add, text, text[1:]))
-        three = list(map(operator.add, two, text[2:]))
-        grams = Counter(two)
-        grams.update(three)
-        grams.update(map(operator.add, three, text[3:]))
         # a sequence seen once may be an accident of the damage; twice is the article's own
-        self.grams = {g: c for g, c in grams.items() if c >= 2 and not _SEPARATOR.search(g)}
+        self.grams = {g: c for g, c in _repeated_grams(text).items()
+                      if not _SEPARATOR.search(g)}
         self._text = text
         self._abbreviations = _abbreviations(lm, text)
         for g in self._abbreviations:
@@ -378,6 +404,10 @@ class DocModel:
         self.script = "trad" if trad > 2 * simp + 2 else "simp" if simp > 2 * trad + 2 else None
         self._wcache: dict[str, float | None] = {}
         self._single: dict[str, float] = {}
+        #: the dictionary alone in this script, kept per process: what a word the article
+        #: has no n-gram of scores there (most a run asks about) is its score here too,
+        #: and is looked up once per process rather than once per article
+        self._plain = lm.blank(self.script) if text else None
         self._scache: dict[str, float] = {}
         self._firsts: dict[str, set[str]] = {}
         self._seconds: dict[str, set[str]] = {}
@@ -396,8 +426,9 @@ class DocModel:
         return got
 
     def gram_seconds(self, first: str) -> set[str]:
-        """Second characters of the article's two-character n-grams that begin with the
-        character ``first`` (as ``LanguageModel.seconds`` holds words)."""
+        """Last characters of the article's n-grams that are ``first`` (one or two
+        characters) with one character after it (as ``LanguageModel.seconds`` holds
+        two-character words)."""
         got = self._seconds.get(first)
         if got is None:
             got = self._seconds[first] = self._around(first, 0)
@@ -487,6 +518,10 @@ class DocModel:
         got = self._wcache.get(w, _UNSET)
         if got is not _UNSET:
             return got
+        plain = self._plain
+        if plain is not None and w not in (self.grams if len(w) > 1 else self.doc_chars):
+            val = self._wcache[w] = plain.word_logp(w)
+            return val
         base = self.lm.words.get(w)
         if base is not None and self.script == "trad" and w in self.lm.simp_forms:
             base += SIMPLIFIED_FORM
@@ -504,6 +539,8 @@ class DocModel:
                 val = math.log(math.exp(val) + 0.1 * dc / self.n)
         if val is not None:
             val += self._script_penalty(w)
+        if len(self._wcache) > MAX_WORDS_KNOWN:
+            self._wcache.clear()
         self._wcache[w] = val
         return val
 
@@ -535,7 +572,11 @@ class DocModel:
         """A character that forms no word here."""
         got = self._single.get(ch)
         if got is None:
-            got = self._single[ch] = self._single_logp(ch)
+            plain = self._plain
+            if plain is not None and ch not in self.doc_chars:
+                got = self._single[ch] = plain.single_logp(ch)
+            else:
+                got = self._single[ch] = self._single_logp(ch)
         return got
 
     def _single_logp(self, ch: str) -> float:

@@ -242,14 +242,14 @@ def test_an_articles_gram_links_are_found_as_by_walking_every_gram():
         for g in doc.grams:
             if len(g) <= 3:
                 firsts.setdefault(g[1:], set()).add(g[0])
-            if len(g) == 2:
-                seconds.setdefault(g[0], set()).add(g[1])
+            if len(g) <= 3:
+                seconds.setdefault(g[:-1], set()).add(g[-1])
         asked = set(text[::7]) | {text[i:i + 2] for i in range(0, len(text) - 1, 5)}
         asked |= set(firsts) | {"", "\x00", "？", "營商"}
         for part in asked:
             assert doc.gram_firsts(part) == firsts.get(part, set()), part
             found["firsts"] += len(firsts.get(part, ()))
-        for first in set(text) | set(seconds) | {"\x00"}:
+        for first in set(text) | set(seconds) | {"\x00", "營商"}:
             assert doc.gram_seconds(first) == seconds.get(first, set()), first
             found["seconds"] += len(seconds.get(first, ()))
         # abbreviations that stand nowhere in the text are links as well
@@ -294,3 +294,63 @@ def test_the_marker_scan_for_utf8_read_as_gbk_finds_what_a_plain_scan_finds():
         assert got == _utf8_as_gbk_plain(text)
         found += len(got)
     assert found > 50
+
+
+@pytest.mark.parametrize("trad", [False, True])
+def test_a_word_the_article_lacks_scores_as_the_article_would_score_it(trad):
+    """Such words are scored by the process's blank model of the script (remembered
+    across articles); the article's own scoring must give the same to the last bit."""
+    import opencc
+
+    lm = langmodel.load()
+    texts = cleaned_texts()[:4]
+    if trad:
+        texts = [opencc.OpenCC("s2t").convert(t) for t in texts]
+    other = cleaned_texts()[10]
+    delegated = 0
+    for text in texts:
+        doc = langmodel.DocModel(lm, text)
+        own = langmodel.DocModel(lm, text)
+        own._plain = None  # everything computed from the article and the dictionary
+        assert doc._plain is lm.blank(doc.script)
+        asked = ({text[i:i + k] for k in (1, 2, 3, 4) for i in range(0, len(text) - k, 3)}
+                 | {other[i:i + k] for k in (1, 2, 3) for i in range(0, len(other) - k, 5)}
+                 | {"营商", "營商", "发展", "發展", "?", "，", "a"})
+        for w in sorted(asked):
+            assert doc.word_logp(w) == own.word_logp(w), w
+            if len(w) == 1:
+                assert doc.single_logp(w) == own.single_logp(w), w
+            if w not in (doc.grams if len(w) > 1 else doc.doc_chars):
+                delegated += 1
+        assert doc.score(text[:60]) == own.score(text[:60])
+    assert delegated > 1000
+
+
+def test_a_document_models_memo_of_words_is_bounded(monkeypatch):
+    lm = langmodel.load()
+    monkeypatch.setattr(langmodel, "MAX_WORDS_KNOWN", 50)
+    doc = langmodel.DocModel(lm, "")
+    text = cleaned_texts()[2]
+    for i in range(len(text) - 2):
+        doc.word_logp(text[i:i + 2])
+        assert len(doc._wcache) <= 51
+
+
+def _all_repeated_grams(text):
+    """Every 2-, 3- and 4-gram counted, the repeated ones kept: the plain computation."""
+    from collections import Counter
+
+    counts = Counter(text[i:i + k] for k in (2, 3, 4) for i in range(len(text) - k + 1))
+    return [(g, c) for g, c in counts.items() if c >= 2]
+
+
+def test_an_articles_repeated_grams_are_those_counting_every_gram_finds():
+    texts = cleaned_texts()[:8]
+    texts += ["", "a", "ab", "aa", "aaa", "哈哈哈哈哈", "abab", "abcabc", "ab ab, ab",
+              "江華縣江華縣江華", "\x00江華\x00江華\x00"]
+    longer = 0
+    for text in texts:
+        got = langmodel._repeated_grams(text)
+        assert list(got.items()) == _all_repeated_grams(text), text[:20]
+        longer += sum(1 for g in got if len(g) == 4)
+    assert longer > 100
