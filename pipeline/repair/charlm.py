@@ -336,16 +336,35 @@ class ArticleChars(_Scoring):
 
     def __init__(self, cm: CharModel, text: str):
         self.cm = cm
-        tri: Counter[str] = Counter()
-        bi: Counter[str] = Counter()
-        uni: Counter[str] = Counter()
-        for seg in simplify(text).split("\x00"):
-            uni.update(seg)
-            bi.update(map("".join, zip(seg, seg[1:])))
-            tri.update(map("".join, zip(seg, seg[1:], seg[2:])))
-        self._tri, self._bi, self._uni = tri, bi, uni
-        self._n = max(1, sum(uni.values()))
+        #: the article in simplified script, ``\x00`` where it was masked
+        self._text = simplified = simplify(text)
+        self._counts: dict[str, int] = {}
+        self._n = max(1, len(simplified) - simplified.count("\x00"))
         self._memo: dict[str, float] = {}
+
+    @cython.locals(i=cython.Py_ssize_t, got=cython.Py_ssize_t)
+    def _count(self, gram: str) -> int:
+        """How often ``gram`` stands in the article, overlaps counted, never across a mask.
+
+        Counted when first asked, not for every n-gram up front: a run asks about some
+        300 of an article's thousands (counting them all was a tenth of a repair's work).
+        """
+        known = self._counts.get(gram)
+        if known is not None:
+            return known
+        text = self._text
+        if not gram or "\x00" in gram:
+            got = 0
+        elif len(gram) == 1:
+            got = text.count(gram)
+        else:
+            got = 0
+            i = text.find(gram)
+            while i != -1:
+                got += 1
+                i = text.find(gram, i + 1)
+        self._counts[gram] = got
+        return got
 
     def followers(self, history: str, k: int) -> list[str]:
         return self.cm.followers(history, k)
@@ -362,15 +381,16 @@ class ArticleChars(_Scoring):
             self._memo[key] = base
             return base
         h2, h1 = history[-2:], history[-1:]
+        count = self._count
         doc = 0.0
         seen_ctx = False
-        if len(h2) == 2 and self._bi.get(h2):
+        if len(h2) == 2 and count(h2):
             seen_ctx = True
-            doc += 0.6 * self._tri.get(h2 + ch, 0) / self._bi[h2]
-        if h1 and self._uni.get(h1):
+            doc += 0.6 * count(h2 + ch) / count(h2)
+        if h1 and count(h1):
             seen_ctx = True
-            doc += 0.3 * self._bi.get(h1 + ch, 0) / self._uni[h1]
-        doc += 0.1 * self._uni.get(ch, 0) / self._n
+            doc += 0.3 * count(h1 + ch) / count(h1)
+        doc += 0.1 * count(ch) / self._n
         if seen_ctx and doc > 0.0:
             got = math.log((1 - self.LAMBDA) * math.exp(base) + self.LAMBDA * doc)
         else:

@@ -161,3 +161,42 @@ def test_a_key_is_found_as_bisect_finds_it_present_or_absent():
             assert model._find(order, key) == want, (order, key)
             found += want >= 0
     assert found > 12_000  # keys that are there, and (the rest) keys that are not
+
+
+def _article_counts(text: str):
+    """The article's 1-, 2- and 3-gram counts as the cache model first took them: every
+    n-gram of each stretch between masks, counted up front."""
+    from collections import Counter
+
+    from pipeline.chinese import simplify
+
+    counts: Counter[str] = Counter()
+    for seg in simplify(text).split("\x00"):
+        for k in (1, 2, 3):
+            counts.update(seg[i:i + k] for i in range(len(seg) - k + 1))
+    return counts
+
+
+def test_an_article_counts_each_gram_as_counting_every_gram_up_front_does():
+    """Counted when asked, overlaps too (``哈哈哈`` holds ``哈哈`` twice), never across a
+    mask, in either script."""
+    import opencc
+
+    from pipeline.repair import shiftstage
+    from tests.pipeline.repair_shared import cleaned_texts
+
+    texts = cleaned_texts()[:4]
+    texts += [opencc.OpenCC("s2t").convert(t) for t in texts[:2]]
+    texts = [shiftstage.mask_runs(t, list(range(30, len(t), 61))) for t in texts]
+    texts += ["哈哈哈哈", "江華\x00江華\x00華江", "", "a"]
+    cm = charlm.load()
+    overlapping = 0
+    for text in texts:
+        want = _article_counts(text)
+        article = charlm.ArticleChars(cm, text)
+        asked = set(want) | {"哈哈", "華江", "江\x00", "\x00", "不在文中", "营商", "營商"}
+        for gram in asked:
+            assert article._count(gram) == want.get(gram, 0), (gram, text[:20])
+        assert article._n == max(1, sum(c for g, c in want.items() if len(g) == 1))
+        overlapping += article._count("哈哈") == 3
+    assert overlapping == 1
