@@ -470,7 +470,6 @@ class Chooser:
         words = doc.lm.words
         for p in befores:
             linked.update(c for c in pool if p + c in words)
-        for p in befores:
             linked.update(members.intersection(doc.gram_seconds(p)))
         for n in afters:
             linked.update(members.intersection(doc.gram_firsts(n)))
